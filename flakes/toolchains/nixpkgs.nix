@@ -1,0 +1,17 @@
+# Toolchain "nixpkgs": the pinned nixpkgs' static musl cross toolchain (pkgsStatic) and
+# build tools, handed to the same recipe script as the host toolchain.
+{ system, pkgs }:
+let
+  cc = pkgs.pkgsStatic.stdenv.cc;
+in
+{
+  inherit system;
+  name = "nixpkgs";
+  builder = "${pkgs.bash}/bin/bash";
+  path = pkgs.lib.makeBinPath [
+    cc cc.bintools pkgs.gnumake pkgs.coreutils pkgs.gnutar pkgs.gzip pkgs.gnused
+    pkgs.gnugrep pkgs.gawk pkgs.patch pkgs.findutils pkgs.diffutils
+  ];
+  setup = ./nixpkgs-setup.sh;
+  env = { targetPrefix = cc.targetPrefix; };
+}

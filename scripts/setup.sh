@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Installs what kiln's demo and tests need on a Debian 12 machine (root), idempotently:
+# Nix (Debian's nix-bin), Debian's musl toolchain for the offline host toolchain, and the
+# real clients the tests check images with. Prints nothing it did not do.
+set -euo pipefail
+
+need=()
+have() { command -v "$1" >/dev/null 2>&1; }
+have nix            || need+=(nix-bin)
+have musl-gcc       || need+=(musl-tools)
+have git            || need+=(git)
+have skopeo         || need+=(skopeo)
+have podman         || need+=(podman)
+have runc           || need+=(runc)
+have docker-registry || need+=(docker-registry)
+have curl           || need+=(curl)
+have xz             || need+=(xz-utils)
+have zstd           || need+=(zstd)
+have python3        || need+=(python3)
+have file           || need+=(file)
+[ -e /usr/include/linux/types.h ] || need+=(linux-libc-dev)
+
+SUDO=
+[ "$(id -u)" = 0 ] || SUDO=sudo
+
+if [ ${#need[@]} -gt 0 ]; then
+  echo "setup: installing ${need[*]}" >&2
+  $SUDO apt-get update -qq
+  DEBIAN_FRONTEND=noninteractive $SUDO apt-get install -y -qq --no-install-recommends "${need[@]}" >&2
+fi
