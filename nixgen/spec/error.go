@@ -1,0 +1,47 @@
+package spec
+
+import (
+	"fmt"
+	"strings"
+)
+
+// Error is one problem in a spec, located by file, line and key.
+type Error struct {
+	File string // spec file name ("<default>" for the embedded spec)
+	Line int    // 1-based; 0 when unknown (e.g. a required key that is missing)
+	Key  string // dotted key, with [i] for array elements: image.files[1].mode
+	Msg  string // what is wrong and what to do
+}
+
+func (e *Error) Error() string {
+	var b strings.Builder
+	b.WriteString(e.File)
+	if e.Line > 0 {
+		fmt.Fprintf(&b, ":%d", e.Line)
+	}
+	if e.Key != "" {
+		fmt.Fprintf(&b, ": %s", e.Key)
+	}
+	fmt.Fprintf(&b, ": %s", e.Msg)
+	return b.String()
+}
+
+// Errors is every problem Validate found, in file order. It is one error to callers.
+type Errors []*Error
+
+func (es Errors) Error() string {
+	msgs := make([]string, len(es))
+	for i, e := range es {
+		msgs[i] = e.Error()
+	}
+	return strings.Join(msgs, "\n")
+}
+
+// Unwrap lets errors.As find each *Error.
+func (es Errors) Unwrap() []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}

@@ -1,0 +1,137 @@
+package spec
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strconv"
+
+	"github.com/BurntSushi/toml"
+)
+
+// DefaultName is the file name errors use for the embedded default spec.
+const DefaultName = "<default spec>"
+
+// Load reads and strictly decodes the spec file at path, then applies defaults. It checks
+// syntax and types only; call Validate for semantics.
+func Load(path string) (*Spec, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading spec: %w", err)
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading spec: %w", err)
+	}
+	return Parse(path, filepath.Dir(abs), data)
+}
+
+// Parse decodes a spec held in memory. name is used in errors; dir resolves relative paths.
+func Parse(name, dir string, data []byte) (*Spec, error) {
+	doc := string(data)
+	lines := keyLines(doc)
+	s := &Spec{file: name, dir: dir, lines: lines}
+	md, err := toml.Decode(doc, s)
+	if err != nil {
+		var pe toml.ParseError
+		if errors.As(err, &pe) {
+			// A syntax error: the decoder's "last key" is whatever came before, not the culprit.
+			return nil, &Error{File: name, Line: pe.Position.Line, Msg: "TOML syntax: " + pe.Message}
+		}
+		if m := typeErrRE.FindStringSubmatch(err.Error()); m != nil {
+			line, _ := strconv.Atoi(m[1])
+			return nil, &Error{File: name, Line: line, Key: m[2], Msg: m[3] + " (see the spec reference for the expected type)"}
+		}
+		return nil, &Error{File: name, Msg: err.Error()}
+	}
+	if undecoded := md.Undecoded(); len(undecoded) > 0 {
+		var errs Errors
+		for _, k := range undecoded {
+			key := k.String()
+			errs = append(errs, &Error{File: name, Line: lineOfUnindexed(lines, key), Key: key,
+				Msg: "unknown key; check its spelling against the spec reference (README: Spec reference)"})
+		}
+		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
+		return nil, errs
+	}
+	s.applyDefaults()
+	return s, nil
+}
+
+// typeErrRE matches the decoder's type errors, which carry the line and key only in text.
+var typeErrRE = regexp.MustCompile(`^toml: line (\d+) \(last key "(.*?)"\): (.*)$`)
+
+var indexRE = regexp.MustCompile(`\[\d+\]`)
+
+// lineOfUnindexed finds the first line of a key reported without array indexes.
+func lineOfUnindexed(lines map[string]int, key string) int {
+	best := 0
+	for k, l := range lines {
+		if indexRE.ReplaceAllString(k, "") == key && (best == 0 || l < best) {
+			best = l
+		}
+	}
+	if best != 0 {
+		return best
+	}
+	return lineOf(lines, key)
+}
+
+// Defaults used when a spec leaves a key out. They are part of the spec format: changing
+// one changes what existing specs build.
+const (
+	DefaultUser        = "65534:65534"
+	DefaultCompression = CompressionSLZ
+	DefaultToolchain   = ToolchainNixpkgs
+	DefaultOptimize    = OptimizeSize
+)
+
+// DefaultHardening is the hardening policy when a spec names none: everything.
+var DefaultHardening = []string{"pie", "relro", "bindnow", "nx", "canary", "static", "stripped"}
+
+func (s *Spec) applyDefaults() {
+	if s.SpecVersion == 0 {
+		s.SpecVersion = Version
+	}
+	if s.Image.Name == "" {
+		s.Image.Name = s.Package.Name
+	}
+	if s.Image.Tag == "" {
+		s.Image.Tag = s.Package.Version
+	}
+	if s.Image.User == "" {
+		s.Image.User = DefaultUser
+	}
+	if s.Image.StopSignal == "" && s.Package.Name == "haproxy" {
+		// haproxy as PID 1 ignores SIGTERM; SIGUSR1 is its graceful stop.
+		s.Image.StopSignal = "SIGUSR1"
+	}
+	if len(s.Image.Entrypoint) == 0 && s.Package.Name != "" {
+		s.Image.Entrypoint = []string{s.Package.Name}
+	}
+	if s.Features.Compression == "" {
+		s.Features.Compression = DefaultCompression
+	}
+	if s.Build.Toolchain == "" {
+		s.Build.Toolchain = DefaultToolchain
+	}
+	if s.Build.Optimize == "" {
+		s.Build.Optimize = DefaultOptimize
+	}
+	if s.Build.Hardening == nil {
+		for _, w := range DefaultHardening {
+			if w == "stripped" && !s.Build.StripEnabled() {
+				continue // asked not to strip: don't demand it by default
+			}
+			s.Build.Hardening = append(s.Build.Hardening, w)
+		}
+	}
+	for i := range s.Image.Files {
+		if s.Image.Files[i].Mode == "" {
+			s.Image.Files[i].Mode = "0444"
+		}
+	}
+}

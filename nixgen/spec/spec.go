@@ -1,0 +1,141 @@
+// Package spec is kiln's build specification: the TOML file a user writes, decoded
+// strictly (unknown keys are errors), given explicit defaults, and validated with errors
+// that name the file, the line and the key.
+package spec
+
+// Version is the only spec format this kiln reads.
+const Version = 1
+
+// Spec is one image build: what to build (Package, Features, Build) and how to ship it (Image).
+type Spec struct {
+	SpecVersion int      `toml:"spec_version"`
+	Image       Image    `toml:"image"`
+	Package     Package  `toml:"package"`
+	Features    Features `toml:"features"`
+	Build       Build    `toml:"build"`
+	Nixpkgs     Nixpkgs  `toml:"nixpkgs"`
+
+	// file and dir locate the spec, for error messages and relative paths.
+	file string
+	dir  string
+	lines map[string]int
+}
+
+// Image is what the OCI image carries besides the built package.
+type Image struct {
+	Name       string            `toml:"name"`
+	Tag        string            `toml:"tag"`
+	User       string            `toml:"user"`
+	Entrypoint []string          `toml:"entrypoint"`
+	Cmd        []string          `toml:"cmd"`
+	Env        []string          `toml:"env"`
+	WorkingDir string            `toml:"workdir"`
+	Ports      []string          `toml:"ports"`
+	StopSignal string            `toml:"stop_signal"`
+	Created    string            `toml:"created"`
+	Labels     map[string]string `toml:"labels"`
+	Files      []File            `toml:"files"`
+}
+
+// File is a file added to the image: its content inline or read from Source (relative to
+// the spec's directory).
+type File struct {
+	Path    string `toml:"path"`
+	Source  string `toml:"source"`
+	Content string `toml:"content"`
+	Mode    string `toml:"mode"`
+}
+
+// Package is the software built: its upstream source pinned by URL and sha256, and
+// patches applied in order.
+type Package struct {
+	Name    string  `toml:"name"`
+	Version string  `toml:"version"`
+	URL     string  `toml:"url"`
+	SHA256  string  `toml:"sha256"`
+	Patches []Patch `toml:"patches"`
+}
+
+// Patch is a local patch file or a fetched one (URL + SHA256).
+type Patch struct {
+	File   string `toml:"file"`
+	URL    string `toml:"url"`
+	SHA256 string `toml:"sha256"`
+}
+
+// Compression is HAProxy's HTTP compression library.
+type Compression string
+
+// The compression libraries HAProxy can use.
+const (
+	CompressionSLZ  Compression = "slz"
+	CompressionZlib Compression = "zlib"
+	CompressionNone Compression = "none"
+)
+
+// Valid reports whether c is a known compression library.
+func (c Compression) Valid() bool {
+	return c == CompressionSLZ || c == CompressionZlib || c == CompressionNone
+}
+
+// Features are HAProxy's optional build features.
+type Features struct {
+	Compression Compression `toml:"compression"`
+	Lua         bool        `toml:"lua"`
+	PCRE2       bool        `toml:"pcre2"`
+	OpenSSL     bool        `toml:"openssl"`
+	Promex      bool        `toml:"promex"`
+}
+
+// Toolchain selects the compiler the recipe is handed.
+type Toolchain string
+
+// The toolchains kiln can build with.
+const (
+	// ToolchainNixpkgs is pinned nixpkgs' pkgsStatic (musl) toolchain: pure, needs nixpkgs.
+	ToolchainNixpkgs Toolchain = "nixpkgs"
+	// ToolchainHost is the machine's gcc + musl inside Nix's sandbox: offline, impure.
+	ToolchainHost Toolchain = "host"
+)
+
+// Valid reports whether t is a known toolchain.
+func (t Toolchain) Valid() bool { return t == ToolchainNixpkgs || t == ToolchainHost }
+
+// Optimize is the compiler's optimisation goal.
+type Optimize string
+
+// The optimisation goals.
+const (
+	OptimizeSize  Optimize = "size"
+	OptimizeSpeed Optimize = "speed"
+)
+
+// Valid reports whether o is a known optimisation goal.
+func (o Optimize) Valid() bool { return o == OptimizeSize || o == OptimizeSpeed }
+
+// Build says how the package is compiled and what hardening it must show.
+type Build struct {
+	Toolchain Toolchain `toml:"toolchain"`
+	Optimize  Optimize  `toml:"optimize"`
+	Strip     *bool     `toml:"strip"`
+	// Hardening is both what the recipe turns on and the policy the audit gate enforces.
+	Hardening []string `toml:"hardening"`
+}
+
+// Hardening words: each turns on compiler/linker flags (pie, relro, bindnow, nx, canary) or
+// only asks the audit gate to check the result (static, stripped).
+var HardeningWords = []string{"pie", "relro", "bindnow", "nx", "canary", "static", "stripped"}
+
+// Nixpkgs pins the nixpkgs flake the nixpkgs toolchain comes from.
+type Nixpkgs struct {
+	URL string `toml:"url"`
+}
+
+// StripEnabled reports whether the binary is stripped (default true).
+func (b Build) StripEnabled() bool { return b.Strip == nil || *b.Strip }
+
+// File is the path of the spec file ("" for the embedded default).
+func (s *Spec) File() string { return s.file }
+
+// Dir is the directory relative paths in the spec are resolved against.
+func (s *Spec) Dir() string { return s.dir }
