@@ -1,0 +1,231 @@
+package nixgen
+
+import (
+	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
+	"flag"
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kilnbuild/kiln/internal/testenv"
+	"github.com/kilnbuild/kiln/nixgen/spec"
+)
+
+var update = flag.Bool("update", false, "rewrite golden files under testdata/golden")
+
+func specs(t *testing.T) map[string]*spec.Spec {
+	t.Helper()
+	def := spec.Default()
+	host := spec.Default()
+	host.Build.Toolchain = spec.ToolchainHost
+	host.Nixpkgs.URL = ""
+	old, err := spec.Load("../testdata/specs/haproxy-2.6.12.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return map[string]*spec.Spec{"default-nixpkgs": def, "default-host": host, "haproxy-2.6.12": old}
+}
+
+func TestGolden(t *testing.T) {
+	for name, s := range specs(t) {
+		t.Run(name, func(t *testing.T) {
+			f, err := Render(s)
+			if err != nil {
+				t.Fatal(err)
+			}
+			again, _ := Render(s)
+			for _, file := range []string{"flake.nix", "spec.nix"} {
+				if !bytes.Equal(f.Files[file], again.Files[file]) {
+					t.Fatalf("%s differs between two renders of the same spec", file)
+				}
+				golden := filepath.Join("..", "testdata", "golden", name, file)
+				if *update {
+					os.MkdirAll(filepath.Dir(golden), 0o755)
+					if err := os.WriteFile(golden, f.Files[file], 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatalf("%v (run go test ./nixgen -update)", err)
+				}
+				if !bytes.Equal(f.Files[file], want) {
+					t.Errorf("%s differs from %s (run go test ./nixgen -update if intended):\n%s", file, golden, f.Files[file])
+				}
+			}
+			if _, ok := f.Files["flakes/recipes/haproxy.sh"]; !ok {
+				t.Errorf("recipe files missing from the flake: %v", keys(f.Files))
+			}
+		})
+	}
+}
+
+func keys(m map[string][]byte) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+func TestQuoteRejectsNUL(t *testing.T) {
+	if _, err := Quote("a\x00b"); err != ErrNUL {
+		t.Fatalf("Quote with NUL: err = %v", err)
+	}
+	s := spec.Default()
+	s.Package.URL = "https://e.org/a\x00.tar.gz"
+	if _, err := Render(s); err == nil || !strings.Contains(err.Error(), "NUL") {
+		t.Fatalf("Render with NUL: err = %v", err)
+	}
+}
+
+// hostile are strings that would change a naively generated Nix file's syntax tree.
+var hostile = []string{
+	``, `"`, `\`, `\\`, `${`, `$${x}`, `\${`, `''`, `''${`, "a\nb", "\r\n\t", `"; builtins.abort "pwned"; x = "`,
+	`${builtins.currentTime}`, `$`, `$$`, `\"`, `#`, `/*`, "é ✓ \u2028", "\x01\x7f", `''$`, `''\`,
+}
+
+// TestQuoteRoundTrip checks with the real Nix parser and evaluator that every hostile value
+// parses as one string and evaluates back to exactly itself (compared by sha256, so output
+// encoding cannot hide a difference). All values go through one nix call.
+func TestQuoteRoundTrip(t *testing.T) {
+	testenv.Require(t, "nix-instantiate")
+	vals := append([]string(nil), hostile...)
+	r := rand.New(rand.NewSource(1))
+	alphabet := []byte("\"\\${}'\n\r\t ab#;/*")
+	for i := 0; i < 300; i++ {
+		b := make([]byte, r.Intn(12))
+		for j := range b {
+			b[j] = alphabet[r.Intn(len(alphabet))]
+		}
+		vals = append(vals, string(b))
+	}
+	checkRoundTrip(t, vals)
+}
+
+func checkRoundTrip(t *testing.T, vals []string) {
+	t.Helper()
+	var expr strings.Builder
+	expr.WriteString("[\n")
+	for _, v := range vals {
+		q, err := Quote(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fmt.Fprintf(&expr, "(builtins.hashString \"sha256\" %s)\n", q)
+	}
+	expr.WriteString("]")
+	file := filepath.Join(t.TempDir(), "e.nix")
+	os.WriteFile(file, []byte(expr.String()), 0o644)
+	if out, err := nixInstantiate("--parse", file); err != nil {
+		t.Fatalf("nix-instantiate --parse: %v\n%s", err, out)
+	}
+	out, err := nixInstantiate("--eval", "--strict", file)
+	if err != nil {
+		t.Fatalf("nix-instantiate --eval: %v\n%s", err, out)
+	}
+	got := strings.Fields(strings.Trim(strings.TrimSpace(string(out)), "[]"))
+	if len(got) != len(vals) {
+		t.Fatalf("evaluated %d values, want %d: %s", len(got), len(vals), out)
+	}
+	for i, v := range vals {
+		sum := sha256.Sum256([]byte(v))
+		if want := `"` + hex.EncodeToString(sum[:]) + `"`; got[i] != want {
+			t.Errorf("value %q came back changed from Nix", v)
+		}
+	}
+}
+
+// FuzzQuote: any string without NUL survives Quote → Nix parser → evaluator unchanged, and
+// placed inside a generated spec.nix it never changes the file's syntax tree.
+func FuzzQuote(f *testing.F) {
+	for _, h := range hostile {
+		f.Add(h)
+	}
+	f.Fuzz(func(t *testing.T, v string) {
+		if strings.IndexByte(v, 0) >= 0 {
+			if _, err := Quote(v); err != ErrNUL {
+				t.Fatalf("NUL accepted")
+			}
+			return
+		}
+		testenv.Require(t, "nix-instantiate")
+		checkRoundTrip(t, []string{v})
+	})
+}
+
+// TestSpecValuesCannotInject renders a spec whose free-form strings are hostile and checks
+// that Nix evaluates spec.nix to exactly those values: the syntax tree stays kiln's.
+func TestSpecValuesCannotInject(t *testing.T) {
+	testenv.Require(t, "nix-instantiate")
+	for _, h := range hostile {
+		s := spec.Default()
+		s.Package.URL = "https://e.org/x" + h + ".tar.gz"
+		s.Package.Version = h
+		f, err := Render(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		os.WriteFile(filepath.Join(dir, "spec.nix"), f.Files["spec.nix"], 0o644)
+		expr := fmt.Sprintf(`let s = import %s/spec.nix; in builtins.hashString "sha256" (s.package.source.url + "|" + s.package.version + "|" + builtins.toString (builtins.length (builtins.attrNames s)))`, dir)
+		out, err := nixInstantiate("--eval", "-E", expr)
+		if err != nil {
+			t.Fatalf("value %q: %v\n%s\n%s", h, err, out, f.Files["spec.nix"])
+		}
+		sum := sha256.Sum256([]byte(s.Package.URL + "|" + h + "|3"))
+		if got, want := strings.TrimSpace(string(out)), `"`+hex.EncodeToString(sum[:])+`"`; got != want {
+			t.Errorf("value %q changed the evaluated spec: %s", h, f.Files["spec.nix"])
+		}
+	}
+}
+
+func TestWriteRefusesForeignDir(t *testing.T) {
+	f, err := Render(spec.Default())
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	out := filepath.Join(dir, "flake")
+	if err := f.Write(out); err != nil {
+		t.Fatal(err)
+	}
+	if err := f.Write(out); err != nil {
+		t.Fatalf("rewriting a kiln flake dir: %v", err)
+	}
+	foreign := filepath.Join(dir, "mine")
+	os.MkdirAll(foreign, 0o755)
+	os.WriteFile(filepath.Join(foreign, "notes.txt"), []byte("keep me"), 0o644)
+	if err := f.Write(foreign); err == nil || !strings.Contains(err.Error(), "not generated by kiln") {
+		t.Fatalf("Write over a foreign dir: %v", err)
+	}
+	if b, _ := os.ReadFile(filepath.Join(foreign, "notes.txt")); string(b) != "keep me" {
+		t.Fatal("foreign dir was touched")
+	}
+	entries, _ := os.ReadDir(dir)
+	for _, e := range entries {
+		if strings.Contains(e.Name(), ".tmp-") {
+			t.Fatalf("temporary dir left behind: %s", e.Name())
+		}
+	}
+}
+
+// nixInstantiate runs nix-instantiate with settings of its own (not the machine's nix.conf)
+// and returns stdout, or stdout+stderr in the error case.
+func nixInstantiate(args ...string) ([]byte, error) {
+	cmd := exec.Command("nix-instantiate", args...)
+	cmd.Env = append(os.Environ(), "NIX_CONFIG=build-users-group =\nsubstituters =")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		return append(out, stderr.Bytes()...), err
+	}
+	return out, nil
+}
