@@ -1,0 +1,45 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/kilnbuild/kiln/nixgen/spec"
+)
+
+var toolchainFlag = &cli.StringFlag{
+	Name:  "toolchain",
+	Usage: "override the spec's build.toolchain: nixpkgs (pure, pinned nixpkgs) or host (this machine's gcc + musl-tools inside Nix's sandbox: works offline, but IMPURE — the result depends on the host compiler, and the image's labels say so)",
+}
+
+// loadSpec loads the spec named by the first argument, or the embedded default, applies
+// command-line overrides and validates it. Nothing is written before this succeeds.
+func loadSpec(c *cli.Context) (*spec.Spec, error) {
+	if c.NArg() > 1 {
+		return nil, fmt.Errorf("expected at most one SPEC argument, got %d", c.NArg())
+	}
+	var s *spec.Spec
+	if path := c.Args().First(); path != "" {
+		var err error
+		if s, err = spec.Load(path); err != nil {
+			return nil, err
+		}
+	} else {
+		s = spec.Default()
+	}
+	if tc := c.String("toolchain"); tc != "" {
+		t := spec.Toolchain(tc)
+		if !t.Valid() {
+			return nil, fmt.Errorf("--toolchain %q: must be nixpkgs or host", tc)
+		}
+		s.Build.Toolchain = t
+		if t == spec.ToolchainHost {
+			s.Nixpkgs.URL = "" // unused by the host toolchain
+		}
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}

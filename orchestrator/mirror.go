@@ -1,0 +1,135 @@
+// Package orchestrator runs kiln's pipeline: spec → flake → nix build → closure (→ audit →
+// image → publish, in their own packages).
+package orchestrator
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path"
+	"path/filepath"
+	"sort"
+
+	"github.com/kilnbuild/kiln/nixgen/spec"
+	"github.com/kilnbuild/kiln/orchestrator/nix"
+)
+
+// Source is one pinned download of a spec: the recipe fetches URL, checks SHA256, and names
+// the store path after the URL's last element.
+type Source struct {
+	Name   string `json:"name"`
+	URL    string `json:"url"`
+	SHA256 string `json:"sha256"`
+}
+
+// Sources lists every download a spec's build needs, in spec order: its bill of materials.
+func Sources(s *spec.Spec) []Source {
+	srcs := []Source{{URL: s.Package.URL, SHA256: s.Package.SHA256}}
+	for _, p := range s.Package.Patches {
+		if p.URL != "" {
+			srcs = append(srcs, Source{URL: p.URL, SHA256: p.SHA256})
+		}
+	}
+	for i := range srcs {
+		srcs[i].Name = fetchName(srcs[i].URL)
+	}
+	return srcs
+}
+
+// fetchName is the store path name <nix/fetchurl.nix> gives a download: the URL's basename.
+func fetchName(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		return path.Base(u.Path)
+	}
+	return path.Base(raw)
+}
+
+// HashMismatchError is a mirror file whose content is not what the spec pins.
+type HashMismatchError struct {
+	File, Want, Got string
+}
+
+func (e *HashMismatchError) Error() string {
+	return fmt.Sprintf("%s: sha256 is %s but the spec pins %s; the file is not the pinned source (re-download it, or fix the spec's sha256 if the source really changed)", e.File, e.Got, e.Want)
+}
+
+// Seed adds each source found in the mirror directory to the Nix store under the name the
+// fetch expects, so the build finds it valid and never touches the network. A file is
+// matched by its name first, then by sha256 among all files; only a file whose sha256
+// equals the pin is added. It returns the sources it could not find in dir.
+func Seed(ctx context.Context, n *nix.Nix, dir string, srcs []Source, log *slog.Logger) ([]Source, error) {
+	var missing []Source
+	var byHash map[string]string // sha256 → file, built on first need
+	for _, src := range srcs {
+		file := filepath.Join(dir, src.Name)
+		got, err := fileSHA256(file)
+		switch {
+		case err == nil && got != src.SHA256:
+			return nil, &HashMismatchError{File: file, Want: src.SHA256, Got: got}
+		case err != nil && !os.IsNotExist(err):
+			return nil, fmt.Errorf("reading mirror: %w", err)
+		case err != nil:
+			if byHash == nil {
+				if byHash, err = hashDir(dir); err != nil {
+					return nil, err
+				}
+			}
+			f, ok := byHash[src.SHA256]
+			if !ok {
+				missing = append(missing, src)
+				continue
+			}
+			file = f
+		}
+		p, err := n.AddFile(ctx, src.Name, file)
+		if err != nil {
+			return nil, fmt.Errorf("seeding %s: %w", src.Name, err)
+		}
+		log.Info("seeded source from mirror", "file", file, "store_path", p)
+	}
+	return missing, nil
+}
+
+func hashDir(dir string) (map[string]string, error) {
+	entries, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("reading mirror: %w", err)
+	}
+	names := make([]string, 0, len(entries))
+	for _, e := range entries {
+		if e.Type().IsRegular() {
+			names = append(names, e.Name())
+		}
+	}
+	sort.Strings(names)
+	out := map[string]string{}
+	for _, n := range names {
+		f := filepath.Join(dir, n)
+		h, err := fileSHA256(f)
+		if err != nil {
+			return nil, fmt.Errorf("reading mirror: %w", err)
+		}
+		if _, dup := out[h]; !dup {
+			out[h] = f
+		}
+	}
+	return out, nil
+}
+
+func fileSHA256(file string) (string, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
+}
