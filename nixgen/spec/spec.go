@@ -16,8 +16,8 @@ type Spec struct {
 	Nixpkgs     Nixpkgs  `toml:"nixpkgs"`
 
 	// file and dir locate the spec, for error messages and relative paths.
-	file string
-	dir  string
+	file  string
+	dir   string
 	lines map[string]int
 }
 

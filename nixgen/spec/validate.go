@@ -27,7 +27,6 @@ var (
 	nixpkgsRE   = regexp.MustCompile(`^github:NixOS/nixpkgs/[0-9a-f]{40}$|^(git\+https|https|path)://.*[?&]rev=[0-9a-f]{40}`)
 )
 
-
 // Validate checks the spec's meaning without changing it: required keys, formats (sha256,
 // https URLs, numeric users, ports) and conflicting options. It returns Errors (every
 // problem, each with file:line and key) or nil. It reads the files the spec refers to
