@@ -19,6 +19,7 @@ func buildCommand() *cli.Command {
 			toolchainFlag,
 			&cli.StringFlag{Name: "mirror", Usage: "seed the Nix store from source tarballs in `DIR`, matched by sha256 (air-gapped builds)"},
 			&cli.BoolFlag{Name: "no-image", Usage: "stop after the Nix build: print the store paths, write no image"},
+			&cli.BoolFlag{Name: "rebuild", Usage: "build again even if the result is in the store, and fail unless it is bit-identical (nix build --rebuild)"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object on stdout"},
 		},
 		Action: runBuild,
@@ -45,7 +46,7 @@ func runBuild(c *cli.Context) error {
 	n := nixFor(s, nix.Settings{})
 	n.Log = progress(c)
 	b := &orchestrator.Builder{Nix: n, Log: log}
-	res, err := b.Build(c.Context, orchestrator.Request{Spec: s, Mirror: c.String("mirror")})
+	res, err := b.Build(c.Context, orchestrator.Request{Spec: s, Mirror: c.String("mirror"), Rebuild: c.Bool("rebuild")})
 	if err != nil {
 		return err
 	}

@@ -1,0 +1,36 @@
+# kiln: the two commands a newcomer runs on a fresh Debian 12 machine are `make demo` and
+# `make test`. Both install what is missing (Debian packages, pinned source tarballs).
+SHELL := /bin/bash
+export PATH := /usr/local/go/bin:$(PATH)
+GO ?= go
+MIRROR ?= $(CURDIR)/.mirror
+KILN := $(CURDIR)/bin/kiln
+
+.PHONY: all setup sources kiln demo test bench clean
+
+all: kiln
+
+setup:
+	bash scripts/setup.sh
+
+# Pinned upstream tarballs from Debian's source packages, checked by sha256.
+sources: setup
+	bash scripts/sources.sh $(MIRROR) haproxy-3.0.11 haproxy-2.6.12
+
+kiln:
+	$(GO) build -trimpath -o $(KILN) ./cmd/kiln
+
+# Build the default HAProxy image offline (host toolchain, sources from the mirror).
+demo: setup sources kiln
+	bash scripts/demo.sh $(KILN) $(MIRROR)
+
+# Every test, against real nix, a real registry and a real container runtime.
+test: setup sources
+	bash scripts/test.sh $(MIRROR)
+
+# Size and speed figures for the README.
+bench: setup sources kiln
+	bash scripts/bench.sh $(KILN) $(MIRROR)
+
+clean:
+	rm -rf bin out

@@ -1,0 +1,107 @@
+package main
+
+import (
+	"bytes"
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/kilnbuild/kiln/internal/testenv"
+)
+
+// kilnBin is the kiln binary the end-to-end tests run, built once by TestMain.
+var kilnBin string
+
+func TestMain(m *testing.M) {
+	dir, err := os.MkdirTemp("", "kiln-e2e-")
+	if err != nil {
+		panic(err)
+	}
+	kilnBin = filepath.Join(dir, "kiln")
+	if out, err := exec.Command("go", "build", "-o", kilnBin, ".").CombinedOutput(); err != nil {
+		panic(string(out))
+	}
+	code := m.Run()
+	os.RemoveAll(dir)
+	os.Exit(code)
+}
+
+// kiln runs the kiln binary and returns stdout; stderr is kept for failures.
+func kiln(t *testing.T, args ...string) (string, string, error) {
+	t.Helper()
+	cmd := exec.Command(kilnBin, args...)
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	err := cmd.Run()
+	return stdout.String(), stderr.String(), err
+}
+
+// mirror is the directory of source tarballs `make test` fills (scripts/sources.sh).
+func mirror(t *testing.T) string {
+	t.Helper()
+	testenv.Short(t)
+	testenv.Require(t, "nix", "musl-gcc")
+	m := os.Getenv("KILN_MIRROR")
+	if m == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatal("KILN_MIRROR is not set; run the tests with `make test`")
+		}
+		t.Skip("KILN_MIRROR not set; `make test` downloads the sources and sets it")
+	}
+	return m
+}
+
+// built is one `kiln build --json` result, shared by every test that needs that build, so
+// each spec is built once per test run (nix would reuse the store path anyway, but even
+// evaluating costs seconds).
+type built struct {
+	Outputs   []string          `json:"outputs"`
+	Closure   []string          `json:"closure"`
+	NarHashes map[string]string `json:"nar_hashes"`
+	Digest    string            `json:"digest"`
+}
+
+var (
+	buildMu   sync.Mutex
+	buildMemo = map[string]*built{}
+)
+
+// buildSpec runs kiln build --json for spec ("" = the default) with the host toolchain and
+// the mirror, plus extra args, once per distinct argument list.
+func buildSpec(t *testing.T, spec string, extra ...string) *built {
+	t.Helper()
+	m := mirror(t)
+	args := []string{"build", "--toolchain", "host", "--mirror", m, "--json"}
+	args = append(args, extra...)
+	if spec != "" {
+		args = append(args, spec)
+	}
+	key := strings.Join(args, "\x00")
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if b, ok := buildMemo[key]; ok {
+		return b
+	}
+	stdout, stderr, err := kiln(t, args...)
+	if err != nil {
+		t.Fatalf("kiln %s: %v\n%s", strings.Join(args, " "), err, tailLines(stderr, 40))
+	}
+	var b built
+	if err := json.Unmarshal([]byte(stdout), &b); err != nil {
+		t.Fatalf("kiln build --json printed something else: %v\n%s", err, stdout)
+	}
+	buildMemo[key] = &b
+	return &b
+}
+
+func tailLines(s string, n int) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	if len(lines) > n {
+		lines = lines[len(lines)-n:]
+	}
+	return strings.Join(lines, "\n")
+}

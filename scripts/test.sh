@@ -1,0 +1,13 @@
+#!/usr/bin/env bash
+# Runs every test: static checks, unit tests and the integration tests that build HAProxy
+# with real nix (offline, sources seeded from the mirror), push to a real registry and run
+# the image with podman. Integration tests fail (not skip) when CI=true and a tool is missing.
+set -euo pipefail
+mirror=${1:?usage: test.sh MIRROR}
+cd "$(dirname "$0")/.."
+export KILN_MIRROR=$mirror
+export CI=${CI:-true}   # `make test` installed everything: a missing tool is a failure
+unformatted=$(gofmt -l $(git ls-files '*.go'))
+if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted" >&2; exit 1; fi
+go vet ./...
+go test -count=1 -timeout 75m ./...
