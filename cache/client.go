@@ -1,0 +1,487 @@
+package cache
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"slices"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/hashicorp/go-retryablehttp"
+)
+
+var (
+	// ErrNotFound means the cache has no such file (HTTP 404, or 403 which S3 buckets
+	// answer for missing keys, or a missing file in a file:// cache).
+	ErrNotFound = errors.New("not found in binary cache")
+	// ErrHashMismatch means downloaded bytes don't match the narinfo's FileHash/FileSize
+	// or NarHash/NarSize; the error names both hashes.
+	ErrHashMismatch = errors.New("hash mismatch")
+)
+
+// UnreachableError means the cache could not be reached (connection refused, timeouts,
+// server errors) even after retries. Callers warn and build as if nothing were cached.
+type UnreachableError struct {
+	URL string // the cache, with any password redacted
+	Err error  // the last failure
+}
+
+// Error implements error.
+func (e *UnreachableError) Error() string {
+	return fmt.Sprintf("binary cache %s is unreachable: %v", e.URL, e.Err)
+}
+
+// Unwrap returns the last failure.
+func (e *UnreachableError) Unwrap() error { return e.Err }
+
+// CacheInfo is the content of a cache's nix-cache-info file.
+type CacheInfo struct {
+	StoreDir      string // must be /nix/store for the cache to be of use
+	WantMassQuery bool   // the cache is happy to answer many narinfo queries
+	Priority      int    // lower is preferred; 0 when the cache doesn't say
+}
+
+// Lookup is the answer of Have; each list keeps the order in which paths were asked.
+type Lookup struct {
+	Found    []*NarInfo  // present and validly signed by a trusted key
+	Missing  []string    // the cache has no narinfo for them
+	Rejected []Rejection // present, but unusable
+}
+
+// Rejection is a path the cache has but that must not be used, and why.
+type Rejection struct {
+	StorePath string
+	NarInfo   *NarInfo // nil when the narinfo couldn't be read or parsed
+	Err       error    // e.g. wraps ErrBadSignature, ErrUntrustedKey, ErrUnsigned, a *ParseError
+}
+
+// Client talks to one binary cache. It is safe for concurrent use.
+type Client struct {
+	base        *url.URL
+	http        *retryablehttp.Client
+	log         *slog.Logger
+	concurrency int
+}
+
+// config collects what Options set.
+type config struct {
+	timeout          time.Duration
+	retryMax         int
+	waitMin, waitMax time.Duration
+	logger           *slog.Logger
+	transport        http.RoundTripper
+	concurrency      int
+}
+
+// Option configures a Client.
+type Option func(*config)
+
+// WithTimeout bounds each HTTP attempt, body included (default 30s): raise it for large NARs.
+func WithTimeout(d time.Duration) Option { return func(c *config) { c.timeout = d } }
+
+// WithRetryMax sets how many times a failed request is retried (default 3; 0 = no retry).
+func WithRetryMax(n int) Option { return func(c *config) { c.retryMax = n } }
+
+// WithBackoff sets the exponential backoff between retries (default 250ms doubling to 5s).
+func WithBackoff(minWait, maxWait time.Duration) Option {
+	return func(c *config) { c.waitMin, c.waitMax = minWait, maxWait }
+}
+
+// WithLogger sends debug logs (requests, retries, lookups) to l; by default nothing is logged.
+func WithLogger(l *slog.Logger) Option { return func(c *config) { c.logger = l } }
+
+// WithTransport sets the RoundTripper for http:// and https:// caches (e.g. for proxies
+// or tests); file:// caches always read the file system.
+func WithTransport(rt http.RoundTripper) Option { return func(c *config) { c.transport = rt } }
+
+// WithConcurrency bounds how many narinfo requests Have makes at once (default 8).
+func WithConcurrency(n int) Option { return func(c *config) { c.concurrency = n } }
+
+// New returns a client for the cache at rawURL: http://, https:// or file:///abs/dir.
+// Query parameters (Nix store settings such as ?priority=) are ignored. Nothing is
+// fetched until a method is called.
+func New(rawURL string, opts ...Option) (*Client, error) {
+	cfg := config{
+		timeout:     30 * time.Second,
+		retryMax:    3,
+		waitMin:     250 * time.Millisecond,
+		waitMax:     5 * time.Second,
+		concurrency: 8,
+	}
+	for _, o := range opts {
+		o(&cfg)
+	}
+	if cfg.logger == nil {
+		cfg.logger = slog.New(slog.DiscardHandler)
+	}
+	if cfg.concurrency < 1 {
+		cfg.concurrency = 1
+	}
+	if cfg.retryMax < 0 {
+		cfg.retryMax = 0
+	}
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return nil, fmt.Errorf("invalid binary cache URL: %w", err)
+	}
+	u.RawQuery, u.ForceQuery, u.Fragment, u.RawFragment = "", false, "", ""
+	u.Path = strings.TrimRight(u.Path, "/")
+	u.RawPath = ""
+	transport := cfg.transport
+	switch u.Scheme {
+	case "http", "https":
+		if u.Host == "" {
+			return nil, fmt.Errorf("invalid binary cache URL %q: no host", u.Redacted())
+		}
+		if transport == nil {
+			t := http.DefaultTransport.(*http.Transport).Clone()
+			// Have runs cfg.concurrency requests at once to one host: keep that many
+			// connections alive instead of the default 2.
+			t.MaxIdleConnsPerHost = cfg.concurrency
+			transport = t
+		}
+	case "file":
+		if u.Host != "" && u.Host != "localhost" || !strings.HasPrefix(u.Path, "/") {
+			return nil, fmt.Errorf("invalid binary cache URL %q: want file:///absolute/dir", rawURL)
+		}
+		transport = fileTransport{root: u.Path}
+	default:
+		return nil, fmt.Errorf("invalid binary cache URL %q: scheme must be http, https or file", u.Redacted())
+	}
+	log := cfg.logger.With("cache", u.Redacted())
+	rc := &retryablehttp.Client{
+		HTTPClient:   &http.Client{Transport: transport, Timeout: cfg.timeout},
+		Logger:       retryLogger{log},
+		RetryWaitMin: cfg.waitMin,
+		RetryWaitMax: cfg.waitMax,
+		RetryMax:     cfg.retryMax,
+		CheckRetry:   retryablehttp.DefaultRetryPolicy,
+		Backoff:      cappedBackoff,
+	}
+	return &Client{base: u, http: rc, log: log, concurrency: cfg.concurrency}, nil
+}
+
+// cappedBackoff is retryablehttp's exponential backoff, except that a server's
+// Retry-After is capped at the maximum too: a cache asking for an hour's pause must
+// not stall a build that could just go ahead without it.
+func cappedBackoff(minWait, maxWait time.Duration, attempt int, resp *http.Response) time.Duration {
+	return min(retryablehttp.DefaultBackoff(minWait, maxWait, attempt, resp), maxWait)
+}
+
+// retryLogger turns retryablehttp's messages into debug logs: a failed attempt is not an
+// error for kiln, which goes on without the cache; callers decide what to report.
+type retryLogger struct{ l *slog.Logger }
+
+// Error logs a failed attempt at debug level.
+func (r retryLogger) Error(msg string, kv ...any) { r.l.Debug(msg, kv...) }
+
+// Warn logs at debug level.
+func (r retryLogger) Warn(msg string, kv ...any) { r.l.Debug(msg, kv...) }
+
+// Info logs at debug level.
+func (r retryLogger) Info(msg string, kv ...any) { r.l.Debug(msg, kv...) }
+
+// Debug logs at debug level.
+func (r retryLogger) Debug(msg string, kv ...any) { r.l.Debug(msg, kv...) }
+
+// URL returns the cache's URL, with any password redacted.
+func (c *Client) URL() string { return c.base.Redacted() }
+
+// errTooLarge means a body exceeded the size get was told to expect.
+var errTooLarge = errors.New("body larger than expected")
+
+// get fetches u and returns at most limit bytes of body. Errors wrap ErrNotFound, or are
+// *UnreachableError, or the context's error, or an unexpected HTTP status.
+func (c *Client) get(ctx context.Context, u *url.URL, limit int64) ([]byte, error) {
+	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
+	if err != nil {
+		return nil, err
+	}
+	resp, err := c.http.Do(req)
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		return nil, &UnreachableError{URL: c.URL(), Err: err}
+	}
+	defer resp.Body.Close()
+	switch {
+	case resp.StatusCode == http.StatusOK:
+	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusForbidden ||
+		resp.StatusCode == http.StatusGone:
+		// Nix treats 403 as 404 because S3 buckets that can't be listed answer 403
+		// for keys that don't exist.
+		return nil, fmt.Errorf("%w: %s", ErrNotFound, u.Redacted())
+	case resp.StatusCode >= 500:
+		// Only 501 gets here (retryablehttp retries the rest, then errors out above):
+		// a server that can't serve GET is as useless as an unreachable one.
+		return nil, &UnreachableError{URL: c.URL(), Err: fmt.Errorf("GET %s: HTTP %s", u.Redacted(), resp.Status)}
+	default:
+		return nil, fmt.Errorf("GET %s: unexpected HTTP status %s", u.Redacted(), resp.Status)
+	}
+	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+	if err != nil {
+		if ctx.Err() != nil {
+			return nil, ctx.Err()
+		}
+		// The connection broke mid-body: as unreachable as a refused one.
+		return nil, &UnreachableError{URL: c.URL(), Err: fmt.Errorf("reading %s: %w", u.Redacted(), err)}
+	}
+	if int64(len(body)) > limit {
+		return nil, fmt.Errorf("GET %s: %w (%d bytes)", u.Redacted(), errTooLarge, limit)
+	}
+	return body, nil
+}
+
+// CacheInfo fetches and parses the cache's nix-cache-info.
+func (c *Client) CacheInfo(ctx context.Context) (*CacheInfo, error) {
+	body, err := c.get(ctx, c.base.JoinPath("nix-cache-info"), 64<<10)
+	if err != nil {
+		return nil, fmt.Errorf("fetching nix-cache-info from %s: %w", c.URL(), err)
+	}
+	info := &CacheInfo{}
+	// Parsed like Nix does: "Key: value" lines, unknown keys and lines without a colon
+	// ignored, values trimmed.
+	for i, line := range strings.Split(string(body), "\n") {
+		key, value, ok := strings.Cut(line, ":")
+		if !ok {
+			continue
+		}
+		value = strings.TrimSpace(value)
+		switch key {
+		case "StoreDir":
+			info.StoreDir = value
+		case "WantMassQuery":
+			info.WantMassQuery = value == "1"
+		case "Priority":
+			p, err := strconv.Atoi(value)
+			if err != nil {
+				return nil, fmt.Errorf("fetching nix-cache-info from %s: line %d: Priority %q is not an integer", c.URL(), i+1, value)
+			}
+			info.Priority = p
+		}
+	}
+	return info, nil
+}
+
+// NarInfo fetches, parses and checks the narinfo of storePath (/nix/store/<hash>-<name>).
+// A missing narinfo is ErrNotFound. The signature is not verified: see Verify and Have.
+func (c *Client) NarInfo(ctx context.Context, storePath string) (*NarInfo, error) {
+	hp, err := hashPart(storePath)
+	if err != nil {
+		return nil, fmt.Errorf("fetching narinfo for %s: %w", storePath, err)
+	}
+	body, err := c.get(ctx, c.base.JoinPath(hp+".narinfo"), maxNarInfoSize)
+	if err != nil {
+		return nil, fmt.Errorf("fetching narinfo for %s: %w", storePath, err)
+	}
+	ni, err := Parse(bytes.NewReader(body))
+	if err != nil {
+		return nil, fmt.Errorf("fetching narinfo for %s: %w", storePath, err)
+	}
+	if err := ni.Check(); err != nil {
+		return ni, fmt.Errorf("fetching narinfo for %s: %w", storePath, err)
+	}
+	if ni.StorePath != storePath {
+		// Narinfos are looked up by hash part only; one naming another path would make
+		// us substitute the wrong thing.
+		return ni, fmt.Errorf("fetching narinfo for %s: the cache's narinfo is for %s", storePath, ni.StorePath)
+	}
+	return ni, nil
+}
+
+// Have asks the cache for each store path (duplicates once), at most the configured number
+// at once, and sorts them into found (present and signed by a trusted key), missing and
+// rejected. If the cache can't be reached, it stops and returns an *UnreachableError;
+// a path that isn't /nix/store/<hash>-<name> is an error before anything is fetched.
+func (c *Client) Have(ctx context.Context, storePaths []string, trusted []PublicKey) (Lookup, error) {
+	var paths []string
+	seen := map[string]bool{}
+	for _, p := range storePaths {
+		if _, err := parseStorePath(p); err != nil {
+			return Lookup{}, fmt.Errorf("looking up paths in %s: %w", c.URL(), err)
+		}
+		if !seen[p] {
+			seen[p] = true
+			paths = append(paths, p)
+		}
+	}
+
+	type result struct {
+		ni  *NarInfo
+		err error
+	}
+	results := make([]result, len(paths))
+	lctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	var (
+		wg       sync.WaitGroup
+		fatalMu  sync.Mutex
+		fatalErr error
+		sem      = make(chan struct{}, c.concurrency)
+	)
+launch:
+	for i, p := range paths {
+		select {
+		case sem <- struct{}{}:
+		case <-lctx.Done():
+			break launch
+		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			defer func() { <-sem }()
+			ni, err := c.NarInfo(lctx, p)
+			results[i] = result{ni, err}
+			var ue *UnreachableError
+			if errors.As(err, &ue) {
+				fatalMu.Lock()
+				if fatalErr == nil {
+					fatalErr = err
+				}
+				fatalMu.Unlock()
+				// One unreachable answer is enough: the other requests would only
+				// wait out their own retries.
+				cancel()
+			}
+		}()
+	}
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return Lookup{}, fmt.Errorf("looking up paths in %s: %w", c.URL(), err)
+	}
+	if fatalErr != nil {
+		return Lookup{}, fatalErr
+	}
+
+	var l Lookup
+	for i, p := range paths {
+		r := results[i]
+		switch {
+		case errors.Is(r.err, ErrNotFound):
+			l.Missing = append(l.Missing, p)
+		case r.err != nil:
+			l.Rejected = append(l.Rejected, Rejection{StorePath: p, NarInfo: r.ni, Err: r.err})
+		default:
+			if err := r.ni.Verify(trusted); err != nil {
+				l.Rejected = append(l.Rejected, Rejection{StorePath: p, NarInfo: r.ni, Err: err})
+			} else {
+				l.Found = append(l.Found, r.ni)
+			}
+		}
+	}
+	c.log.Debug("looked up paths", "asked", len(paths), "found", len(l.Found),
+		"missing", len(l.Missing), "rejected", len(l.Rejected))
+	for _, r := range l.Rejected {
+		c.log.Debug("rejected cached path", "path", r.StorePath, "reason", r.Err)
+	}
+	return l, nil
+}
+
+// supportedCompressions are the Compression values FetchNAR can undo.
+var supportedCompressions = []string{"none", "bzip2", "gzip", "zstd"}
+
+// FetchNAR downloads ni's NAR, checks FileSize/FileHash, decompresses it and checks
+// NarSize/NarHash, and only then returns the NAR's bytes. Mismatches wrap
+// ErrHashMismatch. ni should come from Have's Found list, so that it is signed.
+func (c *Client) FetchNAR(ctx context.Context, ni *NarInfo) ([]byte, error) {
+	nar, err := c.fetchNAR(ctx, ni)
+	if err != nil {
+		return nil, fmt.Errorf("fetching NAR for %s: %w", ni.StorePath, err)
+	}
+	return nar, nil
+}
+
+// fetchNAR is FetchNAR without the error prefix.
+func (c *Client) fetchNAR(ctx context.Context, ni *NarInfo) ([]byte, error) {
+	if err := ni.Check(); err != nil {
+		return nil, err
+	}
+	method := ni.compression()
+	if !slices.Contains(supportedCompressions, method) {
+		return nil, fmt.Errorf("%w: %q (supported: %s)", ErrUnsupportedCompression, method,
+			strings.Join(supportedCompressions, ", "))
+	}
+	u, err := c.resolve(ni.URL)
+	if err != nil {
+		return nil, err
+	}
+	// Never buffer more than the narinfo announces: a hostile or broken cache could
+	// otherwise send without end. Without FileSize, allow for incompressible data.
+	limit := int64(min(ni.NarSize+ni.NarSize/8+64<<10, 1<<62))
+	if ni.FileHash != "" {
+		limit = int64(min(ni.FileSize, 1<<62))
+	}
+	data, err := c.get(ctx, u, limit)
+	if errors.Is(err, errTooLarge) && ni.FileHash != "" {
+		return nil, fmt.Errorf("%w: FileHash: narinfo has %s (%d bytes), download is larger",
+			ErrHashMismatch, ni.FileHash, ni.FileSize)
+	}
+	if err != nil {
+		return nil, err
+	}
+	if ni.FileHash != "" {
+		if err := checkHash("FileHash", ni.FileHash, ni.FileSize, data); err != nil {
+			return nil, err
+		}
+	}
+	nar, err := decompress(method, data, ni.NarSize)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkHash("NarHash", ni.NarHash, ni.NarSize, nar); err != nil {
+		return nil, err
+	}
+	c.log.Debug("fetched NAR", "path", ni.StorePath, "bytes", len(data), "narSize", len(nar))
+	return nar, nil
+}
+
+// checkHash compares data with the hash and size the narinfo gives for it.
+func checkHash(field, want string, wantSize uint64, data []byte) error {
+	wh, err := ParseHash(want)
+	if err != nil {
+		return fmt.Errorf("%s: %w", field, err)
+	}
+	h, err := newHasher(wh.Algo)
+	if err != nil {
+		return fmt.Errorf("%s: %w", field, err)
+	}
+	h.Write(data)
+	got := Hash{Algo: wh.Algo, Digest: h.Sum(nil)}
+	if !got.Equal(wh) || uint64(len(data)) != wantSize {
+		return fmt.Errorf("%w: %s: narinfo has %s (%d bytes), download has %s (%d bytes)",
+			ErrHashMismatch, field, wh, wantSize, got, len(data))
+	}
+	return nil
+}
+
+// resolve turns a narinfo URL into an absolute one. Relative URLs stay inside the cache;
+// absolute http(s) URLs are allowed only for http(s) caches, as a remote narinfo must not
+// make us read local files.
+func (c *Client) resolve(ref string) (*url.URL, error) {
+	u, err := url.Parse(ref)
+	if err != nil {
+		return nil, fmt.Errorf("invalid NAR URL %q: %w", ref, err)
+	}
+	if u.IsAbs() {
+		remote := func(s string) bool { return s == "http" || s == "https" }
+		if remote(u.Scheme) && remote(c.base.Scheme) {
+			return u, nil
+		}
+		return nil, fmt.Errorf("invalid NAR URL %q: absolute %s URL in a %s cache", ref, u.Scheme, c.base.Scheme)
+	}
+	if u.Host != "" || strings.HasPrefix(u.Path, "/") || slices.Contains(strings.Split(u.Path, "/"), "..") {
+		return nil, fmt.Errorf("invalid NAR URL %q: must stay inside the cache", ref)
+	}
+	r := c.base.JoinPath(u.Path)
+	r.RawQuery = u.RawQuery
+	return r, nil
+}
