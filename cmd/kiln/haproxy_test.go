@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"debug/elf"
+	"encoding/json"
 	"fmt"
 	"io"
 	"net"
@@ -34,6 +35,25 @@ func haproxyBin(t *testing.T, specFile string) string {
 
 func TestDefaultBinaryIsStaticPIEHardenedStripped(t *testing.T) {
 	bin := haproxyBin(t, "")
+	assertStaticPIEHardened(t, bin)
+	st, _ := os.Stat(bin)
+	t.Logf("haproxy 3.0.11 binary: %d bytes", st.Size())
+	if st.Size() > 2_400_000 {
+		t.Errorf("binary is %d bytes, target <= 2,400,000", st.Size())
+	}
+	data, _ := os.ReadFile(bin)
+	for _, leak := range []string{"/nix/store/", "/build/haproxy-", os.TempDir() + "/"} {
+		if bytes.Contains(data, []byte(leak)) {
+			t.Errorf("binary contains a build path %q", leak)
+		}
+	}
+}
+
+// assertStaticPIEHardened checks the ELF facts directly with debug/elf, independently of
+// kiln's own audit code: ET_DYN, no PT_INTERP, no DT_NEEDED, GNU_RELRO + BIND_NOW,
+// non-executable GNU_STACK, no W+X segment, DF_1_PIE, no symbol table.
+func assertStaticPIEHardened(t *testing.T, bin string) {
+	t.Helper()
 	f, err := elf.Open(bin)
 	if err != nil {
 		t.Fatal(err)
@@ -77,17 +97,6 @@ func TestDefaultBinaryIsStaticPIEHardenedStripped(t *testing.T) {
 	}
 	if f.Section(".symtab") != nil {
 		t.Errorf("has a symbol table: not stripped")
-	}
-	st, _ := os.Stat(bin)
-	t.Logf("haproxy 3.0.11 binary: %d bytes", st.Size())
-	if st.Size() > 2_400_000 {
-		t.Errorf("binary is %d bytes, target <= 2,400,000", st.Size())
-	}
-	data, _ := os.ReadFile(bin)
-	for _, leak := range []string{"/nix/store/", "/build/haproxy-", os.TempDir() + "/"} {
-		if bytes.Contains(data, []byte(leak)) {
-			t.Errorf("binary contains a build path %q", leak)
-		}
 	}
 }
 
@@ -227,5 +236,78 @@ func getWithRetry(ctx context.Context, url string) (string, error) {
 			return "", fmt.Errorf("%v (last error: %v)", ctx.Err(), last)
 		case <-time.After(100 * time.Millisecond):
 		}
+	}
+}
+
+// TestNixpkgsToolchainAgainstStandIn renders the default spec (nixpkgs toolchain), swaps its
+// pinned nixpkgs input for testdata/nixpkgs-standin — same attribute paths, host tools
+// inside — and has nix evaluate and build it. This exercises all of kiln's nixpkgs glue
+// (flake inputs, toolchain attrs, the cc wrapper contract, -static-pie); it cannot exercise
+// nixpkgs' real compilers, which this machine cannot fetch.
+func TestNixpkgsToolchainAgainstStandIn(t *testing.T) {
+	m := mirror(t)
+	dir := t.TempDir()
+	flake := filepath.Join(dir, "flake")
+	if _, stderr, err := kiln(t, "gen", "-o", flake); err != nil {
+		t.Fatalf("kiln gen: %v\n%s", err, stderr)
+	}
+	standin := filepath.Join(dir, "standin")
+	copyDir(t, "../../testdata/nixpkgs-standin", standin)
+	copyFile(t, "../../flakes/toolchains/host-static-pie.specs", filepath.Join(standin, "static-pie.specs"))
+	if _, _, err := kiln(t, "build", "--no-image", "--toolchain", "host", "--mirror", m, "--json"); err != nil {
+		t.Fatal(err) // seeds the haproxy source into the store
+	}
+	override := []string{"--no-write-lock-file", "--override-input", "nixpkgs", "path:" + standin}
+	drv := nixCmd(t, append([]string{"eval", "--raw"}, append(override, "path:"+flake+"#packages.x86_64-linux.default.drvPath")...)...)
+	if !strings.HasSuffix(drv, "-haproxy-3.0.11.drv") {
+		t.Fatalf("evaluated drvPath %q", drv)
+	}
+	out := nixCmd(t, append([]string{"build", "--no-link", "--json"}, append(override, "path:"+flake+"#default")...)...)
+	var res []struct{ Outputs map[string]string }
+	if err := json.Unmarshal([]byte(out), &res); err != nil || len(res) != 1 {
+		t.Fatalf("nix build --json: %v: %s", err, out)
+	}
+	bin := filepath.Join(res[0].Outputs["out"], "bin", "haproxy")
+	assertStaticPIEHardened(t, bin)
+	vv, err := exec.Command(bin, "-vv").CombinedOutput()
+	if err != nil || !bytes.Contains(vv, []byte("+SLZ")) {
+		t.Fatalf("haproxy -vv: %v\n%s", err, vv)
+	}
+}
+
+// nixCmd runs nix with settings like kiln's own and returns stdout.
+func nixCmd(t *testing.T, args ...string) string {
+	t.Helper()
+	cmd := exec.Command("nix", args...)
+	cmd.Env = append(os.Environ(), "NIX_CONFIG=experimental-features = nix-command flakes\nsandbox = true\nextra-sandbox-paths = /bin /usr /lib /lib64\nsubstituters =\nbuild-users-group =")
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	out, err := cmd.Output()
+	if err != nil {
+		t.Fatalf("nix %s: %v\n%s", strings.Join(args, " "), err, tailLines(stderr.String(), 30))
+	}
+	return strings.TrimSpace(string(out))
+}
+
+func copyDir(t *testing.T, from, to string) {
+	t.Helper()
+	entries, err := os.ReadDir(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	os.MkdirAll(to, 0o755)
+	for _, e := range entries {
+		copyFile(t, filepath.Join(from, e.Name()), filepath.Join(to, e.Name()))
+	}
+}
+
+func copyFile(t *testing.T, from, to string) {
+	t.Helper()
+	data, err := os.ReadFile(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(to, data, 0o644); err != nil {
+		t.Fatal(err)
 	}
 }
