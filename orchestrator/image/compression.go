@@ -21,12 +21,15 @@ const (
 
 // GzipLevel is the pinned klauspost/compress gzip level used for Gzip layers.
 //
-// Level 8 beats level 9 on static binaries (level 9's extra hash-chain search
-// finds longer but costlier matches) and takes a third of its time; see the
-// package README for the measurements.
+// Measured on the layer tar of a 2,194,480-byte static HAProxy 3.0.11
+// (2,198,528-byte tar, 2 cores): compress/gzip BestCompression 1,005,176 B in
+// 227 ms; klauspost level 7 996,849 B / 51 ms, level 8 993,965 B / 64 ms,
+// level 9 994,866 B / 215 ms. Level 8 is the smallest and fast. (For
+// reference, not usable here: GNU gzip -9 976,439 B; zopfli 944,471 B in 7.2 s.)
 const GzipLevel = 8
 
-// ZstdLevel is the pinned klauspost/compress zstd level used for Zstd layers.
+// ZstdLevel is the pinned klauspost/compress zstd level used for Zstd layers:
+// its best, 930,698 B in 260 ms on the HAProxy tar above (zstd -19: 853,265 B).
 const ZstdLevel = zstd.SpeedBestCompression
 
 // Valid reports whether c names a supported compression ("" counts as the default, Gzip).

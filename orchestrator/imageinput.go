@@ -1,0 +1,179 @@
+package orchestrator
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/kilnbuild/kiln/nixgen/spec"
+	"github.com/kilnbuild/kiln/orchestrator/image"
+)
+
+// Licenses is the SPDX licence of each recipe's package, for the image label.
+var Licenses = map[string]string{"haproxy": "GPL-2.0-or-later"}
+
+// ImageInput turns a built spec into the image's filesystem and config: the closure, the
+// run user's /etc/passwd and /etc/group, the spec's files, and labels that say what was
+// built from what. created is the one timestamp of the image (config, history, mtimes).
+// storeRoot is the host directory holding nix/store ("" = the real store).
+func ImageInput(s *spec.Spec, res *Result, storeRoot string, created time.Time) (image.Rootfs, image.Config, error) {
+	var none image.Config
+	uid, gid, err := userIDs(s.Image.User)
+	if err != nil {
+		return image.Rootfs{}, none, err
+	}
+	rootfs := image.Rootfs{Root: storeRoot, StorePaths: res.ClosurePaths()}
+	rootfs.Files = append(rootfs.Files,
+		image.File{Path: "/etc/passwd", Mode: 0o444, Data: []byte(passwd(uid, gid))},
+		image.File{Path: "/etc/group", Mode: 0o444, Data: []byte(group(gid))},
+	)
+	for i, f := range s.Image.Files {
+		data := []byte(f.Content)
+		if f.Source != "" {
+			if data, err = os.ReadFile(s.Resolve(f.Source)); err != nil {
+				return image.Rootfs{}, none, fmt.Errorf("reading image.files[%d].source: %w", i, err)
+			}
+		}
+		mode, _ := strconv.ParseUint(f.Mode, 8, 32) // validated
+		rootfs.Files = append(rootfs.Files, image.File{Path: f.Path, Mode: fs.FileMode(mode), Data: data})
+	}
+
+	entrypoint := append([]string(nil), s.Image.Entrypoint...)
+	if !strings.Contains(entrypoint[0], "/") {
+		prog, err := findProgram(res.Outputs, storeRoot, entrypoint[0])
+		if err != nil {
+			return image.Rootfs{}, none, err
+		}
+		entrypoint[0] = prog
+	}
+
+	revision, err := SpecDigest(s)
+	if err != nil {
+		return image.Rootfs{}, none, err
+	}
+	labels := map[string]string{}
+	for k, v := range s.Image.Labels {
+		labels[k] = v
+	}
+	labels["org.opencontainers.image.title"] = s.Image.Name
+	labels["org.opencontainers.image.version"] = s.Package.Version
+	labels["org.opencontainers.image.source"] = s.Package.URL
+	labels["org.opencontainers.image.revision"] = revision
+	labels["org.opencontainers.image.created"] = created.UTC().Format(time.RFC3339)
+	if l, ok := Licenses[s.Package.Name]; ok {
+		labels["org.opencontainers.image.licenses"] = l
+	}
+	labels["dev.kiln.toolchain"] = string(s.Build.Toolchain)
+	if s.Build.Toolchain == spec.ToolchainHost {
+		labels["dev.kiln.impure"] = "host toolchain: built with this machine's gcc and musl, not a pinned toolchain"
+	}
+	cfg := image.Config{
+		Entrypoint:   entrypoint,
+		Cmd:          s.Image.Cmd,
+		Env:          s.Image.Env,
+		User:         fmt.Sprintf("%d:%d", uid, gid),
+		WorkingDir:   s.Image.WorkingDir,
+		StopSignal:   s.Image.StopSignal,
+		ExposedPorts: s.Image.Ports,
+		Labels:       labels,
+		Created:      created,
+	}
+	return rootfs, cfg, nil
+}
+
+// findProgram finds name in the bin/ of one of the outputs.
+func findProgram(outputs []string, storeRoot, name string) (string, error) {
+	for _, o := range outputs {
+		p := path.Join(o, "bin", name)
+		if st, err := os.Stat(filepath.Join(storeRoot, p)); err == nil && st.Mode().IsRegular() {
+			return p, nil
+		}
+	}
+	return "", fmt.Errorf("image.entrypoint %q: no bin/%s in the build's outputs %v; give an absolute path", name, name, outputs)
+}
+
+func userIDs(user string) (uid, gid int, err error) {
+	u, g, hasGroup := strings.Cut(user, ":")
+	if uid, err = strconv.Atoi(u); err != nil {
+		return 0, 0, fmt.Errorf("image.user %q: not numeric", user)
+	}
+	gid = uid
+	if hasGroup {
+		if gid, err = strconv.Atoi(g); err != nil {
+			return 0, 0, fmt.Errorf("image.user %q: not numeric", user)
+		}
+	}
+	return uid, gid, nil
+}
+
+// passwd and group name the run user so tools that look it up find it; the names are
+// fixed, only the numbers come from the spec.
+func passwd(uid, gid int) string {
+	name := "kiln"
+	if uid == 65534 {
+		name = "nobody"
+	}
+	return fmt.Sprintf("root:x:0:0:root:/:/sbin/nologin\n%s:x:%d:%d:%s:/nonexistent:/sbin/nologin\n", name, uid, gid, name)
+}
+
+func group(gid int) string {
+	name := "kiln"
+	if gid == 65534 {
+		name = "nogroup"
+	}
+	return fmt.Sprintf("root:x:0:\n%s:x:%d:\n", name, gid)
+}
+
+// SpecDigest is the sha256 of the spec's canonical form: every value after defaults (the
+// effective toolchain included) and the content of every file it refers to, as JSON with a
+// fixed field order. It changes exactly when what is built or shipped changes.
+func SpecDigest(s *spec.Spec) (string, error) {
+	type file struct {
+		spec.File
+		SHA256 string `json:"sha256"`
+	}
+	canon := struct {
+		*spec.Spec
+		FileHashes  []file   `json:"file_hashes"`
+		PatchHashes []string `json:"patch_hashes"`
+	}{Spec: s}
+	for i, f := range s.Image.Files {
+		data := []byte(f.Content)
+		if f.Source != "" {
+			var err error
+			if data, err = os.ReadFile(s.Resolve(f.Source)); err != nil {
+				return "", fmt.Errorf("reading image.files[%d].source: %w", i, err)
+			}
+		}
+		sum := sha256.Sum256(data)
+		g := f
+		g.Source = "" // where the file lives on this machine does not change the image
+		canon.FileHashes = append(canon.FileHashes, file{File: g, SHA256: hex.EncodeToString(sum[:])})
+	}
+	for i, p := range s.Package.Patches {
+		h := p.SHA256
+		if p.File != "" {
+			data, err := os.ReadFile(s.Resolve(p.File))
+			if err != nil {
+				return "", fmt.Errorf("reading package.patches[%d].file: %w", i, err)
+			}
+			sum := sha256.Sum256(data)
+			h = hex.EncodeToString(sum[:])
+		}
+		canon.PatchHashes = append(canon.PatchHashes, h)
+	}
+	data, err := json.Marshal(canon)
+	if err != nil {
+		return "", fmt.Errorf("encoding spec: %w", err)
+	}
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:]), nil
+}
