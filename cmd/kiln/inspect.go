@@ -1,0 +1,38 @@
+package main
+
+import (
+	"fmt"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/kilnbuild/kiln/orchestrator/publish"
+)
+
+func inspectCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "inspect",
+		Usage:     "show an image's files (sizes, modes), config, digests and sizes",
+		ArgsUsage: "oci:DIR[:TAG] | docker-archive:FILE | docker://REF",
+		Flags: []cli.Flag{
+			&cli.BoolFlag{Name: "json", Usage: "print one JSON object on stdout"},
+			&cli.BoolFlag{Name: "insecure", Usage: "talk plain HTTP to the registry (a registry on localhost)"},
+		},
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return fmt.Errorf("expected one TARGET (oci:DIR[:TAG], docker-archive:FILE or docker://REF), got %d arguments", c.NArg())
+			}
+			t, err := publish.ParseTarget(c.Args().First())
+			if err != nil {
+				return err
+			}
+			ins, err := publish.Inspect(c.Context, t, publish.Options{Insecure: c.Bool("insecure"), Logger: logger(c)})
+			if err != nil {
+				return err
+			}
+			if c.Bool("json") {
+				return printJSON(c, ins)
+			}
+			return ins.WriteText(c.App.Writer)
+		},
+	}
+}
