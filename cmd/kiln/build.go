@@ -113,6 +113,15 @@ func runBuild(c *cli.Context) error {
 		return nil
 	}
 
+	// The audit gate: nothing is written unless the built files show every property the
+	// spec's hardening policy asks for.
+	gate, err := orchestrator.AuditTree(res.Outputs, s.Build.Hardening, "")
+	if err != nil {
+		return err
+	}
+	if !gate.OK() {
+		return &orchestrator.GateError{Violations: gate.Violations}
+	}
 	start := time.Now()
 	rootfs, cfg, err := orchestrator.ImageInput(s, res, "", created)
 	if err != nil {
@@ -121,6 +130,13 @@ func runBuild(c *cli.Context) error {
 	img, err := image.Build(c.Context, rootfs, cfg, image.Options{Compression: compression, MTime: created})
 	if err != nil {
 		return err
+	}
+	imgGate, err := orchestrator.AuditImage(img, s.Build.Hardening)
+	if err != nil {
+		return err
+	}
+	if !imgGate.OK() {
+		return &orchestrator.GateError{Violations: imgGate.Violations}
 	}
 	for _, t := range targets {
 		r, err := publish.Write(c.Context, img, t, publish.Options{Tag: tagFor(t, s), Insecure: c.Bool("insecure"), Logger: log})

@@ -279,3 +279,33 @@ func TestBadOutputsLoseNothing(t *testing.T) {
 		t.Errorf("left behind in %s: %v", dir, names)
 	}
 }
+
+func TestAuditDefaultImage(t *testing.T) {
+	dir := t.TempDir()
+	buildImage(t, dir, nil, "-o", "oci:"+filepath.Join(dir, "img"))
+	stdout, stderr, err := kiln(t, "audit", "--json", "oci:"+filepath.Join(dir, "img"))
+	if err != nil {
+		t.Fatalf("kiln audit on the default image: %v\n%s\n%s", err, stdout, stderr)
+	}
+	var rep struct {
+		ELF []struct {
+			File, Type, RELRO, Canary, Fortify string
+			NX, Stripped                       bool
+		} `json:"elf"`
+		Violations []string `json:"violations"`
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatal(err)
+	}
+	if len(rep.ELF) != 1 || len(rep.Violations) != 0 {
+		t.Fatalf("audit: %+v", rep)
+	}
+	e := rep.ELF[0]
+	if e.Type != "static-pie" || e.RELRO != "full" || !e.NX || e.Canary != "yes" || !e.Stripped || e.Fortify != "n/a: musl" {
+		t.Errorf("audit of haproxy: %+v", e)
+	}
+	// A dynamically linked host binary fails the default policy.
+	if _, _, err := kiln(t, "audit", "/bin/ls"); err == nil {
+		t.Errorf("kiln audit /bin/ls (dynamic, not fully static) passed")
+	}
+}

@@ -146,16 +146,24 @@ func EntriesFromTar(r io.Reader) ([]Entry, error) {
 		if err != nil {
 			return nil, fmt.Errorf("reading tar layer: %w", err)
 		}
-		if strings.HasPrefix(path.Base(h.Name), ".wh.") {
-			continue
+		if e, ok := EntryFromHeader(h); ok {
+			out = append(out, e)
 		}
-		out = append(out, Entry{
-			Path:     cleanPath(h.Name),
-			Mode:     h.FileInfo().Mode(),
-			UID:      h.Uid,
-			GID:      h.Gid,
-			Linkname: h.Linkname,
-			Size:     h.Size,
-		})
 	}
+}
+
+// EntryFromHeader is the audit's view of one tar header; ok is false for OCI whiteouts,
+// which delete rather than add a file.
+func EntryFromHeader(h *tar.Header) (e Entry, ok bool) {
+	if strings.HasPrefix(path.Base(h.Name), ".wh.") {
+		return Entry{}, false
+	}
+	return Entry{
+		Path:     cleanPath(h.Name),
+		Mode:     h.FileInfo().Mode(),
+		UID:      h.Uid,
+		GID:      h.Gid,
+		Linkname: h.Linkname,
+		Size:     h.Size,
+	}, true
 }

@@ -523,3 +523,105 @@ func validateImage(t *testing.T, img v1.Image) {
 		}
 	}
 }
+
+// TestZstdFrame pins the shape of the zstd layer: one frame whose header
+// records the tar size (Single_Segment, Frame_Content_Size), no dictionary
+// and no content checksum, followed by nothing.
+func TestZstdFrame(t *testing.T) {
+	img := build(t, testRootfs(makeStore(t, 1)), Zstd)
+	ls, err := img.Layers()
+	if err != nil || len(ls) != 1 {
+		t.Fatalf("layers %v, %v", ls, err)
+	}
+	rc, _ := ls[0].Compressed()
+	b, _ := io.ReadAll(rc)
+	tarSize := int64(len(listLayerRaw(t, img)))
+	checkZstdFrame(t, b, tarSize)
+
+	// An empty input is still one valid frame, of content size 0.
+	var empty bytes.Buffer
+	w, _ := newCompressor(Zstd, &empty)
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	checkZstdFrame(t, empty.Bytes(), 0)
+	r, err := newDecompressor(Zstd, &empty)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back, err := io.ReadAll(r); err != nil || len(back) != 0 {
+		t.Errorf("empty frame decodes to %d B, %v", len(back), err)
+	}
+	if _, err := w.Write([]byte("x")); err == nil {
+		t.Error("write after Close succeeded")
+	}
+}
+
+func listLayerRaw(t *testing.T, img v1.Image) []byte {
+	t.Helper()
+	ls, _ := img.Layers()
+	rc, err := ls[0].Uncompressed()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rc.Close()
+	b, err := io.ReadAll(rc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}
+
+// checkZstdFrame walks b as a zstd frame (RFC 8878, section 3.1.1).
+func checkZstdFrame(t *testing.T, b []byte, contentSize int64) {
+	t.Helper()
+	if len(b) < 6 || !bytes.Equal(b[:4], []byte{0x28, 0xb5, 0x2f, 0xfd}) {
+		t.Fatalf("no zstd magic: % x", b[:min(len(b), 8)])
+	}
+	fhd := b[4]
+	fcsFlag, single, checksum, dictFlag := fhd>>6, fhd>>5&1, fhd>>2&1, fhd&3
+	if single != 1 || checksum != 0 || dictFlag != 0 {
+		t.Errorf("frame header descriptor %08b: single segment %d, checksum %d, dictionary ID flag %d; want 1, 0, 0", fhd, single, checksum, dictFlag)
+	}
+	p := 5
+	if single == 0 {
+		p++ // Window_Descriptor
+	}
+	fcsLen := [4]int{0, 2, 4, 8}[fcsFlag]
+	if fcsFlag == 0 && single == 1 {
+		fcsLen = 1
+	}
+	var fcs int64
+	for i := fcsLen - 1; i >= 0; i-- {
+		fcs = fcs<<8 | int64(b[p+i])
+	}
+	if fcsLen == 2 {
+		fcs += 256
+	}
+	p += fcsLen
+	if fcs != contentSize {
+		t.Errorf("Frame_Content_Size %d, want %d", fcs, contentSize)
+	}
+	for {
+		if p+3 > len(b) {
+			t.Fatalf("frame truncated at %d of %d B", p, len(b))
+		}
+		h := int(b[p]) | int(b[p+1])<<8 | int(b[p+2])<<16
+		last, typ, size := h&1, h>>1&3, h>>3
+		p += 3
+		switch typ {
+		case 1: // RLE: one byte
+			p++
+		case 3:
+			t.Fatalf("reserved block type at %d", p-3)
+		default:
+			p += size
+		}
+		if last == 1 {
+			break
+		}
+	}
+	if p != len(b) {
+		t.Errorf("frame ends at %d, %d B follow it (checksum or another frame)", p, len(b)-p)
+	}
+}

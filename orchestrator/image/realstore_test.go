@@ -4,11 +4,13 @@ import (
 	"bytes"
 	stdgzip "compress/gzip"
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"testing"
 	"time"
 
+	ddzstd "github.com/DataDog/zstd"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	kgzip "github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
@@ -39,6 +41,10 @@ func imageSize(t *testing.T, img v1.Image) int64 {
 	return n
 }
 
+// sizeTarget is the product's ceiling on the whole image (manifest, config
+// and layer) for the real HAProxy store path.
+var sizeTarget = map[Compression]int64{Gzip: 1_000_000, Zstd: 900_000}
+
 func TestRealStorePath(t *testing.T) {
 	sp := storePathFromEnv(t)
 	fsys := Rootfs{
@@ -67,8 +73,17 @@ func TestRealStorePath(t *testing.T) {
 			t.Errorf("%s: two builds differ", c)
 		}
 		t.Logf("%s: image %d B (manifest+config+layer), built in %v, digest %s", c, imageSize(t, img), took.Round(time.Millisecond), digest(t, img))
-		if took > time.Second {
-			t.Errorf("%s: packaging took %v, target is under 1s", c, took)
+		// The default (gzip) packages in under 1 s; zstd, opt-in and at
+		// ZstdLevel, is allowed 1.5 s.
+		limit := time.Second
+		if c == Zstd {
+			limit = 1500 * time.Millisecond
+		}
+		if took > limit {
+			t.Errorf("%s: packaging took %v, target is under %v", c, took, limit)
+		}
+		if limit, n := sizeTarget[c], imageSize(t, img); n > limit {
+			t.Errorf("%s: image is %d B, target is at most %d B", c, n, limit)
 		}
 	}
 }
@@ -109,10 +124,35 @@ func TestCompressorComparison(t *testing.T) {
 			return z
 		})
 	}
-	for _, lvl := range []zstd.EncoderLevel{zstd.SpeedDefault, zstd.SpeedBetterCompression, zstd.SpeedBestCompression} {
-		measure("klauspost zstd "+lvl.String(), func(w io.Writer) io.WriteCloser {
-			z, _ := zstd.NewWriter(w, zstd.WithEncoderLevel(lvl), zstd.WithEncoderConcurrency(1))
-			return z
+	measure("klauspost zstd best", func(w io.Writer) io.WriteCloser {
+		z, _ := zstd.NewWriter(w, zstd.WithEncoderLevel(zstd.SpeedBestCompression), zstd.WithEncoderConcurrency(1))
+		return z
+	})
+	for lvl := 15; lvl <= 19; lvl++ {
+		measure(fmt.Sprintf("libzstd one-shot %d", lvl), func(w io.Writer) io.WriteCloser {
+			return &levelWriter{w: w, level: lvl}
 		})
 	}
+	measure(fmt.Sprintf("newCompressor(Zstd) (%d)", ZstdLevel), func(w io.Writer) io.WriteCloser {
+		z, _ := newCompressor(Zstd, w)
+		return z
+	})
+}
+
+// levelWriter is zstdWriter at another level, for TestCompressorComparison.
+type levelWriter struct {
+	w     io.Writer
+	level int
+	buf   bytes.Buffer
+}
+
+func (l *levelWriter) Write(p []byte) (int, error) { return l.buf.Write(p) }
+
+func (l *levelWriter) Close() error {
+	frame, err := ddzstd.CompressLevel(nil, l.buf.Bytes(), l.level)
+	if err != nil {
+		return err
+	}
+	_, err = l.w.Write(frame)
+	return err
 }

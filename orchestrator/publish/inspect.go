@@ -80,7 +80,7 @@ func Inspect(ctx context.Context, t Target, opts Options) (Inspection, error) {
 	if err := t.checkRef(); err != nil {
 		return Inspection{}, err
 	}
-	img, err := open(ctx, t, opts)
+	img, err := Open(ctx, t, opts)
 	if err != nil {
 		return Inspection{}, fmt.Errorf("inspecting %s: %w", t, err)
 	}
@@ -92,8 +92,8 @@ func Inspect(ctx context.Context, t Target, opts Options) (Inspection, error) {
 	return in, nil
 }
 
-// open returns the image that t names.
-func open(ctx context.Context, t Target, opts Options) (v1.Image, error) {
+// Open returns the image that t names (lazily: layers are read when asked for).
+func Open(ctx context.Context, t Target, opts Options) (v1.Image, error) {
 	switch t.Transport {
 	case OCI:
 		return openOCI(t.Path, t.Ref)
