@@ -8,6 +8,9 @@ need=()
 have() { command -v "$1" >/dev/null 2>&1; }
 have nix            || need+=(nix-bin)
 have musl-gcc       || need+=(musl-tools)
+have gcc            || need+=(gcc)
+have patch          || need+=(patch)
+[ -e /usr/include/stdio.h ] || need+=(libc6-dev)   # cgo (libzstd) and the audit tests' gcc builds
 have git            || need+=(git)
 have skopeo         || need+=(skopeo)
 have podman         || need+=(podman)

@@ -28,22 +28,27 @@ const (
 // (2,198,528-byte tar, 2 cores): compress/gzip BestCompression 1,005,176 B in
 // 227 ms; klauspost level 7 996,849 B / 51 ms, level 8 993,965 B / 64 ms,
 // level 9 994,866 B / 215 ms. Level 8 is the smallest and fast. (For
-// reference, not usable here: GNU gzip -9 976,439 B; zopfli 944,471 B in 7.2 s.)
+// reference, not usable here: GNU gzip -9 976,439 B; zopfli 944,471 B in 7.2 s.
+// klauspost/compress v1.20.4 level 8 is only 19 B smaller; the Go libdeflate
+// bindings are not served by the module proxy.)
 const GzipLevel = 8
 
 // ZstdLevel is the level of the reference zstd library (libzstd 1.5.7, built
 // from the C sources that github.com/DataDog/zstd v1.5.7 bundles, so go.mod
-// pins the compressor) used for Zstd layers.
+// pins the compressor) used for Zstd layers. Building kiln therefore needs
+// cgo: a C compiler and libc headers (and not the external_libzstd tag, which
+// would swap in the host's libzstd and change the digests).
 //
 // Measured on the layer tar of the static HAProxy 3.0.11 above plus
 // /etc/passwd, /etc/group and /usr/sbin/haproxy (2,202,624-byte tar, 2
-// cores, one-shot, fastest of 3): level 15 915,914 B / 525 ms, 16 903,235 B /
-// 739 ms, 17 872,157 B / 906 ms, 18 847,667 B / 1,083 ms, 19 847,333 B /
-// 949 ms; 20–22 are no smaller (847,333–847,349 B) and need larger windows
-// from decoders on big closures. Level 19 is the smallest: image 848,2xx B
-// against the 900,000 B target. (klauspost/compress SpeedBestCompression,
-// used before: 930,698 B.) Zstd is opt-in, so its ~1 s is outside the
-// default's under-1 s packaging target.
+// cores, one call, fastest of 5): level 15 915,914 B / 378 ms, 16 903,235 B /
+// 540 ms, 17 872,157 B / 670 ms, 18 847,667 B / 912 ms, 19 847,333 B /
+// 857 ms; 20-22 are no smaller (847,333-847,349 B), no faster, and ask
+// decoders for larger windows on big closures. Level 19 is the smallest: the
+// whole image is 848,156 B (target 900,000 B; klauspost/compress
+// SpeedBestCompression, used before, gave 933,627 B), packaged in about 1 s.
+// Zstd is opt-in, so the default's under-1 s target does not bind it; the
+// real-store test allows it 1.5 s.
 const ZstdLevel = 19
 
 // Valid reports whether c names a supported compression ("" counts as the default, Gzip).
