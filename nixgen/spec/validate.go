@@ -104,6 +104,9 @@ func (s *Spec) validate(v *validator) {
 	if f.OpenSSL {
 		v.add("features.openssl", "OpenSSL is not supported yet; remove openssl = true")
 	}
+	if f.Promex {
+		v.add("features.promex", "the Prometheus exporter is not supported yet; remove promex = true")
+	}
 
 	// build
 	b := s.Build
