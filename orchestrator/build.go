@@ -29,8 +29,11 @@ type Request struct {
 	Mirror string
 	// Rebuild builds again and has nix check the result is bit-identical.
 	Rebuild bool
-	// NixArgs are extra nix build arguments (binary cache options).
+	// NixArgs are extra nix build arguments.
 	NixArgs []string
+	// Cache, when set, is a binary cache kiln checks before building. The Nix driver must
+	// already list it as a substituter with its trusted keys (kiln's own settings).
+	Cache *Cache
 }
 
 // Result is what a build produced.
@@ -38,7 +41,14 @@ type Result struct {
 	NixVersion string         `json:"nix_version"`
 	Sources    []Source       `json:"sources"`
 	Outputs    []string       `json:"outputs"`
+	DrvPaths   []string       `json:"drv_paths"`
 	Closure    []nix.PathInfo `json:"closure"`
+	// Activity is what nix built and what it substituted from a binary cache.
+	Activity nix.Activity `json:"activity"`
+	// CacheLookup is what the binary cache held before the build (nil without --cache).
+	CacheLookup *CacheLookup `json:"cache_lookup,omitempty"`
+	// CachedDigest is the image digest a previous, identical build produced ("" if none).
+	CachedDigest string `json:"-"`
 }
 
 // ClosurePaths lists the closure's store paths.
@@ -91,8 +101,20 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 	}
 
 	installable := "path:" + dir + "#" + nixgen.Attr
+	extra := req.NixArgs
+	if req.Cache != nil {
+		lookup, err := req.Cache.Check(ctx, b.Nix, installable, log)
+		if err != nil {
+			return nil, err
+		}
+		res.CacheLookup = lookup
+		if lookup.Unreachable {
+			// Don't let nix spend its own timeouts on a cache that is gone: build without it.
+			extra = append(append([]string(nil), extra...), "--option", "substituters", "")
+		}
+	}
 	log.Info("building", "package", req.Spec.Package.Name, "version", req.Spec.Package.Version, "toolchain", req.Spec.Build.Toolchain)
-	results, err := b.Nix.Build(ctx, installable, nix.BuildOptions{Rebuild: req.Rebuild, Extra: req.NixArgs})
+	results, err := b.Nix.Build(ctx, installable, nix.BuildOptions{Rebuild: req.Rebuild, Extra: extra, Activity: &res.Activity})
 	if err != nil {
 		var ne *nix.Error
 		if errors.As(err, &ne) && ne.NetworkError() {
@@ -101,6 +123,12 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 	res.Outputs = nix.OutPaths(results)
+	for _, r := range results {
+		res.DrvPaths = append(res.DrvPaths, r.DrvPath)
+	}
+	if len(res.Activity.Substituted) > 0 || len(res.Activity.Built) > 0 {
+		log.Info("nix finished", "built_derivations", len(res.Activity.Built), "substituted_paths", len(res.Activity.Substituted))
+	}
 	res.Closure, err = b.Nix.Closure(ctx, res.Outputs...)
 	if err != nil {
 		return nil, err

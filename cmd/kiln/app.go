@@ -31,6 +31,7 @@ Results go to stdout (a digest, or JSON with --json); logs and build progress to
 			buildCommand(),
 			inspectCommand(),
 			auditCommand(),
+			cacheCommand(),
 		},
 		Writer:    os.Stdout,
 		ErrWriter: os.Stderr,

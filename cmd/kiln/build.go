@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/kilnbuild/kiln/cache"
 	"github.com/kilnbuild/kiln/nixgen/spec"
 	"github.com/kilnbuild/kiln/orchestrator"
 	"github.com/kilnbuild/kiln/orchestrator/image"
@@ -36,6 +37,13 @@ The image's created time is the spec's image.created, else $SOURCE_DATE_EPOCH, e
 			&cli.BoolFlag{Name: "no-image", Usage: "stop after the Nix build: print the store paths, write no image"},
 			&cli.BoolFlag{Name: "rebuild", Usage: "build again even if the result is in the store, and fail unless it is bit-identical (nix build --rebuild)"},
 			&cli.BoolFlag{Name: "json", Usage: "print one JSON object on stdout"},
+			&cli.StringFlag{Name: "cache", Usage: "binary cache `URL` (http(s):// or file://) to substitute from, for this build only; its paths must be signed by a --trusted-key"},
+			&cli.StringSliceFlag{Name: "trusted-key", Usage: "public `KEY` (name:base64) that --cache paths must be signed by (repeatable)"},
+			&cli.StringFlag{Name: "push-cache", Usage: "after building, copy the closure and build-time paths to this binary cache `URL` (e.g. file:///srv/cache, s3://bucket), signed with --sign-key"},
+			&cli.StringFlag{Name: "sign-key", Usage: "secret key `FILE` for --push-cache (kiln cache keygen writes one)"},
+			&cli.StringFlag{Name: "store", Usage: "use the Nix store rooted at `DIR` (nix --store) instead of /nix/store"},
+			&cli.StringFlag{Name: "result-cache", Usage: "`DIR` of remembered results (default $XDG_CACHE_HOME/kiln/results): an unchanged build whose store paths still exist writes its image without running nix"},
+			&cli.BoolFlag{Name: "no-result-cache", Usage: "neither use nor update the result cache"},
 		},
 		Action: runBuild,
 	}
@@ -55,6 +63,13 @@ type buildOutput struct {
 	UncompressedSize int64                 `json:"uncompressed_size,omitempty"`
 	Layers           []layerOutput         `json:"layers,omitempty"`
 	Targets          []string              `json:"targets,omitempty"`
+	// Substituted and Built say what nix copied from a binary cache and what it compiled.
+	Substituted []string                  `json:"substituted"`
+	Built       []string                  `json:"built"`
+	Cache       *orchestrator.CacheLookup `json:"cache,omitempty"`
+	Pushed      []string                  `json:"pushed,omitempty"`
+	// ResultCache is "hit" when nix was not run at all, "miss" or "off".
+	ResultCache string `json:"result_cache"`
 }
 
 type layerOutput struct {
@@ -84,24 +99,81 @@ func runBuild(c *cli.Context) error {
 	}
 
 	log := logger(c)
-	n := nixFor(s, nix.Settings{})
+	pushTo, signKey := c.String("push-cache"), c.String("sign-key")
+	if (pushTo == "") != (signKey == "") {
+		return fmt.Errorf("--push-cache and --sign-key go together: paths pushed to a cache must be signed")
+	}
+	if signKey != "" {
+		if _, err := os.Stat(signKey); err != nil {
+			return fmt.Errorf("--sign-key: %w (create one with `kiln cache keygen NAME`)", err)
+		}
+	}
+	settings := nix.Settings{}
+	var bc *orchestrator.Cache
+	if url := c.String("cache"); url != "" {
+		if bc, err = binaryCache(c, url, log); err != nil {
+			return err
+		}
+		settings.Substituters = []string{url}
+		settings.TrustedPublicKeys = c.StringSlice("trusted-key")
+		settings.Fallback = true // a cache that goes away mid-build means building, not failing
+	}
+	store := c.String("store")
+	n := nixFor(s, settings)
 	n.Log = progress(c)
-	b := &orchestrator.Builder{Nix: n, Log: log}
-	res, err := b.Build(c.Context, orchestrator.Request{Spec: s, Mirror: c.String("mirror"), Rebuild: c.Bool("rebuild")})
-	if err != nil {
-		return err
+	n.Store = store
+
+	// An unchanged build whose paths are still in the store skips nix altogether.
+	useResults := !c.Bool("no-result-cache") && !c.Bool("rebuild") && !c.Bool("no-image") && pushTo == ""
+	results := cache.Results{Dir: resultsDir(c.String("result-cache"))}
+	var key string
+	var res *orchestrator.Result
+	resultCache := "off"
+	if useResults {
+		if key, err = resultKey(s, string(compression), created, store); err != nil {
+			return err
+		}
+		if hit, found, err := results.Get(key); err != nil {
+			log.Warn("result cache unreadable; building", "error", err)
+		} else if found && pathsPresent(store, hit.Closure) {
+			log.Info("unchanged spec: reusing the previous build's store paths; nix not run", "outputs", hit.Outputs)
+			res = resultFromCache(hit)
+			resultCache = "hit"
+		}
+		if res == nil {
+			resultCache = "miss"
+		}
+	}
+	if res == nil {
+		b := &orchestrator.Builder{Nix: n, Log: log}
+		res, err = b.Build(c.Context, orchestrator.Request{Spec: s, Mirror: c.String("mirror"), Rebuild: c.Bool("rebuild"), Cache: bc})
+		if err != nil {
+			return err
+		}
 	}
 	out := buildOutput{
-		Spec:       specName(s.File()),
-		Toolchain:  string(s.Build.Toolchain),
-		NixVersion: res.NixVersion,
-		Sources:    res.Sources,
-		Outputs:    res.Outputs,
-		Closure:    res.ClosurePaths(),
-		NarHashes:  map[string]string{},
+		Spec:        specName(s.File()),
+		Toolchain:   string(s.Build.Toolchain),
+		NixVersion:  res.NixVersion,
+		Sources:     res.Sources,
+		Outputs:     res.Outputs,
+		Closure:     res.ClosurePaths(),
+		NarHashes:   map[string]string{},
+		Substituted: nonNil(res.Activity.Substituted),
+		Built:       nonNil(res.Activity.Built),
+		Cache:       res.CacheLookup,
+		ResultCache: resultCache,
 	}
 	for _, p := range res.Closure {
 		out.NarHashes[p.Path] = p.NarHash
+	}
+	if pushTo != "" {
+		pushed, err := orchestrator.PushCache(c.Context, n, pushTo, signKey, res)
+		if err != nil {
+			return err
+		}
+		out.Pushed = pushed
+		log.Info("pushed to binary cache", "cache", pushTo, "paths", len(pushed))
 	}
 	if c.Bool("no-image") {
 		if c.Bool("json") {
@@ -115,7 +187,7 @@ func runBuild(c *cli.Context) error {
 
 	// The audit gate: nothing is written unless the built files show every property the
 	// spec's hardening policy asks for.
-	gate, err := orchestrator.AuditTree(res.Outputs, s.Build.Hardening, "")
+	gate, err := orchestrator.AuditTree(storePaths(store, res.Outputs), s.Build.Hardening, store)
 	if err != nil {
 		return err
 	}
@@ -123,7 +195,7 @@ func runBuild(c *cli.Context) error {
 		return &orchestrator.GateError{Violations: gate.Violations}
 	}
 	start := time.Now()
-	rootfs, cfg, err := orchestrator.ImageInput(s, res, "", created)
+	rootfs, cfg, err := orchestrator.ImageInput(s, res, store, created)
 	if err != nil {
 		return err
 	}
@@ -154,6 +226,15 @@ func runBuild(c *cli.Context) error {
 		return err
 	}
 	out.Digest = digest.String()
+	if useResults {
+		if resultCache == "hit" && res.CachedDigest != "" && res.CachedDigest != out.Digest {
+			log.Warn("image digest differs from the remembered one; the result cache entry is replaced", "was", res.CachedDigest, "now", out.Digest)
+		}
+		entry := &cache.Result{Key: key, Digest: out.Digest, Outputs: res.Outputs, Closure: out.Closure, NarHashes: out.NarHashes, DrvPaths: res.DrvPaths}
+		if err := results.Put(entry); err != nil {
+			log.Warn("could not remember this build", "error", err)
+		}
+	}
 	layers, err := img.Layers()
 	if err != nil {
 		return err

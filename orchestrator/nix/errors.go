@@ -52,6 +52,8 @@ type tail struct {
 	n     int
 	lines []string
 	part  []byte
+	// onLine, when set, sees every complete line (build activity is read from it).
+	onLine func(string)
 }
 
 func newTail(w interface{ Write([]byte) (int, error) }, n int) *tail { return &tail{w: w, n: n} }
@@ -76,6 +78,9 @@ func (t *tail) Write(p []byte) (int, error) {
 
 func (t *tail) push(l string) {
 	l = strings.TrimRight(l, "\r")
+	if t.onLine != nil {
+		t.onLine(l)
+	}
 	if strings.TrimSpace(l) == "" {
 		return
 	}

@@ -49,13 +49,22 @@ func (n *Nix) bin() string {
 
 // run runs nix with args (plus --store), returning stdout, or an *Error with the log's tail.
 func (n *Nix) run(ctx context.Context, op string, args ...string) ([]byte, error) {
+	return n.runLines(ctx, op, nil, args...)
+}
+
+// runLines is run with onLine seeing every line of nix's stderr.
+func (n *Nix) runLines(ctx context.Context, op string, onLine func(string), args ...string) ([]byte, error) {
 	if n.Store != "" {
 		args = append([]string{"--store", n.Store}, args...)
 	}
-	return n.runCmd(ctx, op, n.bin(), args)
+	return n.runCmdLines(ctx, op, n.bin(), args, onLine)
 }
 
 func (n *Nix) runCmd(ctx context.Context, op, name string, args []string) ([]byte, error) {
+	return n.runCmdLines(ctx, op, name, args, nil)
+}
+
+func (n *Nix) runCmdLines(ctx context.Context, op, name string, args []string, onLine func(string)) ([]byte, error) {
 	lines := n.TailLines
 	if lines == 0 {
 		lines = 25
@@ -65,6 +74,7 @@ func (n *Nix) runCmd(ctx context.Context, op, name string, args []string) ([]byt
 		log = n.Log
 	}
 	t := newTail(log, lines)
+	t.onLine = onLine
 	out, err := n.runner().Run(ctx, Command{Name: name, Args: args, Env: n.Env, Stderr: t})
 	if err == nil {
 		return out, nil
@@ -129,6 +139,28 @@ type BuildOptions struct {
 	Rebuild bool
 	// Extra are more arguments, e.g. --option pairs for a binary cache.
 	Extra []string
+	// Activity, when set, is filled with what nix built and what it substituted.
+	Activity *Activity
+}
+
+// Activity is what a nix build did, read from its log: derivations it built and store
+// paths it copied from a binary cache.
+type Activity struct {
+	Built       []string `json:"built"`
+	Substituted []string `json:"substituted"`
+}
+
+var (
+	buildingRE = regexp.MustCompile(`^building '(/nix/store/[^']+\.drv)'`)
+	copyingRE  = regexp.MustCompile(`^copying path '(/nix/store/[^']+)' from '([^']+)'`)
+)
+
+func (a *Activity) observe(line string) {
+	if m := buildingRE.FindStringSubmatch(line); m != nil {
+		a.Built = append(a.Built, m[1])
+	} else if m := copyingRE.FindStringSubmatch(line); m != nil {
+		a.Substituted = append(a.Substituted, m[1])
+	}
 }
 
 // BuildResult is one built derivation.
@@ -146,7 +178,11 @@ func (n *Nix) Build(ctx context.Context, installable string, opts BuildOptions) 
 	}
 	args = append(args, opts.Extra...)
 	args = append(args, installable)
-	out, err := n.run(ctx, "building "+installable, args...)
+	var onLine func(string)
+	if opts.Activity != nil {
+		onLine = opts.Activity.observe
+	}
+	out, err := n.runLines(ctx, "building "+installable, onLine, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -206,4 +242,56 @@ func (n *Nix) AddFile(ctx context.Context, name, file string) (string, error) {
 		return "", err
 	}
 	return strings.TrimSpace(string(out)), nil
+}
+
+// EvalOutPaths returns the output paths of installable without building anything, so a
+// binary cache can be asked about them first.
+func (n *Nix) EvalOutPaths(ctx context.Context, installable string) ([]string, error) {
+	out, err := n.run(ctx, "evaluating "+installable, "eval", "--json", installable+".outPath")
+	if err != nil {
+		return nil, err
+	}
+	var p string
+	if err := json.Unmarshal(out, &p); err != nil {
+		return nil, fmt.Errorf("reading nix eval output: %w", err)
+	}
+	return []string{p}, nil
+}
+
+// BuildTimeClosure lists the valid store paths a derivation's build used and produced:
+// sources, recipe files, dependency outputs and the outputs themselves — what a binary
+// cache needs so the next build neither fetches nor compiles anything.
+func (n *Nix) BuildTimeClosure(ctx context.Context, drvPath string) ([]string, error) {
+	args := []string{"--query", "--requisites", "--include-outputs", drvPath}
+	if n.Store != "" {
+		args = append([]string{"--store", n.Store}, args...)
+	}
+	out, err := n.runCmd(ctx, "querying build-time closure", "nix-store", args)
+	if err != nil {
+		return nil, err
+	}
+	var paths []string
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		if l != "" {
+			paths = append(paths, l)
+		}
+	}
+	sort.Strings(paths)
+	return paths, nil
+}
+
+// Copy copies paths (and their closures) to a binary cache URL such as
+// file:///srv/cache?compression=zstd&secret-key=/path/sk; paths already there are skipped.
+func (n *Nix) Copy(ctx context.Context, to string, paths ...string) error {
+	args := append([]string{"copy", "--to", to}, paths...)
+	_, err := n.run(ctx, "copying to "+redactURL(to), args...)
+	return err
+}
+
+// redactURL hides query parameters (secret-key paths, credentials) in messages.
+func redactURL(u string) string {
+	if i := strings.IndexByte(u, '?'); i >= 0 {
+		return u[:i] + "?…"
+	}
+	return u
 }

@@ -17,6 +17,8 @@ type Settings struct {
 	Substituters []string
 	// TrustedPublicKeys verify what Substituters serve.
 	TrustedPublicKeys []string
+	// Fallback builds from source when a substituter fails mid-way (a cache that went away).
+	Fallback bool
 	// NoBuildUsers sets build-users-group empty: root builds without nixbld users.
 	NoBuildUsers bool
 	// Cores is the build's -j (0 = all cores).
@@ -39,6 +41,9 @@ func (s Settings) String() string {
 	line("extra-sandbox-paths", strings.Join(s.ExtraSandboxPaths, " "))
 	line("substituters", strings.Join(s.Substituters, " "))
 	line("trusted-public-keys", strings.Join(s.TrustedPublicKeys, " "))
+	if s.Fallback {
+		line("fallback", "true")
+	}
 	if s.NoBuildUsers {
 		line("build-users-group", "")
 	}

@@ -1,0 +1,132 @@
+package orchestrator
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/kilnbuild/kiln/cache"
+	"github.com/kilnbuild/kiln/orchestrator/nix"
+)
+
+// Cache is a binary cache a build may substitute from, with the keys its paths must be
+// signed by.
+type Cache struct {
+	Client  *cache.Client
+	Trusted []cache.PublicKey
+}
+
+// CacheLookup is what the cache held for a build's outputs before building.
+type CacheLookup struct {
+	URL         string   `json:"url"`
+	Found       []string `json:"found"`
+	Missing     []string `json:"missing"`
+	Unreachable bool     `json:"unreachable"`
+}
+
+// CacheRejectedError is a cache that serves a build's path but cannot be trusted for it:
+// an untrusted or bad signature, no signature, or a NAR whose hash is not what the signed
+// narinfo says. Nix would only warn and quietly build instead; kiln stops and says so.
+type CacheRejectedError struct {
+	URL    string
+	Reason []string
+}
+
+func (e *CacheRejectedError) Error() string {
+	return fmt.Sprintf("binary cache %s cannot be trusted for this build (nothing was imported):\n  %s\n"+
+		"check --trusted-key (nix key convert-secret-to-public < SECRET) or re-push the paths with `kiln cache push`; drop --cache to build from source",
+		e.URL, strings.Join(e.Reason, "\n  "))
+}
+
+// Check evaluates the build's output paths (without building), asks the cache which it
+// holds, and verifies every one it would substitute: signature by a trusted key, and the
+// NAR's FileHash, NarHash and NarSize — before nix imports anything. An unreachable cache is
+// a warning: the build goes on without it.
+func (c *Cache) Check(ctx context.Context, n *nix.Nix, installable string, log *slog.Logger) (*CacheLookup, error) {
+	outs, err := n.EvalOutPaths(ctx, installable)
+	if err != nil {
+		return nil, err
+	}
+	lookup := &CacheLookup{URL: c.Client.URL()}
+	have, err := c.Client.Have(ctx, outs, c.Trusted)
+	var unreachable *cache.UnreachableError
+	if errors.As(err, &unreachable) {
+		log.Warn("binary cache unreachable; building without it", "cache", lookup.URL, "error", err)
+		lookup.Unreachable = true
+		lookup.Missing = outs
+		return lookup, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("asking %s for %v: %w", lookup.URL, outs, err)
+	}
+	var reasons []string
+	for _, r := range have.Rejected {
+		reasons = append(reasons, fmt.Sprintf("%s: %v", r.StorePath, r.Err))
+	}
+	for _, ni := range have.Found {
+		if _, err := c.Client.FetchNAR(ctx, ni); err != nil {
+			if errors.As(err, &unreachable) {
+				log.Warn("binary cache went away; building without it", "cache", lookup.URL, "error", err)
+				lookup.Unreachable = true
+				lookup.Missing = outs
+				return lookup, nil
+			}
+			reasons = append(reasons, fmt.Sprintf("%s: %v", ni.StorePath, err))
+			continue
+		}
+		lookup.Found = append(lookup.Found, ni.StorePath)
+	}
+	if len(reasons) > 0 {
+		return nil, &CacheRejectedError{URL: lookup.URL, Reason: reasons}
+	}
+	lookup.Missing = have.Missing
+	log.Info("binary cache", "cache", lookup.URL, "outputs_in_cache", len(lookup.Found), "outputs_to_build", len(lookup.Missing))
+	return lookup, nil
+}
+
+// PushCache copies a build's outputs and its build-time closure (sources, recipe files,
+// dependency outputs) to a binary cache, signed with the secret key file. Paths already in
+// the cache are skipped by nix.
+func PushCache(ctx context.Context, n *nix.Nix, to, signKeyFile string, res *Result) ([]string, error) {
+	paths := append([]string(nil), res.ClosurePaths()...)
+	for _, drv := range res.DrvPaths {
+		build, err := n.BuildTimeClosure(ctx, drv)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range build {
+			if !strings.HasSuffix(p, ".drv") {
+				paths = append(paths, p)
+			}
+		}
+	}
+	paths = dedupe(paths)
+	sep := "?"
+	if strings.Contains(to, "?") {
+		sep = "&"
+	}
+	dest := to
+	if !strings.Contains(to, "compression=") {
+		dest += sep + "compression=zstd" // the cache client reads zstd, not nix's default xz
+		sep = "&"
+	}
+	dest += sep + "secret-key=" + signKeyFile
+	if err := n.Copy(ctx, dest, paths...); err != nil {
+		return nil, err
+	}
+	return paths, nil
+}
+
+func dedupe(in []string) []string {
+	seen := map[string]bool{}
+	var out []string
+	for _, p := range in {
+		if !seen[p] {
+			seen[p] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
