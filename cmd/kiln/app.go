@@ -30,6 +30,7 @@ Results go to stdout (a digest, or JSON with --json); logs and build progress to
 			genCommand(),
 			buildCommand(),
 			inspectCommand(),
+			verifyCommand(),
 			auditCommand(),
 			cacheCommand(),
 		},
