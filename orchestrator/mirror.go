@@ -67,7 +67,7 @@ func Seed(ctx context.Context, n *nix.Nix, dir string, srcs []Source, log *slog.
 	var byHash map[string]string // sha256 → file, built on first need
 	for _, src := range srcs {
 		file := filepath.Join(dir, src.Name)
-		got, err := fileSHA256(file)
+		got, err := FileSHA256(file)
 		switch {
 		case err == nil && got != src.SHA256:
 			return nil, &HashMismatchError{File: file, Want: src.SHA256, Got: got}
@@ -110,7 +110,7 @@ func hashDir(dir string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, n := range names {
 		f := filepath.Join(dir, n)
-		h, err := fileSHA256(f)
+		h, err := FileSHA256(f)
 		if err != nil {
 			return nil, fmt.Errorf("reading mirror: %w", err)
 		}
@@ -121,7 +121,8 @@ func hashDir(dir string) (map[string]string, error) {
 	return out, nil
 }
 
-func fileSHA256(file string) (string, error) {
+// FileSHA256 is the hex sha256 of a file's content.
+func FileSHA256(file string) (string, error) {
 	f, err := os.Open(file)
 	if err != nil {
 		return "", err

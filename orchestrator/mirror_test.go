@@ -28,7 +28,7 @@ func TestSeedMatchesByNameThenHash(t *testing.T) {
 		{Name: "haproxy-9.9.tar.gz"},
 		{Name: "missing.tar.gz", SHA256: strings.Repeat("0", 64)},
 	}
-	sum, _ := fileSHA256(filepath.Join(dir, "renamed.tgz"))
+	sum, _ := FileSHA256(filepath.Join(dir, "renamed.tgz"))
 	srcs[0].SHA256 = sum
 	rec := &recorder{}
 	missing, err := Seed(context.Background(), &nix.Nix{Runner: rec}, dir, srcs, discard())
@@ -53,7 +53,7 @@ func TestSeedHashMismatchNamesBothHashes(t *testing.T) {
 	if !errors.As(err, &hm) {
 		t.Fatalf("err = %v, want a HashMismatchError", err)
 	}
-	got, _ := fileSHA256(filepath.Join(dir, "haproxy-3.0.11.tar.gz"))
+	got, _ := FileSHA256(filepath.Join(dir, "haproxy-3.0.11.tar.gz"))
 	if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), got) {
 		t.Errorf("error does not name both hashes: %v", err)
 	}

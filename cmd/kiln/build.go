@@ -85,13 +85,9 @@ func runBuild(c *cli.Context) error {
 		return err
 	}
 	// Everything that can be refused is refused before the (long) build.
-	created, err := createdTime(s)
+	created, compression, err := packaging(c, s)
 	if err != nil {
 		return err
-	}
-	compression := image.Compression(c.String("compression"))
-	if !compression.Valid() {
-		return fmt.Errorf("--compression %q: use gzip or zstd", compression)
 	}
 	targets, err := parseOutputs(c, s)
 	if err != nil {
@@ -277,6 +273,20 @@ func tagFor(t publish.Target, s *spec.Spec) string {
 		return s.Image.Name + ":" + s.Image.Tag
 	}
 	return s.Image.Tag
+}
+
+// packaging returns what decides the image's bytes besides the build: its created time
+// and layer compression.
+func packaging(c *cli.Context, s *spec.Spec) (time.Time, image.Compression, error) {
+	created, err := createdTime(s)
+	if err != nil {
+		return time.Time{}, "", err
+	}
+	compression := image.Compression(c.String("compression"))
+	if !compression.Valid() {
+		return time.Time{}, "", fmt.Errorf("--compression %q: use gzip or zstd", compression)
+	}
+	return created, compression, nil
 }
 
 // createdTime is the image's one timestamp: the spec's image.created, else

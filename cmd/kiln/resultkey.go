@@ -1,10 +1,7 @@
 package main
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -68,16 +65,11 @@ func selfDigest() (string, error) {
 	if err != nil {
 		return "", fmt.Errorf("locating kiln's own binary: %w", err)
 	}
-	f, err := os.Open(exe)
+	sum, err := orchestrator.FileSHA256(exe)
 	if err != nil {
 		return "", fmt.Errorf("reading kiln's own binary: %w", err)
 	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", fmt.Errorf("reading kiln's own binary: %w", err)
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
+	return sum, nil
 }
 
 // resultsDir is where results are kept: --result-cache, else $XDG_CACHE_HOME/kiln/results,

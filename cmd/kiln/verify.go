@@ -64,13 +64,9 @@ func runVerify(c *cli.Context) error {
 		return err
 	}
 	// Everything that can be refused is refused before the (long) builds.
-	created, err := createdTime(s)
+	created, compression, err := packaging(c, s)
 	if err != nil {
 		return err
-	}
-	compression := image.Compression(c.String("compression"))
-	if !compression.Valid() {
-		return fmt.Errorf("--compression %q: use gzip or zstd", compression)
 	}
 	rounds := c.Int("rounds")
 	if rounds < 1 {

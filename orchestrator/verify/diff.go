@@ -1,12 +1,13 @@
 package verify
 
 import (
+	"github.com/kilnbuild/kiln/orchestrator"
+
 	"bytes"
 	"crypto/sha256"
 	"debug/elf"
 	"encoding/hex"
 	"fmt"
-	"io"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -202,7 +203,7 @@ func scanTree(root string) (map[string]FileState, error) {
 			if err != nil {
 				return err
 			}
-			sum, err := fileSHA256(p)
+			sum, err := orchestrator.FileSHA256(p)
 			if err != nil {
 				return err
 			}
@@ -213,19 +214,6 @@ func scanTree(root string) (map[string]FileState, error) {
 		return nil
 	})
 	return out, err
-}
-
-func fileSHA256(p string) (string, error) {
-	f, err := os.Open(p)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 // detail fills in where two regular files' contents differ: their ELF sections when both
