@@ -21,6 +21,9 @@ have xz             || need+=(xz-utils)
 have zstd           || need+=(zstd)
 have python3        || need+=(python3)
 have file           || need+=(file)
+# Independent hardening checkers: the audit tests compare kiln's verdicts with theirs.
+have checksec       || need+=(checksec)
+have hardening-check || need+=(devscripts)
 [ -e /usr/include/linux/types.h ] || need+=(linux-libc-dev)
 
 SUDO=
