@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -72,5 +73,39 @@ func TestBadSpecWritesNothing(t *testing.T) {
 				t.Errorf("output %s was created", out)
 			}
 		})
+	}
+}
+
+func TestMissingNixSaysHowToInstall(t *testing.T) {
+	cmd := exec.Command(kilnBin, "build", "--toolchain", "host", "--no-image", "--no-result-cache")
+	cmd.Env = append(os.Environ(), "PATH="+t.TempDir())
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "nix is not installed") || !strings.Contains(string(out), "apt-get install nix-bin") {
+		t.Fatalf("kiln without nix: %v\n%s", err, out)
+	}
+}
+
+// TestNixFailureCarriesLogTail: a build that fails inside nix (a patch that does not apply)
+// comes back as one error carrying the end of the build log, so the cause is visible.
+func TestNixFailureCarriesLogTail(t *testing.T) {
+	m := mirror(t)
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "broken.patch"), []byte("--- a/VERSION\n+++ b/VERSION\n@@ -1 +1 @@\n-no such line\n+x\n"), 0o644)
+	doc, err := os.ReadFile(spec26)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := strings.Replace(string(doc), "[build]", "[[package.patches]]\nfile = \"broken.patch\"\n\n[build]", 1)
+	s = strings.Replace(s, `source = "haproxy.cfg"`, `content = "global\n"`, 1)
+	p := filepath.Join(dir, "broken.toml")
+	os.WriteFile(p, []byte(s), 0o644)
+	_, stderr, err := kiln(t, "-q", "build", "--mirror", m, "--no-image", p)
+	if err == nil {
+		t.Fatal("a build with a broken patch succeeded")
+	}
+	for _, want := range []string{"last lines of nix's log", "does not apply", "broken.patch"} {
+		if !strings.Contains(stderr, want) {
+			t.Errorf("error lacks %q:\n%s", want, stderr)
+		}
 	}
 }
