@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/urfave/cli/v2"
 
 	"github.com/kilnbuild/kiln/cache"
@@ -123,29 +124,14 @@ func runBuild(c *cli.Context) error {
 	useResults := !c.Bool("no-result-cache") && !c.Bool("rebuild") && !c.Bool("no-image") && pushTo == ""
 	results := cache.Results{Dir: resultsDir(c.String("result-cache"))}
 	var key string
-	var res *orchestrator.Result
-	resultCache := "off"
 	if useResults {
 		if key, err = resultKey(s, string(compression), created, store); err != nil {
 			return err
 		}
-		if hit, found, err := results.Get(key); err != nil {
-			log.Warn("result cache unreadable; building", "error", err)
-		} else if found && pathsPresent(store, hit.Closure) {
-			log.Info("unchanged spec: reusing the previous build's store paths; nix not run", "outputs", hit.Outputs)
-			res = resultFromCache(hit)
-			resultCache = "hit"
-		}
-		if res == nil {
-			resultCache = "miss"
-		}
 	}
-	if res == nil {
-		b := &orchestrator.Builder{Nix: n, Log: log}
-		res, err = b.Build(c.Context, orchestrator.Request{Spec: s, Mirror: c.String("mirror"), Rebuild: c.Bool("rebuild"), Cache: bc})
-		if err != nil {
-			return err
-		}
+	res, resultCache, err := obtainResult(c, s, n, bc, results, key)
+	if err != nil {
+		return err
 	}
 	out := buildOutput{
 		Spec:        specName(s.File()),
@@ -181,42 +167,10 @@ func runBuild(c *cli.Context) error {
 		return nil
 	}
 
-	// The audit gate: nothing is written unless the built files show every property the
-	// spec's hardening policy asks for.
-	gate, err := orchestrator.AuditTree(storePaths(store, res.Outputs), s.Build.Hardening, store)
+	img, err := packageImage(c, s, res, store, created, compression, targets, &out)
 	if err != nil {
 		return err
 	}
-	if !gate.OK() {
-		return &orchestrator.GateError{Violations: gate.Violations}
-	}
-	start := time.Now()
-	rootfs, cfg, err := orchestrator.ImageInput(s, res, store, created)
-	if err != nil {
-		return err
-	}
-	img, err := image.Build(c.Context, rootfs, cfg, image.Options{Compression: compression, MTime: created})
-	if err != nil {
-		return err
-	}
-	imgGate, err := orchestrator.AuditImage(img, s.Build.Hardening)
-	if err != nil {
-		return err
-	}
-	if !imgGate.OK() {
-		return &orchestrator.GateError{Violations: imgGate.Violations}
-	}
-	for _, t := range targets {
-		r, err := publish.Write(c.Context, img, t, publish.Options{Tag: tagFor(t, s), Insecure: c.Bool("insecure"), Logger: log})
-		if err != nil {
-			return err
-		}
-		log.Info("image written", "target", r.Target, "digest", r.Digest.String(), "compressed_bytes", r.CompressedSize)
-		out.Digest = r.Digest.String()
-		out.CompressedSize, out.UncompressedSize = r.CompressedSize, r.UncompressedSize
-		out.Targets = append(out.Targets, r.Target)
-	}
-	log.Debug("packaged", "seconds", time.Since(start).Seconds())
 	digest, err := img.Digest()
 	if err != nil {
 		return err
@@ -317,4 +271,66 @@ func specName(file string) string {
 		return "<default>"
 	}
 	return file
+}
+
+// obtainResult returns the build's store paths: from the result cache when key is set and
+// the remembered paths still exist (nix is not run), else from a nix build. It also says
+// which: "hit", "miss" or "off".
+func obtainResult(c *cli.Context, s *spec.Spec, n *nix.Nix, bc *orchestrator.Cache, results cache.Results, key string) (*orchestrator.Result, string, error) {
+	log := logger(c)
+	state := "off"
+	if key != "" {
+		state = "miss"
+		if hit, found, err := results.Get(key); err != nil {
+			log.Warn("result cache unreadable; building", "error", err)
+		} else if found && pathsPresent(n.Store, hit.Closure) {
+			log.Info("unchanged spec: reusing the previous build's store paths; nix not run", "outputs", hit.Outputs)
+			return resultFromCache(hit), "hit", nil
+		}
+	}
+	b := &orchestrator.Builder{Nix: n, Log: log}
+	res, err := b.Build(c.Context, orchestrator.Request{Spec: s, Mirror: c.String("mirror"), Rebuild: c.Bool("rebuild"), Cache: bc})
+	return res, state, err
+}
+
+// packageImage runs the audit gate on the built files, assembles the image, gates the
+// image's filesystem, and writes it to every target, recording sizes and targets in out.
+// Nothing is written unless both gates pass.
+func packageImage(c *cli.Context, s *spec.Spec, res *orchestrator.Result, store string, created time.Time,
+	compression image.Compression, targets []publish.Target, out *buildOutput) (v1.Image, error) {
+	log := logger(c)
+	gate, err := orchestrator.AuditTree(storePaths(store, res.Outputs), s.Build.Hardening, store)
+	if err != nil {
+		return nil, err
+	}
+	if !gate.OK() {
+		return nil, &orchestrator.GateError{Violations: gate.Violations}
+	}
+	start := time.Now()
+	rootfs, cfg, err := orchestrator.ImageInput(s, res, store, created)
+	if err != nil {
+		return nil, err
+	}
+	img, err := image.Build(c.Context, rootfs, cfg, image.Options{Compression: compression, MTime: created})
+	if err != nil {
+		return nil, err
+	}
+	imgGate, err := orchestrator.AuditImage(img, s.Build.Hardening)
+	if err != nil {
+		return nil, err
+	}
+	if !imgGate.OK() {
+		return nil, &orchestrator.GateError{Violations: imgGate.Violations}
+	}
+	for _, t := range targets {
+		r, err := publish.Write(c.Context, img, t, publish.Options{Tag: tagFor(t, s), Insecure: c.Bool("insecure"), Logger: log})
+		if err != nil {
+			return nil, err
+		}
+		log.Info("image written", "target", r.Target, "digest", r.Digest.String(), "compressed_bytes", r.CompressedSize)
+		out.CompressedSize, out.UncompressedSize = r.CompressedSize, r.UncompressedSize
+		out.Targets = append(out.Targets, r.Target)
+	}
+	log.Debug("packaged", "seconds", time.Since(start).Seconds())
+	return img, nil
 }
