@@ -6,7 +6,7 @@ GO ?= go
 MIRROR ?= $(CURDIR)/.mirror
 KILN := $(CURDIR)/bin/kiln
 
-.PHONY: all setup sources kiln demo test bench clean
+.PHONY: all setup sources kiln demo test bench bench-features clean
 
 all: kiln
 
@@ -15,7 +15,7 @@ setup:
 
 # Pinned upstream tarballs from Debian's source packages, checked by sha256.
 sources: setup
-	bash scripts/sources.sh $(MIRROR) haproxy-3.0.11 haproxy-2.6.12
+	bash scripts/sources.sh $(MIRROR) haproxy-3.0.11 haproxy-2.6.12 lua pcre2 openssl zlib
 
 kiln:
 	$(GO) build -trimpath -o $(KILN) ./cmd/kiln
@@ -31,6 +31,10 @@ test: setup sources
 # Size and speed figures for the README.
 bench: setup sources kiln
 	bash scripts/bench.sh $(KILN) $(MIRROR)
+
+# The feature matrix: variant × (binary, image gzip/zstd, cold build, build with libraries cached).
+bench-features: setup sources kiln
+	bash scripts/bench-features.sh $(KILN) $(MIRROR)
 
 clean:
 	rm -rf bin out

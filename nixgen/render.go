@@ -105,8 +105,19 @@ func renderSpec(s *spec.Spec, patches []string, w *writer) []byte {
 	}
 	b.WriteString("];\n  };\n")
 	ft := s.Features
-	fmt.Fprintf(&b, "  features = {\n    compression = %s;\n    lua = %t;\n    pcre2 = %t;\n    openssl = %t;\n    promex = %t;\n  };\n",
-		w.q(string(ft.Compression)), ft.Lua, ft.PCRE2, ft.OpenSSL, ft.Promex)
+	fmt.Fprintf(&b, "  features = {\n    compression = %s;\n    lua = %t;\n    pcre2 = %t;\n    pcre2_jit = %t;\n    openssl = %t;\n    promex = %t;\n  };\n",
+		w.q(string(ft.Compression)), ft.Lua, ft.PCRE2, ft.PCRE2JIT, ft.OpenSSL, ft.Promex)
+	// Only the libraries the build links: the recipes look a source up only when its
+	// feature is on.
+	b.WriteString("  sources = {")
+	deps := s.Deps()
+	for _, d := range deps {
+		fmt.Fprintf(&b, "\n    %s = { version = %s; url = %s; sha256 = %s; };", d.Name, w.q(d.Source.Version), w.q(d.Source.URL), w.q(d.Source.SHA256))
+	}
+	if len(deps) > 0 {
+		b.WriteString("\n  ")
+	}
+	b.WriteString("};\n")
 	words := make([]string, len(s.Build.Hardening))
 	for i, h := range s.Build.Hardening {
 		words[i] = w.q(h)
@@ -139,7 +150,9 @@ func renderFlake(s *spec.Spec, w *writer) []byte {
       toolchain = %s;
       pkg = import %s { inherit spec toolchain; };
     in {
-      packages.${system} = { %s = pkg; default = pkg; };
+      # The libraries it links too (pkg.deps: lua, pcre2, openssl, zlib, when on), so they
+      # can be built, inspected or pushed to a binary cache on their own.
+      packages.${system} = pkg.deps // { %s = pkg; default = pkg; };
     };
 }
 `, args, w.q(System), toolchain, recipe, s.Package.Name)

@@ -29,7 +29,20 @@ func specs(t *testing.T) map[string]*spec.Spec {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return map[string]*spec.Spec{"default-nixpkgs": def, "default-host": host, "haproxy-2.6.12": old}
+	// Every library at once, on the nixpkgs toolchain: the rendering users get by default.
+	full, err := spec.Load("../testdata/specs/features-full.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	full.Build.Toolchain = spec.ToolchainNixpkgs
+	full.Nixpkgs.URL = def.Nixpkgs.URL
+	full.Features.Compression = spec.CompressionZlib
+	full.Features.PCRE2JIT = true
+	full.Sources.Zlib = &spec.Source{Version: "1.3.1", URL: "https://zlib.net/fossils/zlib-1.3.1.tar.gz", SHA256: spec.DefaultSources[spec.DepZlib].SHA256}
+	if err := full.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	return map[string]*spec.Spec{"default-nixpkgs": def, "default-host": host, "haproxy-2.6.12": old, "features-nixpkgs": full}
 }
 
 func TestGolden(t *testing.T) {
@@ -179,7 +192,7 @@ func TestSpecValuesCannotInject(t *testing.T) {
 		if err != nil {
 			t.Fatalf("value %q: %v\n%s\n%s", h, err, out, f.Files["spec.nix"])
 		}
-		sum := sha256.Sum256([]byte(s.Package.URL + "|" + h + "|3"))
+		sum := sha256.Sum256([]byte(s.Package.URL + "|" + h + "|4"))
 		if got, want := strings.TrimSpace(string(out)), `"`+hex.EncodeToString(sum[:])+`"`; got != want {
 			t.Errorf("value %q changed the evaluated spec: %s", h, f.Files["spec.nix"])
 		}

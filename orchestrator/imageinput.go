@@ -72,6 +72,12 @@ func ImageInput(s *spec.Spec, res *Result, storeRoot string, created time.Time) 
 		labels["org.opencontainers.image.licenses"] = l
 	}
 	labels["dev.kiln.toolchain"] = string(s.Build.Toolchain)
+	if deps := DepsLabel(s); deps != "" {
+		labels["dev.kiln.deps"] = deps
+	}
+	if ca := s.Image.CABundle; ca != nil {
+		labels["dev.kiln.ca_bundle"] = ca.Path + " sha256:" + ca.SHA256
+	}
 	if s.Build.Toolchain == spec.ToolchainHost {
 		labels["dev.kiln.impure"] = "host toolchain: built with this machine's gcc and musl, not a pinned toolchain"
 	}
@@ -87,6 +93,21 @@ func ImageInput(s *spec.Spec, res *Result, storeRoot string, created time.Time) 
 		Created:      created,
 	}
 	return rootfs, cfg, nil
+}
+
+// DepsLabel is the dev.kiln.deps label: the libraries linked into the package, each with
+// its version ("lua 5.4.7, pcre2 10.46 (jit)"), in a fixed order; "" when there are none.
+// Their exact sources are in the SBOM: kiln build --json's sources.
+func DepsLabel(s *spec.Spec) string {
+	var parts []string
+	for _, d := range s.Deps() {
+		p := d.Name + " " + d.Source.Version
+		if d.JIT {
+			p += " (jit)"
+		}
+		parts = append(parts, p)
+	}
+	return strings.Join(parts, ", ")
 }
 
 // findProgram finds name in the bin/ of one of the outputs.

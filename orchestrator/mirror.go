@@ -28,12 +28,17 @@ type Source struct {
 }
 
 // Sources lists every download a spec's build needs, in spec order: its bill of materials.
+// That is the package, its fetched patches, then the library of each enabled feature (lua,
+// pcre2, openssl, zlib), so --mirror seeds those too.
 func Sources(s *spec.Spec) []Source {
 	srcs := []Source{{URL: s.Package.URL, SHA256: s.Package.SHA256}}
 	for _, p := range s.Package.Patches {
 		if p.URL != "" {
 			srcs = append(srcs, Source{URL: p.URL, SHA256: p.SHA256})
 		}
+	}
+	for _, d := range s.Deps() {
+		srcs = append(srcs, Source{URL: d.Source.URL, SHA256: d.Source.SHA256})
 	}
 	for i := range srcs {
 		srcs[i].Name = fetchName(srcs[i].URL)

@@ -10,6 +10,7 @@ have nix            || need+=(nix-bin)
 have musl-gcc       || need+=(musl-tools)
 have gcc            || need+=(gcc)
 have patch          || need+=(patch)
+have perl && perl -MFile::Spec::Functions -e1 2>/dev/null || need+=(perl)   # OpenSSL's Configure
 [ -e /usr/include/stdio.h ] || need+=(libc6-dev)   # cgo (libzstd) and the audit tests' gcc builds
 have git            || need+=(git)
 have skopeo         || need+=(skopeo)

@@ -21,7 +21,7 @@ import (
 // goldenDigest is the default spec's image (host toolchain, gzip, created 1970-01-01T00:00:01Z)
 // on Debian 12's gcc 12.2 + musl 1.2.3. It changes when the recipe, the compiler, the image
 // layout or the compressor changes — update it deliberately, never to make a test pass.
-const goldenDigest = "sha256:15a32d32da36fcb61047411ef8af4f2b74d7ceea1013d69b03fc37b7fd4f0d12"
+const goldenDigest = "sha256:f9b5a849d4d27101cd870517ffa334f72b5b3e1fd755ae3862b7f2af59cfc025"
 
 // buildImage runs kiln build with the host toolchain and the mirror in dir, with env added,
 // and returns the --json result.

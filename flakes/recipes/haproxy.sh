@@ -1,75 +1,70 @@
 # kiln's HAProxy recipe: one POSIX sh build script shared by every toolchain.
 #
 # Inputs (environment, set by the derivation; every value is data, never evaluated as code):
+#   common           the shared recipe prologue (common.sh): toolchain, cc wrapper, flags
 #   src              source tarball (fixed-output fetch, sha256 pinned in the spec)
 #   patches          store paths of patches, applied in order with patch -p1
-#   toolchainSetup   a sh file the toolchain provides; it defines kiln_cc (the C compiler
-#                    command, used through a wrapper so no store or temp path reaches
-#                    `haproxy -vv`) and STRIP
 #   compression      slz | zlib | none
-#   lua pcre2 openssl promex   "1" or ""
+#   promex           "1" or ""
+#   luaDir pcre2Dir opensslDir zlibDir
+#                    store paths of the static dependencies (include/ + lib/*.a), "" when
+#                    the feature is off; pcre2Jit is "1" when that pcre2 has its JIT
 #   optimize         size | speed
 #   strip            "1" or ""
 #   hardening        space-separated policy words (pie relro bindnow nx canary)
 #   out              output path
 set -eu
 
-die() { echo "kiln recipe: $*" >&2; exit 1; }
+. "$common"
 case "${compression:-}" in slz|zlib|none) ;; *) die "compression must be slz, zlib or none, not '${compression:-}'" ;; esac
-case "${optimize:-}" in size|speed) ;; *) die "optimize must be size or speed, not '${optimize:-}'" ;; esac
+case "$compression" in
+  zlib) [ -n "${zlibDir:-}" ] || die "compression = zlib needs zlibDir" ;;
+  *) [ -z "${zlibDir:-}" ] || die "zlibDir is set but compression is $compression" ;;
+esac
 
-top=${NIX_BUILD_TOP:-$PWD}
-cd "$top"
-. "$toolchainSetup"
-
-# A compiler wrapper: haproxy prints CC and CFLAGS in `haproxy -vv`, so everything that names
-# a store or build path (specs file, include dirs, prefix maps) lives here, not in CFLAGS.
-mkdir -p "$top/.kiln/bin"
-{
-  echo '#!/bin/sh'
-  printf 'exec %s -ffile-prefix-map=%s=/build "$@"\n' "$kiln_cc" "$top"
-} > "$top/.kiln/bin/cc"
-chmod +x "$top/.kiln/bin/cc"
-PATH="$top/.kiln/bin:$PATH"
-
-tar -xzf "$src"
-cd haproxy-*
+kiln_unpack
 for p in ${patches:-}; do
   echo "kiln recipe: applying patch $p" >&2
   patch -p1 --forward --batch < "$p" || die "patch $p does not apply"
 done
 
-case "$optimize" in
-  size)  opt="-Os" ;;
-  speed) opt="-O2" ;;
-esac
-cflags="$opt -ffunction-sections -fdata-sections"
-ldflags="-Wl,--gc-sections -Wl,--build-id=none -Wl,-O1"
-arch="-flto=auto -fno-asynchronous-unwind-tables -fno-unwind-tables"
-for h in ${hardening:-}; do
-  case "$h" in
-    pie) cflags="$cflags -fPIE" ;;   # static-PIE at link time comes from the toolchain
-    relro) ldflags="$ldflags -Wl,-z,relro" ;;
-    bindnow) ldflags="$ldflags -Wl,-z,now" ;;
-    nx) ldflags="$ldflags -Wl,-z,noexecstack" ;;
-    canary) cflags="$cflags -fstack-protector-strong" ;;
-    static|stripped) ;;   # checked by kiln's audit gate, nothing to turn on
-    *) die "unknown hardening word '$h'" ;;
-  esac
-done
-
+arch="-flto=auto $nounwind"
 set -- TARGET=linux-musl CC=cc LD=cc \
   CPU_CFLAGS="$cflags" OPT_CFLAGS= DEBUG_CFLAGS= ARCH_FLAGS="$arch" LDFLAGS="$arch $ldflags" \
   IGNOREGIT=1 USE_LIBCRYPT= USE_BACKTRACE= USE_DL= V=1
+
+# Dependencies are reached through links under the build dir: the include and lib paths then
+# start with $top, which the cc wrapper maps to /build, so no dependency's store path can end
+# up in the binary (Nix would count it as a reference, and allowedReferences = [] fails it).
+dep() {
+  mkdir -p "$top/.kiln/deps"
+  ln -sfn "$2" "$top/.kiln/deps/$1"
+  [ -d "$2/include" ] && [ -d "$2/lib" ] || die "$1 dependency $2 has no include/ and lib/"
+  echo "$top/.kiln/deps/$1"
+}
 case "$compression" in
   slz)  set -- "$@" USE_SLZ=1 USE_ZLIB= ;;
-  zlib) die "compression = zlib is not supported by this recipe yet" ;;
+  zlib) d=$(dep zlib "$zlibDir"); set -- "$@" USE_SLZ= USE_ZLIB=1 ZLIB_INC="$d/include" ZLIB_LIB="$d/lib" ;;
   none) set -- "$@" USE_SLZ= USE_ZLIB= ;;
 esac
-[ -n "${lua:-}" ] && die "lua is not supported by this recipe yet"
-[ -n "${pcre2:-}" ] && die "pcre2 is not supported by this recipe yet"
-[ -n "${openssl:-}" ] && die "openssl is not supported by this recipe yet"
-[ -n "${promex:-}" ] && set -- "$@" USE_PROMEX=1
+if [ -n "${luaDir:-}" ]; then
+  d=$(dep lua "$luaDir")
+  # EXPORT_SYMBOL: haproxy exports every symbol for Lua C modules loaded with dlopen; a
+  # static binary loads none, and the export table would only add bytes.
+  set -- "$@" USE_LUA=1 LUA_INC="$d/include" LUA_LIB="$d/lib" LUA_LIB_NAME=lua EXPORT_SYMBOL=--no-export-dynamic
+fi
+if [ -n "${pcre2Dir:-}" ]; then
+  d=$(dep pcre2 "$pcre2Dir")
+  # PCRE2_CONFIG=false: never ask a pcre2-config found on PATH; the paths are given here.
+  set -- "$@" USE_PCRE2=1 USE_STATIC_PCRE2=1 PCRE2_CONFIG=false \
+    PCRE2_INC="$d/include" PCRE2_LIB="$d/lib" PCRE2_LDFLAGS="-L$d/lib -lpcre2-posix -lpcre2-8"
+  if [ -n "${pcre2Jit:-}" ]; then set -- "$@" USE_PCRE2_JIT=1; fi
+fi
+if [ -n "${opensslDir:-}" ]; then
+  d=$(dep openssl "$opensslDir")
+  set -- "$@" USE_OPENSSL=1 SSL_INC="$d/include" SSL_LIB="$d/lib"
+fi
+if [ -n "${promex:-}" ]; then set -- "$@" USE_PROMEX=1; fi
 
 make -j"${NIX_BUILD_CORES:-1}" "$@" haproxy
 

@@ -8,5 +8,7 @@
   builder = "/bin/sh";
   path = "/usr/bin:/bin";
   setup = ./host-setup.sh;
+  # Where perl is (OpenSSL's Configure): Debian's, already on path.
+  perl = "/usr/bin";
   env = { hostSpecs = ./host-static-pie.specs; };
 }

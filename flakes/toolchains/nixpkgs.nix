@@ -13,5 +13,8 @@ in
     pkgs.gnugrep pkgs.gawk pkgs.patch pkgs.findutils pkgs.diffutils
   ];
   setup = ./nixpkgs-setup.sh;
+  # Where perl is (OpenSSL's Configure). An attribute of its own, evaluated only by the
+  # OpenSSL recipe, so builds without OpenSSL do not depend on perl.
+  perl = "${pkgs.perl}/bin";
   env = { targetPrefix = cc.targetPrefix; };
 }

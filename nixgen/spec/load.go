@@ -134,4 +134,20 @@ func (s *Spec) applyDefaults() {
 			s.Image.Files[i].Mode = "0444"
 		}
 	}
+	// A library whose feature is on and whose source the spec does not pin gets the pinned
+	// default; a source given for a feature that is off stays, for Validate to refuse.
+	for _, slot := range s.sourceSlots() {
+		if slot.on && *slot.src == nil {
+			def := DefaultSources[slot.name]
+			*slot.src = &def
+		}
+	}
+	if ca := s.Image.CABundle; ca != nil {
+		if ca.Path == "" {
+			ca.Path = DefaultCABundlePath
+		}
+		// The bundle is one more image file; Validate checks it under image.ca_bundle.
+		s.Image.Files = append(s.Image.Files, File{Path: ca.Path, Source: ca.Source, Mode: "0444"})
+		s.derivedFiles = 1
+	}
 }

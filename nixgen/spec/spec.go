@@ -12,13 +12,20 @@ type Spec struct {
 	Image       Image    `toml:"image"`
 	Package     Package  `toml:"package"`
 	Features    Features `toml:"features"`
-	Build       Build    `toml:"build"`
-	Nixpkgs     Nixpkgs  `toml:"nixpkgs"`
+	// Sources pins the libraries optional features link. omitzero (and omitempty on every
+	// field added since the first release) keeps the canonical JSON, and so the image's
+	// revision label, unchanged for specs that do not use them.
+	Sources Sources `toml:"sources" json:",omitzero"`
+	Build   Build   `toml:"build"`
+	Nixpkgs Nixpkgs `toml:"nixpkgs"`
 
 	// file and dir locate the spec, for error messages and relative paths.
 	file  string
 	dir   string
 	lines map[string]int
+	// derivedFiles is how many entries at the end of Image.Files were added by kiln from
+	// other keys (image.ca_bundle), not written by the user under [[image.files]].
+	derivedFiles int
 }
 
 // Image is what the OCI image carries besides the built package.
@@ -35,6 +42,8 @@ type Image struct {
 	Created    string            `toml:"created"`
 	Labels     map[string]string `toml:"labels"`
 	Files      []File            `toml:"files"`
+	// CABundle, when set, adds a pinned CA certificate bundle to Files (needs OpenSSL).
+	CABundle *CABundle `toml:"ca_bundle" json:",omitempty"`
 }
 
 // File is a file added to the image: its content inline or read from Source (relative to
@@ -83,8 +92,11 @@ type Features struct {
 	Compression Compression `toml:"compression"`
 	Lua         bool        `toml:"lua"`
 	PCRE2       bool        `toml:"pcre2"`
-	OpenSSL     bool        `toml:"openssl"`
-	Promex      bool        `toml:"promex"`
+	// PCRE2JIT builds PCRE2 with its JIT compiler: faster regexes, but it maps writable and
+	// executable memory at run time, which some sandboxes (seccomp, SELinux execmem) refuse.
+	PCRE2JIT bool `toml:"pcre2_jit" json:",omitempty"`
+	OpenSSL  bool `toml:"openssl"`
+	Promex   bool `toml:"promex"`
 }
 
 // Toolchain selects the compiler the recipe is handed.

@@ -1,7 +1,10 @@
 package spec
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -18,6 +21,29 @@ func TestDefaultLoadsAndValidates(t *testing.T) {
 	}
 	if s.Image.User != "65534:65534" || s.Image.StopSignal != "SIGUSR1" || !s.Build.StripEnabled() {
 		t.Fatalf("default image settings wrong: %+v", s.Image)
+	}
+}
+
+// TestDefaultTOMLExamples: the commented [sources.lua] example of the starter spec is valid
+// once uncommented (with lua on), and pins exactly the default source.
+func TestDefaultTOMLExamples(t *testing.T) {
+	doc := string(DefaultTOML)
+	for _, l := range []string{"[sources.lua]", "version = ", "url = \"https://www.lua.org", "sha256 = \"9fbf"} {
+		if !strings.Contains(doc, "# "+l) {
+			t.Fatalf("default.toml has no commented %q", l)
+		}
+		doc = strings.Replace(doc, "# "+l, l, 1)
+	}
+	doc = strings.Replace(doc, "lua = false", "lua = true", 1)
+	s, err := Parse("init.toml", "", []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if *s.Sources.Lua != DefaultSources[DepLua] {
+		t.Errorf("the example pins %+v, the default is %+v", *s.Sources.Lua, DefaultSources[DepLua])
 	}
 }
 
@@ -86,9 +112,17 @@ func TestBadSpecs(t *testing.T) {
 		{"root user", `[image]`, "[image]\nuser = \"0:0\"", 10, "image.user", "root"},
 		{"named user", `[image]`, "[image]\nuser = \"nobody\"", 10, "image.user", "numeric"},
 		{"bad port", `ports = ["8080"]`, `ports = ["8080", "99999/tcp"]`, 10, "image.ports[1]", "1-65535"},
-		{"slz and zlib", `[build]`, "[features]\ncompression = \"zlib\"\n[build]", 8, "features.compression", "not supported yet"},
 		{"unknown compression", `[build]`, "[features]\ncompression = \"gzip\"\n[build]", 8, "features.compression", "slz, zlib or none"},
-		{"lua not yet", `[build]`, "[features]\nlua = true\n[build]", 8, "features.lua", "not supported yet"},
+		{"slz and zlib", `[build]`, "[sources.zlib]\nversion = \"1.3.1\"\nurl = \"https://zlib.net/fossils/zlib-1.3.1.tar.gz\"\nsha256 = \"60dd315c07f616887caa029408308a018ace66e3d142726a97db164b3b8f69fb\"\n[build]", 7, "sources.zlib", "slz and zlib are one choice"},
+		{"source without feature", `[build]`, "[features]\nlua = false\n[sources.lua]\nversion = \"5.4.7\"\nurl = \"https://www.lua.org/ftp/lua-5.4.7.tar.gz\"\nsha256 = \"9fbf5e28ef86c69858f6d3d34eccc32e911c1a28b4120ff3e84aaa70cfbf1e30\"\n[build]", 9, "sources.lua", "features.lua is off"},
+		{"source bad sha", `[build]`, "[features]\nlua = true\n[sources.lua]\nversion = \"5.4.7\"\nurl = \"https://www.lua.org/ftp/lua-5.4.7.tar.gz\"\nsha256 = \"9fbf\"\n[build]", 12, "sources.lua.sha256", "not a sha256"},
+		{"source no url", `[build]`, "[features]\nopenssl = true\n[sources.openssl]\nversion = \"3.5.7\"\nsha256 = \"a8c0d28a529ca480f9f36cf5792e2cd21984552a3c8e4aa11a24aa31aeac98e8\"\n[build]", 9, "sources.openssl.url", "required"},
+		{"source http url", `[build]`, "[features]\npcre2 = true\n[sources.pcre2]\nversion = \"10.46\"\nurl = \"http://e.org/pcre2-10.46.tar.gz\"\nsha256 = \"8d28d7f2c3b970c3a4bf3776bcbb5adfc923183ce74bc8df1ebaad8c1985bd07\"\n[build]", 11, "sources.pcre2.url", "https://"},
+		{"source bad version", `[build]`, "[features]\nlua = true\n[sources.lua]\nversion = \"5.4 beta\"\nurl = \"https://www.lua.org/ftp/lua-5.4.7.tar.gz\"\nsha256 = \"9fbf5e28ef86c69858f6d3d34eccc32e911c1a28b4120ff3e84aaa70cfbf1e30\"\n[build]", 10, "sources.lua.version", "store path"},
+		{"unknown source", `[build]`, "[sources.nginx]\nurl = \"https://e.org/n.tar.gz\"\n[build]", 7, "sources.nginx", "unknown key"},
+		{"unknown source key", `[build]`, "[features]\nlua = true\n[sources.lua]\nurl = \"https://www.lua.org/ftp/lua-5.4.7.tar.gz\"\nsha = \"x\"\n[build]", 11, "sources.lua.sha", "unknown key"},
+		{"jit without pcre2", `[build]`, "[features]\npcre2_jit = true\n[build]", 8, "features.pcre2_jit", "features.pcre2 is false"},
+		{"ca bundle without openssl", `ports = ["8080"]`, "ports = [\"8080\"]\n[image.ca_bundle]\nsource = \"ca.pem\"\nsha256 = \"60dd315c07f616887caa029408308a018ace66e3d142726a97db164b3b8f69fb\"", 11, "image.ca_bundle", "features.openssl is false"},
 		{"bindnow without relro", `toolchain = "host"`, "toolchain = \"host\"\nhardening = [\"bindnow\"]", 9, "build.hardening", "full RELRO"},
 		{"unknown hardening", `toolchain = "host"`, "toolchain = \"host\"\nhardening = [\n  \"pie\",\n  \"fortify\",\n]", 9, "build.hardening[1]", "not a hardening word"},
 		{"strip conflict", `toolchain = "host"`, "toolchain = \"host\"\nstrip = false\nhardening = [\"stripped\"]", 9, "build.strip", "drop one"},
@@ -123,6 +157,123 @@ func TestBadSpecs(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestFeatureDefaults: a feature that links a library, turned on without a [sources] table,
+// gets kiln's pinned source; Deps lists the libraries in a fixed order.
+func TestFeatureDefaults(t *testing.T) {
+	doc := strings.Replace(minimal, "[build]", "[features]\nzlib_unused = 1\n[build]", 1)
+	if _, err := Parse("f.toml", t.TempDir(), []byte(doc)); err == nil || !strings.Contains(err.Error(), "f.toml:8: features.zlib_unused: unknown key") {
+		t.Fatalf("unknown feature key: %v", err)
+	}
+	doc = strings.Replace(minimal, "[build]", "[features]\ncompression = \"zlib\"\nopenssl = true\npcre2 = true\npcre2_jit = true\nlua = true\npromex = true\n[build]", 1)
+	s, err := Parse("f.toml", t.TempDir(), []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, d := range s.Deps() {
+		names = append(names, d.Name)
+		if d.Source != DefaultSources[d.Name] {
+			t.Errorf("%s source = %+v, want the pinned default %+v", d.Name, d.Source, DefaultSources[d.Name])
+		}
+		if d.JIT != (d.Name == DepPCRE2) {
+			t.Errorf("%s JIT = %v", d.Name, d.JIT)
+		}
+	}
+	if got := strings.Join(names, " "); got != "lua pcre2 openssl zlib" {
+		t.Errorf("Deps = %s, want lua pcre2 openssl zlib", got)
+	}
+
+	// A pinned source of the user's own replaces the default, and only that one.
+	doc = strings.Replace(minimal, "[build]", "[features]\nlua = true\n[sources.lua]\nversion = \"5.4.6\"\nurl = \"https://www.lua.org/ftp/lua-5.4.6.tar.gz\"\nsha256 = \"7d5ea1b9cb6aa0b59ca3dde1c6adcb57ef83a1ba8e5432c0ecd06bf439b3ad88\"\n[build]", 1)
+	if s, err = Parse("f.toml", t.TempDir(), []byte(doc)); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if d := s.Deps(); len(d) != 1 || d[0].Source.Version != "5.4.6" || d[0].Source.URL != "https://www.lua.org/ftp/lua-5.4.6.tar.gz" {
+		t.Errorf("Deps = %+v", d)
+	}
+
+	// A spec built in code, with a feature on and no source, is refused, not defaulted.
+	s = Default()
+	s.Features.OpenSSL = true
+	if err := s.Validate(); err == nil || !strings.Contains(err.Error(), "sources.openssl: is missing but features.openssl needs it") {
+		t.Errorf("feature without source: %v", err)
+	}
+	if len(s.Deps()) != 0 {
+		t.Errorf("Deps lists a library without a source: %+v", s.Deps())
+	}
+}
+
+// TestCABundle: image.ca_bundle adds one image file (default path, mode 0444) whose content
+// must have the pinned sha256, and it needs OpenSSL.
+func TestCABundle(t *testing.T) {
+	dir := t.TempDir()
+	pem := []byte("-----BEGIN CERTIFICATE-----\nMIIB\n-----END CERTIFICATE-----\n")
+	if err := os.WriteFile(filepath.Join(dir, "ca.pem"), pem, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	const sum = "9c4d1b4f1b0cfaf8a2ab66c6b5b0b8ad2b8d0fbb0d8e5d1a5c1f6b0a1d8f7e6c" // not pem's
+	spec := func(openssl bool, ca string) string {
+		return strings.Replace(minimal, "[build]", fmt.Sprintf("[features]\nopenssl = %t\n[build]", openssl), 1) + ca
+	}
+	s, err := Parse("ca.toml", dir, []byte(spec(true, "[image.ca_bundle]\nsource = \"ca.pem\"\nsha256 = \""+sum+"\"\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	err = s.Validate()
+	if err == nil || !strings.Contains(err.Error(), "ca.toml:15: image.ca_bundle.sha256: ca.pem has sha256 ") || !strings.Contains(err.Error(), "not the pinned "+sum) {
+		t.Fatalf("wrong bundle hash: %v", err)
+	}
+	good := sha256Hex(pem)
+	s, err = Parse("ca.toml", dir, []byte(spec(true, "[image.ca_bundle]\nsource = \"ca.pem\"\nsha256 = \""+good+"\"\n")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	last := s.Image.Files[len(s.Image.Files)-1]
+	if last.Path != DefaultCABundlePath || last.Source != "ca.pem" || last.Mode != "0444" || s.Image.CABundle.Path != DefaultCABundlePath {
+		t.Errorf("ca bundle file = %+v", last)
+	}
+
+	cases := []struct{ name, ca, want string }{
+		{"no openssl", "", "ca.toml:13: image.ca_bundle: is set but features.openssl is false"},
+		{"missing file", "source = \"nope.pem\"\nsha256 = \"" + good + "\"\n", "ca.toml:14: image.ca_bundle.source: \"nope.pem\": no such file"},
+		{"no sha", "source = \"ca.pem\"\n", "ca.toml:13: image.ca_bundle.sha256: is required"},
+		{"relative path", "source = \"ca.pem\"\nsha256 = \"" + good + "\"\npath = \"certs/ca.pem\"\n", "ca.toml:16: image.ca_bundle.path: \"certs/ca.pem\" must be a clean absolute path"},
+		{"path clash", "source = \"ca.pem\"\nsha256 = \"" + good + "\"\npath = \"/etc/a\"\n", "ca.toml:19: image.ca_bundle.path: \"/etc/a\" is also an [[image.files]] path"},
+	}
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			doc := spec(c.name != "no openssl", "[image.ca_bundle]\n"+c.ca)
+			if c.name == "no openssl" {
+				doc = spec(false, "[image.ca_bundle]\nsource = \"ca.pem\"\nsha256 = \""+good+"\"\n")
+			}
+			if c.name == "path clash" {
+				doc = spec(true, "[[image.files]]\npath = \"/etc/a\"\ncontent = \"x\"\n[image.ca_bundle]\n"+c.ca)
+			}
+			s, err := Parse("ca.toml", dir, []byte(doc))
+			if err == nil {
+				err = s.Validate()
+			}
+			if err == nil || !strings.Contains(err.Error(), c.want) {
+				t.Fatalf("got %v\nwant %s\n%s", err, c.want, doc)
+			}
+		})
+	}
+}
+
+func sha256Hex(b []byte) string {
+	sum := sha256.Sum256(b)
+	return hex.EncodeToString(sum[:])
 }
 
 func TestLoadResolvesRelativeFiles(t *testing.T) {

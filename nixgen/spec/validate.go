@@ -1,7 +1,10 @@
 package spec
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
+	"io"
 	"net/url"
 	"os"
 	"path"
@@ -91,21 +94,31 @@ func (s *Spec) validate(v *validator) {
 	f := s.Features
 	if !f.Compression.Valid() {
 		v.add("features.compression", "%q: must be slz, zlib or none", f.Compression)
-	} else if f.Compression == CompressionZlib {
-		v.add("features.compression", "zlib is not supported yet; use slz (HAProxy's own, smaller and compatible) or none")
 	}
-	// Features whose dependency recipes are not written yet.
-	if f.Lua {
-		v.add("features.lua", "Lua is not supported yet; remove lua = true")
+	if f.PCRE2JIT && !f.PCRE2 {
+		v.add("features.pcre2_jit", "is true but features.pcre2 is false; turn pcre2 on or drop pcre2_jit")
 	}
-	if f.PCRE2 {
-		v.add("features.pcre2", "PCRE2 is not supported yet; remove pcre2 = true (HAProxy falls back to libc's regex)")
-	}
-	if f.OpenSSL {
-		v.add("features.openssl", "OpenSSL is not supported yet; remove openssl = true")
-	}
-	if f.Promex {
-		v.add("features.promex", "the Prometheus exporter is not supported yet; remove promex = true")
+	// The compression library is one choice, so slz and zlib cannot both be asked for by
+	// features; a zlib source with another compression is that conflict, and so is any
+	// source whose feature is off: it would be silently ignored.
+	for _, slot := range s.sourceSlots() {
+		key := "sources." + slot.name
+		src := *slot.src
+		switch {
+		case src == nil && slot.on:
+			v.add(key, "is missing but %s needs it; give version, url and sha256 (kiln's pinned default: %s)", slot.feature, DefaultSources[slot.name].URL)
+		case src == nil:
+		case !slot.on && slot.name == DepZlib:
+			v.add(key, "is set but features.compression = %q: zlib is used only with compression = \"zlib\" (slz and zlib are one choice); set that or remove [%s]", f.Compression, key)
+		case !slot.on:
+			v.add(key, "is set but %s is off; turn it on or remove [%s]", slot.feature, key)
+		default:
+			if v.required(key+".version", src.Version) && !versionRE.MatchString(src.Version) {
+				v.add(key+".version", "%q: use letters, digits and . + _ - only (it names a Nix store path)", src.Version)
+			}
+			v.url(key+".url", src.URL, true)
+			v.sha256(key+".sha256", src.SHA256, true)
+		}
 	}
 
 	// build
@@ -185,7 +198,9 @@ func (s *Spec) validate(v *validator) {
 		}
 	}
 	paths := map[string]bool{}
-	for i, f := range im.Files {
+	// Files kiln derived from other keys are checked under those keys, below.
+	userFiles := im.Files[:len(im.Files)-s.derivedFiles]
+	for i, f := range userFiles {
 		key := fmt.Sprintf("image.files[%d]", i)
 		switch {
 		case !v.required(key+".path", f.Path):
@@ -213,10 +228,42 @@ func (s *Spec) validate(v *validator) {
 			v.add(key+".mode", "%q is setuid, setgid or world-writable; images carry none", f.Mode)
 		}
 	}
+	if ca := im.CABundle; ca != nil {
+		v.caBundle(ca, paths)
+	}
 	for k := range im.Labels {
 		if strings.TrimSpace(k) == "" {
 			v.add("image.labels", "has an empty label name")
 		}
+	}
+}
+
+// caBundle checks image.ca_bundle: OpenSSL is on (without it haproxy has no use for
+// certificates), the file exists and has the pinned sha256, and its path is free.
+func (v *validator) caBundle(ca *CABundle, paths map[string]bool) {
+	if !v.s.Features.OpenSSL {
+		v.add("image.ca_bundle", "is set but features.openssl is false: haproxy verifies servers' certificates only with OpenSSL; turn it on or remove image.ca_bundle")
+	}
+	switch {
+	case !path.IsAbs(ca.Path) || path.Clean(ca.Path) != ca.Path:
+		v.add("image.ca_bundle.path", "%q must be a clean absolute path such as %s", ca.Path, DefaultCABundlePath)
+	case strings.HasPrefix(ca.Path, "/nix/") || ca.Path == "/etc/passwd" || ca.Path == "/etc/group":
+		v.add("image.ca_bundle.path", "%q is written by kiln; use %s", ca.Path, DefaultCABundlePath)
+	case paths[ca.Path]:
+		v.add("image.ca_bundle.path", "%q is also an [[image.files]] path; drop one of them", ca.Path)
+	}
+	if !v.required("image.ca_bundle.source", ca.Source) {
+		return
+	}
+	if !v.sha256("image.ca_bundle.sha256", ca.SHA256, true) {
+		return
+	}
+	got, err := fileSHA256(v.s.Resolve(ca.Source))
+	switch {
+	case err != nil:
+		v.add("image.ca_bundle.source", "%q: %v", ca.Source, unwrapPathErr(err))
+	case got != ca.SHA256:
+		v.add("image.ca_bundle.sha256", "%s has sha256 %s, not the pinned %s; pin the new bundle if you mean to ship it", ca.Source, got, ca.SHA256)
 	}
 }
 
@@ -237,13 +284,39 @@ func (v *validator) url(key, raw string, required bool) {
 	}
 }
 
-func (v *validator) sha256(key, val string, required bool) {
+// sha256 checks a pinned hash and reports whether it is one.
+func (v *validator) sha256(key, val string, required bool) bool {
 	switch {
 	case val == "" && required:
 		v.add(key, "is required: the source's sha256 (64 hex digits, as sha256sum prints it)")
 	case val != "" && !sha256RE.MatchString(val):
 		v.add(key, "%q is not a sha256: want 64 lower-case hex digits, as sha256sum prints it", val)
+	default:
+		return val != ""
 	}
+	return false
+}
+
+// fileSHA256 is the hex sha256 of a regular file the spec refers to. (orchestrator has the
+// same helper, but it imports this package, so this one cannot use it.)
+func fileSHA256(file string) (string, error) {
+	f, err := os.Open(file)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	st, err := f.Stat()
+	if err != nil {
+		return "", err
+	}
+	if !st.Mode().IsRegular() {
+		return "", fmt.Errorf("not a regular file")
+	}
+	h := sha256.New()
+	if _, err := io.Copy(h, f); err != nil {
+		return "", err
+	}
+	return hex.EncodeToString(h.Sum(nil)), nil
 }
 
 func (v *validator) localFile(key, rel string) {

@@ -49,7 +49,7 @@
         builder = "/bin/sh";
         args = [ "-c" ''
           /bin/mkdir -p $out/bin
-          for p in strip objcopy ar; do /bin/ln -s /usr/bin/$p $out/bin/x86_64-unknown-linux-musl-$p; done
+          for p in strip objcopy ar ranlib; do /bin/ln -s /usr/bin/$p $out/bin/x86_64-unknown-linux-musl-$p; done
         '' ];
       };
       pkgs = {
@@ -64,6 +64,7 @@
         patch = hostTools "standin-patch" [ "patch" ];
         findutils = hostTools "standin-findutils" [ "find" "xargs" ];
         diffutils = hostTools "standin-diffutils" [ "diff" "cmp" ];
+        perl = hostTools "standin-perl" [ "perl" ];  # OpenSSL's Configure
         pkgsStatic.stdenv.cc = muslCC;
         lib.makeBinPath = drvs: builtins.concatStringsSep ":" (map (d: "${d}/bin") drvs);
       };

@@ -8,6 +8,8 @@
       toolchain = import ./flakes/toolchains/host.nix { inherit system; };
       pkg = import ./flakes/recipes/haproxy.nix { inherit spec toolchain; };
     in {
-      packages.${system} = { haproxy = pkg; default = pkg; };
+      # The libraries it links too (pkg.deps: lua, pcre2, openssl, zlib, when on), so they
+      # can be built, inspected or pushed to a binary cache on their own.
+      packages.${system} = pkg.deps // { haproxy = pkg; default = pkg; };
     };
 }

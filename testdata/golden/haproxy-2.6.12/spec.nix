@@ -10,9 +10,11 @@
     compression = "slz";
     lua = false;
     pcre2 = false;
+    pcre2_jit = false;
     openssl = false;
     promex = false;
   };
+  sources = {};
   build = {
     toolchain = "host";
     optimize = "size";

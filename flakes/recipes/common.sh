@@ -1,0 +1,62 @@
+# kiln's recipe prologue, sourced by every recipe script (haproxy and its static library
+# dependencies) so they all compile under one toolchain contract and one set of flags.
+#
+# Inputs (environment, set by the derivation; every value is data, never evaluated as code):
+#   toolchainSetup   a sh file the toolchain provides; it defines kiln_cc (the C compiler
+#                    command), STRIP, AR and RANLIB
+#   optimize         size | speed
+#   hardening        space-separated policy words (pie relro bindnow nx canary static stripped)
+#
+# Defines: die, top (the build dir), a `cc` wrapper first on PATH, kiln_unpack, and
+#   cflags   optimisation, section and hardening flags for C compiles (no LTO)
+#   ldflags  linker flags for the final program
+#   nounwind flags that drop unwind tables (C code never unwinds; they only cost bytes)
+
+die() { echo "kiln recipe: $*" >&2; exit 1; }
+case "${optimize:-}" in size|speed) ;; *) die "optimize must be size or speed, not '${optimize:-}'" ;; esac
+
+top=${NIX_BUILD_TOP:-$PWD}
+cd "$top"
+. "$toolchainSetup"
+
+# A compiler wrapper: haproxy prints CC and CFLAGS in `haproxy -vv` and OpenSSL keeps its
+# compiler command in libcrypto, so everything that names a store or build path (specs file,
+# include dirs, prefix maps) lives here, not in CC or CFLAGS.
+mkdir -p "$top/.kiln/bin"
+{
+  echo '#!/bin/sh'
+  printf 'exec %s -ffile-prefix-map=%s=/build "$@"\n' "$kiln_cc" "$top"
+} > "$top/.kiln/bin/cc"
+chmod +x "$top/.kiln/bin/cc"
+PATH="$top/.kiln/bin:$PATH"
+
+# size is -Oz (GCC 12+, clang): smaller than -Os by favouring short instruction encodings,
+# which is what keeps haproxy + Lua within 1 MB (zstd); speed is -O2.
+case "$optimize" in
+  size)  opt="-Oz" ;;
+  speed) opt="-O2" ;;
+esac
+cflags="$opt -ffunction-sections -fdata-sections"
+ldflags="-Wl,--gc-sections -Wl,--build-id=none -Wl,-O1"
+nounwind="-fno-asynchronous-unwind-tables -fno-unwind-tables"
+for h in ${hardening:-}; do
+  case "$h" in
+    pie) cflags="$cflags -fPIE" ;;   # static-PIE at link time comes from the toolchain
+    relro) ldflags="$ldflags -Wl,-z,relro" ;;
+    bindnow) ldflags="$ldflags -Wl,-z,now" ;;
+    nx) ldflags="$ldflags -Wl,-z,noexecstack" ;;
+    canary) cflags="$cflags -fstack-protector-strong" ;;
+    static|stripped) ;;   # checked by kiln's audit gate, nothing to turn on
+    *) die "unknown hardening word '$h'" ;;
+  esac
+done
+
+# kiln_unpack extracts $src into a fresh directory and enters its one top-level directory,
+# whatever the tarball calls it.
+kiln_unpack() {
+  mkdir "$top/src"
+  tar -xzf "$src" -C "$top/src"
+  set -- "$top"/src/*
+  [ $# -eq 1 ] && [ -d "$1" ] || die "$src does not unpack to one directory"
+  cd "$1"
+}

@@ -1,0 +1,8 @@
+# OpenSSL (libssl.a, libcrypto.a + headers) for haproxy's USE_OPENSSL. Its Configure is perl.
+{ spec, toolchain }:
+import ./static-lib.nix { inherit spec toolchain; } {
+  name = "openssl";
+  script = ./openssl.sh;
+  source = spec.sources.openssl;
+  extraPath = ":" + toolchain.perl;
+}
