@@ -23,7 +23,7 @@ binaries too) and, for images, the filesystem and run user. Exits non-zero on an
 violation of the policy (default: every property).`,
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "policy", Value: cli.NewStringSlice(audit.PolicyWords...), Usage: "properties to require: " + strings.Join(audit.PolicyWords, ", ")},
-			&cli.BoolFlag{Name: "json", Usage: "print one JSON object on stdout"},
+			jsonFlag,
 			&cli.BoolFlag{Name: "insecure", Usage: "talk plain HTTP to the registry (a registry on localhost)"},
 		},
 		Action: func(c *cli.Context) error {

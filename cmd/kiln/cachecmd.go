@@ -31,9 +31,9 @@ func cacheCommand() *cli.Command {
 				Flags: []cli.Flag{
 					&cli.StringFlag{Name: "to", Required: true, Usage: "binary cache `URL`: file:///DIR, s3://BUCKET?region=…, or an http(s) cache that accepts PUT"},
 					&cli.StringFlag{Name: "sign-key", Required: true, Usage: "secret key `FILE` (kiln cache keygen)"},
-					&cli.StringFlag{Name: "mirror", Usage: "seed sources from `DIR` (air-gapped builds)"},
+					mirrorFlag,
 					toolchainFlag,
-					&cli.BoolFlag{Name: "json", Usage: "print one JSON object on stdout"},
+					jsonFlag,
 				},
 				Action: runCachePush,
 			},

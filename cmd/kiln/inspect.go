@@ -14,7 +14,7 @@ func inspectCommand() *cli.Command {
 		Usage:     "show an image's files (sizes, modes), config, digests and sizes",
 		ArgsUsage: "oci:DIR[:TAG] | docker-archive:FILE | docker://REF",
 		Flags: []cli.Flag{
-			&cli.BoolFlag{Name: "json", Usage: "print one JSON object on stdout"},
+			jsonFlag,
 			&cli.BoolFlag{Name: "insecure", Usage: "talk plain HTTP to the registry (a registry on localhost)"},
 		},
 		Action: func(c *cli.Context) error {

@@ -13,6 +13,12 @@ var toolchainFlag = &cli.StringFlag{
 	Usage: "override the spec's build.toolchain: nixpkgs (pure, pinned nixpkgs) or host (this machine's gcc + musl-tools inside Nix's sandbox: works offline, but IMPURE — the result depends on the host compiler, and the image's labels say so)",
 }
 
+// Flags several commands share.
+var (
+	mirrorFlag = &cli.StringFlag{Name: "mirror", Usage: "seed the Nix store from source tarballs in `DIR`, matched by sha256 (air-gapped builds)"}
+	jsonFlag   = &cli.BoolFlag{Name: "json", Usage: "print one JSON object on stdout"}
+)
+
 // loadSpec loads the spec named by the first argument, or the embedded default, applies
 // command-line overrides and validates it. Nothing is written before this succeeds.
 func loadSpec(c *cli.Context) (*spec.Spec, error) {

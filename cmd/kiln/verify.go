@@ -39,14 +39,14 @@ Exit status: 0 when everything matches, 2 when something differs, 1 on any other
 --rounds 1 rebuilds nothing and only compares the image with --against.`,
 		Flags: []cli.Flag{
 			toolchainFlag,
-			&cli.StringFlag{Name: "mirror", Usage: "seed the Nix store from source tarballs in `DIR`, matched by sha256 (air-gapped builds)"},
+			mirrorFlag,
 			&cli.StringFlag{Name: "against", Usage: "also compare the image with a published one: a sha256:… manifest digest, oci:DIR[:TAG], docker-archive:FILE or docker://REF"},
 			&cli.IntFlag{Name: "rounds", Value: 2, Usage: "how many times to build: 1 build + N-1 rebuilds from scratch"},
 			&cli.StringFlag{Name: "compression", Value: string(image.Gzip), Usage: "layer compression of the image, as given to kiln build: gzip or zstd"},
 			&cli.BoolFlag{Name: "insecure", Usage: "talk plain HTTP to the registry of --against docker://… (a registry on localhost)"},
 			&cli.BoolFlag{Name: "keep-failed", Usage: "keep what a differing rebuild leaves (nix's <out>.check and build directory, verify's copies) and print where"},
 			&cli.BoolFlag{Name: "diffoscope", Usage: "on a difference, also run Debian's diffoscope on the two trees (apt-get install diffoscope)"},
-			&cli.BoolFlag{Name: "json", Usage: "print one JSON object on stdout"},
+			jsonFlag,
 		},
 		Action: runVerify,
 	}
