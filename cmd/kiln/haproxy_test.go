@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kilnbuild/kiln/internal/testenv"
 	"github.com/kilnbuild/kiln/nixgen/spec"
 )
 
@@ -309,5 +310,30 @@ func copyFile(t *testing.T, from, to string) {
 	}
 	if err := os.WriteFile(to, data, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestProjectFlake: the project's own flake.nix parses, and its lib outputs evaluate with
+// nixpkgs swapped for the stand-in (its kiln package needs real nixpkgs to build).
+func TestProjectFlake(t *testing.T) {
+	testenv.Require(t, "nix", "nix-instantiate")
+	root, err := filepath.Abs("../..")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command("nix-instantiate", "--parse", filepath.Join(root, "flake.nix")).CombinedOutput(); err != nil {
+		t.Fatalf("flake.nix does not parse: %v\n%s", err, out)
+	}
+	standin := filepath.Join(t.TempDir(), "standin")
+	copyDir(t, "../../testdata/nixpkgs-standin", standin)
+	copyFile(t, "../../flakes/toolchains/host-static-pie.specs", filepath.Join(standin, "static-pie.specs"))
+	// A copy holding only what the flake reads, so the evaluation does not copy the whole tree.
+	dir := filepath.Join(t.TempDir(), "kiln")
+	os.MkdirAll(filepath.Join(dir, "flakes"), 0o755)
+	copyFile(t, filepath.Join(root, "flake.nix"), filepath.Join(dir, "flake.nix"))
+	recipes := nixCmd(t, "eval", "--raw", "--no-write-lock-file", "--override-input", "nixpkgs", "path:"+standin,
+		"path:"+dir+"#lib.recipes")
+	if !strings.HasPrefix(recipes, "/nix/store/") {
+		t.Fatalf("lib.recipes = %q", recipes)
 	}
 }
