@@ -36,11 +36,9 @@ func ImageInput(s *spec.Spec, res *Result, storeRoot string, created time.Time) 
 		image.File{Path: "/etc/group", Mode: 0o444, Data: []byte(group(gid))},
 	)
 	for i, f := range s.Image.Files {
-		data := []byte(f.Content)
-		if f.Source != "" {
-			if data, err = os.ReadFile(s.Resolve(f.Source)); err != nil {
-				return image.Rootfs{}, none, fmt.Errorf("reading image.files[%d].source: %w", i, err)
-			}
+		data, err := fileContent(s, i, f)
+		if err != nil {
+			return image.Rootfs{}, none, err
 		}
 		mode, _ := strconv.ParseUint(f.Mode, 8, 32) // validated
 		rootfs.Files = append(rootfs.Files, image.File{Path: f.Path, Mode: fs.FileMode(mode), Data: data})
@@ -167,12 +165,9 @@ func SpecDigest(s *spec.Spec) (string, error) {
 		PatchHashes []string `json:"patch_hashes"`
 	}{Spec: s}
 	for i, f := range s.Image.Files {
-		data := []byte(f.Content)
-		if f.Source != "" {
-			var err error
-			if data, err = os.ReadFile(s.Resolve(f.Source)); err != nil {
-				return "", fmt.Errorf("reading image.files[%d].source: %w", i, err)
-			}
+		data, err := fileContent(s, i, f)
+		if err != nil {
+			return "", err
 		}
 		sum := sha256.Sum256(data)
 		g := f
@@ -197,4 +192,17 @@ func SpecDigest(s *spec.Spec) (string, error) {
 	}
 	sum := sha256.Sum256(data)
 	return "sha256:" + hex.EncodeToString(sum[:]), nil
+}
+
+// fileContent is what image.files[i] puts in the image: its inline content, or the file it
+// names, read relative to the spec.
+func fileContent(s *spec.Spec, i int, f spec.File) ([]byte, error) {
+	if f.Source == "" {
+		return []byte(f.Content), nil
+	}
+	data, err := os.ReadFile(s.Resolve(f.Source))
+	if err != nil {
+		return nil, fmt.Errorf("reading image.files[%d].source: %w", i, err)
+	}
+	return data, nil
 }

@@ -52,11 +52,12 @@ func (c *Cache) Check(ctx context.Context, n *nix.Nix, installable string, log *
 	lookup := &CacheLookup{URL: c.Client.URL()}
 	have, err := c.Client.Have(ctx, outs, c.Trusted)
 	var unreachable *cache.UnreachableError
+	gone := func(msg string, err error) (*CacheLookup, error) {
+		log.Warn(msg, "cache", lookup.URL, "error", err)
+		return &CacheLookup{URL: lookup.URL, Unreachable: true, Missing: outs}, nil
+	}
 	if errors.As(err, &unreachable) {
-		log.Warn("binary cache unreachable; building without it", "cache", lookup.URL, "error", err)
-		lookup.Unreachable = true
-		lookup.Missing = outs
-		return lookup, nil
+		return gone("binary cache unreachable; building without it", err)
 	}
 	if err != nil {
 		return nil, fmt.Errorf("asking %s for %v: %w", lookup.URL, outs, err)
@@ -68,10 +69,7 @@ func (c *Cache) Check(ctx context.Context, n *nix.Nix, installable string, log *
 	for _, ni := range have.Found {
 		if _, err := c.Client.FetchNAR(ctx, ni); err != nil {
 			if errors.As(err, &unreachable) {
-				log.Warn("binary cache went away; building without it", "cache", lookup.URL, "error", err)
-				lookup.Unreachable = true
-				lookup.Missing = outs
-				return lookup, nil
+				return gone("binary cache went away; building without it", err)
 			}
 			reasons = append(reasons, fmt.Sprintf("%s: %v", ni.StorePath, err))
 			continue
