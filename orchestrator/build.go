@@ -4,7 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"log/slog"
 	"os"
 	"path/filepath"
 
@@ -13,41 +12,32 @@ import (
 	"github.com/kilnbuild/kiln/orchestrator/nix"
 )
 
-// Builder runs the Nix half of the pipeline.
-type Builder struct {
-	Nix *nix.Nix
-	// Log gets progress messages (default: discard).
-	Log *slog.Logger
-	// TempDir is where the generated flake is written (default os.TempDir()).
-	TempDir string
-}
-
-// Request is one build.
-type Request struct {
-	Spec *spec.Spec
-	// Mirror is a directory of source tarballs to seed the store from (air-gapped builds).
-	Mirror string
-	// Rebuild builds again and has nix check the result is bit-identical.
+// BuildOptions are one build's choices.
+type BuildOptions struct {
+	// Rebuild builds again although the outputs are in the store and fails unless the
+	// result is bit-identical (a *nix.NotDeterministicError says what differs).
 	Rebuild bool
-	// NixArgs are extra nix build arguments.
-	NixArgs []string
-	// Cache, when set, is a binary cache kiln checks before building. The Nix driver must
-	// already list it as a substituter with its trusted keys (kiln's own settings).
-	Cache *Cache
+	// KeepFailed keeps what a failed or differing build leaves (nix's build directory and
+	// <out>.check); they are listed in Result.Activity.Kept / the error.
+	KeepFailed bool
 }
 
 // Result is what a build produced.
 type Result struct {
+	// Spec is what was built.
+	Spec       *spec.Spec     `json:"-"`
 	NixVersion string         `json:"nix_version"`
 	Sources    []Source       `json:"sources"`
 	Outputs    []string       `json:"outputs"`
 	DrvPaths   []string       `json:"drv_paths"`
 	Closure    []nix.PathInfo `json:"closure"`
-	// Activity is what nix built and what it substituted from a binary cache.
+	// Activity is what nix built and what it substituted.
 	Activity nix.Activity `json:"activity"`
-	// CacheLookup is what the binary cache held before the build (nil without --cache).
+	// CacheLookup is what the binary cache held before the build (nil without one).
 	CacheLookup *CacheLookup `json:"cache_lookup,omitempty"`
-	// CachedDigest is the image digest a previous, identical build produced ("" if none).
+	// FromResultCache is set when nix was not run: the result cache remembered the build.
+	FromResultCache bool `json:"-"`
+	// CachedDigest is the image digest the remembered build produced ("" if none).
 	CachedDigest string `json:"-"`
 }
 
@@ -60,26 +50,19 @@ func (r *Result) ClosurePaths() []string {
 	return out
 }
 
-func (b *Builder) log() *slog.Logger {
-	if b.Log == nil {
-		return slog.New(slog.DiscardHandler)
-	}
-	return b.Log
-}
-
-// Build renders the spec's flake into a temporary directory, seeds sources from the mirror,
-// runs nix build and queries the outputs' closure.
-func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
-	log := b.log()
-	version, err := b.Nix.Version(ctx)
+// Build renders the spec's flake into a temporary directory, seeds the mirror's downloads,
+// checks the binary cache, runs nix build and queries the outputs' closure.
+func (p *Pipeline) Build(ctx context.Context, s *spec.Spec, opts BuildOptions) (*Result, error) {
+	n := p.Nix(s)
+	version, err := n.Version(ctx)
 	if err != nil {
 		return nil, err
 	}
-	flake, err := nixgen.Render(req.Spec)
+	flake, err := nixgen.Render(s)
 	if err != nil {
 		return nil, err
 	}
-	tmp, err := os.MkdirTemp(b.TempDir, "kiln-flake-")
+	tmp, err := os.MkdirTemp(p.tempDir, "kiln-flake-")
 	if err != nil {
 		return nil, fmt.Errorf("creating flake dir: %w", err)
 	}
@@ -89,36 +72,34 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 		return nil, err
 	}
 
-	res := &Result{NixVersion: version, Sources: Sources(req.Spec)}
-	if req.Mirror != "" {
-		missing, err := Seed(ctx, b.Nix, req.Mirror, res.Sources, log)
+	res := &Result{Spec: s, NixVersion: version, Sources: Sources(s)}
+	if p.mirror != "" {
+		missing, err := Seed(ctx, n, p.mirror, res.Sources, p.log)
 		if err != nil {
 			return nil, err
 		}
 		for _, m := range missing {
-			log.Warn("source not in mirror; nix will fetch it if it is not in the store already", "name", m.Name, "sha256", m.SHA256)
+			p.log.Warn("source not in mirror; nix will fetch it if it is not in the store already", "name", m.Name, "sha256", m.SHA256)
 		}
 	}
 
 	installable := "path:" + dir + "#" + nixgen.Attr
-	extra := req.NixArgs
-	if req.Cache != nil {
-		lookup, err := req.Cache.Check(ctx, b.Nix, installable, log)
+	bo := nix.BuildOptions{Rebuild: opts.Rebuild, KeepFailed: opts.KeepFailed, Activity: &res.Activity}
+	if p.cache != nil {
+		lookup, err := p.cache.Check(ctx, n, installable, p.log)
 		if err != nil {
 			return nil, err
 		}
 		res.CacheLookup = lookup
-		if lookup.Unreachable {
-			// Don't let nix spend its own timeouts on a cache that is gone: build without it.
-			extra = append(append([]string(nil), extra...), "--option", "substituters", "")
-		}
+		// Don't let nix spend its own timeouts on a cache that is gone: build without it.
+		bo.Offline = lookup.Unreachable
 	}
-	log.Info("building", "package", req.Spec.Package.Name, "version", req.Spec.Package.Version, "toolchain", req.Spec.Build.Toolchain)
-	results, err := b.Nix.Build(ctx, installable, nix.BuildOptions{Rebuild: req.Rebuild, Extra: extra, Activity: &res.Activity})
+	p.log.Info("building", "package", s.Package.Name, "version", s.Package.Version, "toolchain", s.Build.Toolchain)
+	results, err := n.Build(ctx, installable, bo)
 	if err != nil {
 		var ne *nix.Error
 		if errors.As(err, &ne) && ne.NetworkError() {
-			return nil, fmt.Errorf("%w\nnix tried to download something: seed the sources with --mirror DIR (scripts/sources.sh fetches them), use a binary cache, or build with --toolchain host when nixpkgs cannot be reached", err)
+			return nil, fmt.Errorf("%w\nnix tried to download something: seed the sources with --mirror DIR (scripts/sources.sh fetches them) or use a binary cache", err)
 		}
 		return nil, err
 	}
@@ -127,9 +108,9 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 		res.DrvPaths = append(res.DrvPaths, r.DrvPath)
 	}
 	if len(res.Activity.Substituted) > 0 || len(res.Activity.Built) > 0 {
-		log.Info("nix finished", "built_derivations", len(res.Activity.Built), "substituted_paths", len(res.Activity.Substituted))
+		p.log.Info("nix finished", "built_derivations", len(res.Activity.Built), "substituted_paths", len(res.Activity.Substituted))
 	}
-	res.Closure, err = b.Nix.Closure(ctx, res.Outputs...)
+	res.Closure, err = n.Closure(ctx, res.Outputs...)
 	if err != nil {
 		return nil, err
 	}

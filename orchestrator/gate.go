@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
 
 	"github.com/kilnbuild/kiln/orchestrator/audit"
 )
@@ -66,31 +67,21 @@ func AuditTree(roots []string, policy []string, strip string) (*AuditReport, err
 
 // AuditImage audits an image: its filesystem (no shell, no package manager database, no
 // setuid/setgid or world-writable file, non-root user, root-owned files) and every ELF file
-// in it against policy.
+// in it against policy. The layers are flattened first (whiteouts applied, later layers
+// over earlier ones), so what is audited is what a container sees.
 func AuditImage(img v1.Image, policy []string) (*AuditReport, error) {
 	cfg, err := img.ConfigFile()
 	if err != nil {
 		return nil, fmt.Errorf("reading image config: %w", err)
 	}
-	layers, err := img.Layers()
-	if err != nil {
-		return nil, fmt.Errorf("reading image layers: %w", err)
-	}
+	rc := mutate.Extract(img)
+	defer rc.Close()
 	rep := &AuditReport{}
-	var entries []audit.Entry
-	for i, l := range layers {
-		rc, err := l.Uncompressed()
-		if err != nil {
-			return nil, fmt.Errorf("reading layer %d: %w", i, err)
-		}
-		es, elfs, err := auditLayer(rc)
-		rc.Close()
-		if err != nil {
-			return nil, fmt.Errorf("reading layer %d: %w", i, err)
-		}
-		entries = append(entries, es...)
-		rep.ELF = append(rep.ELF, elfs...)
+	entries, elfs, err := auditLayer(rc)
+	if err != nil {
+		return nil, fmt.Errorf("reading image filesystem: %w", err)
 	}
+	rep.ELF = elfs
 	for _, r := range rep.ELF {
 		for _, v := range audit.Check(r, policy) {
 			rep.Violations = append(rep.Violations, v.Error())

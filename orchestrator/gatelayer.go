@@ -2,15 +2,21 @@ package orchestrator
 
 import (
 	"archive/tar"
+	"bufio"
 	"bytes"
 	"errors"
+	"fmt"
 	"io"
 
 	"github.com/kilnbuild/kiln/orchestrator/audit"
 )
 
-// auditLayer reads one uncompressed layer tar: every entry for the filesystem checks, and
-// every regular file that is ELF for the binary checks.
+// maxELF bounds the size of an ELF file the image audit reads into memory.
+const maxELF = 512 << 20
+
+// auditLayer reads a filesystem tar: every entry for the filesystem checks, and every
+// regular file that starts with the ELF magic for the binary checks. Other files are
+// skipped without being read into memory.
 func auditLayer(r io.Reader) ([]audit.Entry, []audit.ELFReport, error) {
 	tr := tar.NewReader(r)
 	var entries []audit.Entry
@@ -31,7 +37,18 @@ func auditLayer(r io.Reader) ([]audit.Entry, []audit.ELFReport, error) {
 		if h.Typeflag != tar.TypeReg || h.Size < 64 {
 			continue
 		}
-		data, err := io.ReadAll(tr)
+		br := bufio.NewReader(tr)
+		magic, err := br.Peek(4)
+		if err != nil {
+			return nil, nil, err
+		}
+		if !bytes.Equal(magic, []byte("\x7fELF")) {
+			continue
+		}
+		if h.Size > maxELF {
+			return nil, nil, fmt.Errorf("%s: an ELF file of %d bytes is over the audit's %d-byte limit", e.Path, h.Size, maxELF)
+		}
+		data, err := io.ReadAll(br)
 		if err != nil {
 			return nil, nil, err
 		}

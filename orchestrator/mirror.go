@@ -4,10 +4,7 @@ package orchestrator
 
 import (
 	"context"
-	"crypto/sha256"
-	"encoding/hex"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/url"
 	"os"
@@ -15,6 +12,7 @@ import (
 	"path/filepath"
 	"sort"
 
+	"github.com/kilnbuild/kiln/internal/files"
 	"github.com/kilnbuild/kiln/nixgen/spec"
 	"github.com/kilnbuild/kiln/orchestrator/nix"
 )
@@ -72,7 +70,7 @@ func Seed(ctx context.Context, n *nix.Nix, dir string, srcs []Source, log *slog.
 	var byHash map[string]string // sha256 → file, built on first need
 	for _, src := range srcs {
 		file := filepath.Join(dir, src.Name)
-		got, err := FileSHA256(file)
+		got, err := files.SHA256(file)
 		switch {
 		case err == nil && got != src.SHA256:
 			return nil, &HashMismatchError{File: file, Want: src.SHA256, Got: got}
@@ -115,7 +113,7 @@ func hashDir(dir string) (map[string]string, error) {
 	out := map[string]string{}
 	for _, n := range names {
 		f := filepath.Join(dir, n)
-		h, err := FileSHA256(f)
+		h, err := files.SHA256(f)
 		if err != nil {
 			return nil, fmt.Errorf("reading mirror: %w", err)
 		}
@@ -124,18 +122,4 @@ func hashDir(dir string) (map[string]string, error) {
 		}
 	}
 	return out, nil
-}
-
-// FileSHA256 is the hex sha256 of a file's content.
-func FileSHA256(file string) (string, error) {
-	f, err := os.Open(file)
-	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kilnbuild/kiln/internal/files"
 	"github.com/kilnbuild/kiln/nixgen/spec"
 	"github.com/kilnbuild/kiln/orchestrator/nix"
 )
@@ -28,10 +29,10 @@ func TestSeedMatchesByNameThenHash(t *testing.T) {
 		{Name: "haproxy-9.9.tar.gz"},
 		{Name: "missing.tar.gz", SHA256: strings.Repeat("0", 64)},
 	}
-	sum, _ := FileSHA256(filepath.Join(dir, "renamed.tgz"))
+	sum, _ := files.SHA256(filepath.Join(dir, "renamed.tgz"))
 	srcs[0].SHA256 = sum
 	rec := &recorder{}
-	missing, err := Seed(context.Background(), &nix.Nix{Runner: rec}, dir, srcs, discard())
+	missing, err := Seed(context.Background(), nix.New(nix.WithRunner(rec)), dir, srcs, discard())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -48,12 +49,12 @@ func TestSeedHashMismatchNamesBothHashes(t *testing.T) {
 	os.WriteFile(filepath.Join(dir, "haproxy-3.0.11.tar.gz"), []byte("not the release"), 0o644)
 	want := spec.Default().Package.SHA256
 	rec := &recorder{}
-	_, err := Seed(context.Background(), &nix.Nix{Runner: rec}, dir, Sources(spec.Default()), discard())
+	_, err := Seed(context.Background(), nix.New(nix.WithRunner(rec)), dir, Sources(spec.Default()), discard())
 	var hm *HashMismatchError
 	if !errors.As(err, &hm) {
 		t.Fatalf("err = %v, want a HashMismatchError", err)
 	}
-	got, _ := FileSHA256(filepath.Join(dir, "haproxy-3.0.11.tar.gz"))
+	got, _ := files.SHA256(filepath.Join(dir, "haproxy-3.0.11.tar.gz"))
 	if !strings.Contains(err.Error(), want) || !strings.Contains(err.Error(), got) {
 		t.Errorf("error does not name both hashes: %v", err)
 	}

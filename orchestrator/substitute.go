@@ -18,6 +18,15 @@ type Cache struct {
 	Trusted []cache.PublicKey
 }
 
+// trustedStrings are the trusted keys in nix.conf's form.
+func (c *Cache) trustedStrings() []string {
+	out := make([]string, len(c.Trusted))
+	for i, k := range c.Trusted {
+		out[i] = k.String()
+	}
+	return out
+}
+
 // CacheLookup is what the cache held for a build's outputs before building.
 type CacheLookup struct {
 	URL         string   `json:"url"`
@@ -82,49 +91,4 @@ func (c *Cache) Check(ctx context.Context, n *nix.Nix, installable string, log *
 	lookup.Missing = have.Missing
 	log.Info("binary cache", "cache", lookup.URL, "outputs_in_cache", len(lookup.Found), "outputs_to_build", len(lookup.Missing))
 	return lookup, nil
-}
-
-// PushCache copies a build's outputs and its build-time closure (sources, recipe files,
-// dependency outputs) to a binary cache, signed with the secret key file. Paths already in
-// the cache are skipped by nix.
-func PushCache(ctx context.Context, n *nix.Nix, to, signKeyFile string, res *Result) ([]string, error) {
-	paths := append([]string(nil), res.ClosurePaths()...)
-	for _, drv := range res.DrvPaths {
-		build, err := n.BuildTimeClosure(ctx, drv)
-		if err != nil {
-			return nil, err
-		}
-		for _, p := range build {
-			if !strings.HasSuffix(p, ".drv") {
-				paths = append(paths, p)
-			}
-		}
-	}
-	paths = dedupe(paths)
-	sep := "?"
-	if strings.Contains(to, "?") {
-		sep = "&"
-	}
-	dest := to
-	if !strings.Contains(to, "compression=") {
-		dest += sep + "compression=zstd" // the cache client reads zstd, not nix's default xz
-		sep = "&"
-	}
-	dest += sep + "secret-key=" + signKeyFile
-	if err := n.Copy(ctx, dest, paths...); err != nil {
-		return nil, err
-	}
-	return paths, nil
-}
-
-func dedupe(in []string) []string {
-	seen := map[string]bool{}
-	var out []string
-	for _, p := range in {
-		if !seen[p] {
-			seen[p] = true
-			out = append(out, p)
-		}
-	}
-	return out
 }

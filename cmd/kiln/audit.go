@@ -24,7 +24,8 @@ violation of the policy (default: every property).`,
 		Flags: []cli.Flag{
 			&cli.StringSliceFlag{Name: "policy", Value: cli.NewStringSlice(audit.PolicyWords...), Usage: "properties to require: " + strings.Join(audit.PolicyWords, ", ")},
 			jsonFlag,
-			&cli.BoolFlag{Name: "insecure", Usage: "talk plain HTTP to the registry (a registry on localhost)"},
+			insecureFlag,
+			timeoutFlag,
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
@@ -37,7 +38,7 @@ violation of the policy (default: every property).`,
 			arg := c.Args().First()
 			var rep *orchestrator.AuditReport
 			if t, err := publish.ParseTarget(arg); err == nil {
-				img, err := publish.Open(c.Context, t, publish.Options{Insecure: c.Bool("insecure"), Logger: logger(c)})
+				img, err := publish.Open(c.Context, t, publishOptions(c)...)
 				if err != nil {
 					return err
 				}

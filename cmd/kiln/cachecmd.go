@@ -8,8 +8,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/kilnbuild/kiln/cache"
+	"github.com/kilnbuild/kiln/internal/files"
 	"github.com/kilnbuild/kiln/orchestrator"
-	"github.com/kilnbuild/kiln/orchestrator/nix"
 )
 
 func cacheCommand() *cli.Command {
@@ -51,16 +51,19 @@ func runKeygen(c *cli.Context) error {
 		return err
 	}
 	dir := c.String("dir")
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("--dir %s: %w", dir, err)
+	}
 	sec, pub := filepath.Join(dir, name+".sec"), filepath.Join(dir, name+".pub")
 	for _, p := range []string{sec, pub} {
-		if _, err := os.Stat(p); err == nil {
+		if _, err := os.Lstat(p); err == nil {
 			return fmt.Errorf("%s exists; keys are never overwritten (remove it or pick another NAME)", p)
 		}
 	}
-	if err := writeFileAtomic(sec, []byte(secret), 0o600); err != nil {
+	if err := files.WriteFile(sec, []byte(secret), 0o600); err != nil {
 		return err
 	}
-	if err := writeFileAtomic(pub, []byte(public), 0o644); err != nil {
+	if err := files.WriteFile(pub, []byte(public), 0o644); err != nil {
 		return err
 	}
 	fmt.Fprintf(c.App.ErrWriter, "wrote %s (secret, 0600) and %s; trust it with --trusted-key %s\n", sec, pub, public)
@@ -74,50 +77,18 @@ func runCachePush(c *cli.Context) error {
 		return err
 	}
 	signKey := c.String("sign-key")
-	if _, err := os.Stat(signKey); err != nil {
+	if _, err := files.ReadFile(signKey, 4096); err != nil {
 		return fmt.Errorf("--sign-key: %w (create one with `kiln cache keygen NAME`)", err)
 	}
-	log := logger(c)
-	n := nixFor(s, nix.Settings{})
-	n.Log = progress(c)
-	b := &orchestrator.Builder{Nix: n, Log: log}
-	res, err := b.Build(c.Context, orchestrator.Request{Spec: s, Mirror: c.String("mirror")})
-	if err != nil {
-		return err
-	}
-	pushed, err := orchestrator.PushCache(c.Context, n, c.String("to"), signKey, res)
+	rep, err := newPipeline(c).Run(c.Context, s, orchestrator.RunOptions{NoImage: true, PushCache: c.String("to"), SignKey: signKey})
 	if err != nil {
 		return err
 	}
 	if c.Bool("json") {
-		return printJSON(c, map[string]any{"outputs": res.Outputs, "pushed": pushed})
+		return printJSON(c, map[string]any{"outputs": rep.Outputs, "pushed": rep.Pushed})
 	}
-	for _, p := range pushed {
+	for _, p := range rep.Pushed {
 		fmt.Fprintln(c.App.Writer, p)
-	}
-	return nil
-}
-
-// writeFileAtomic writes data to a temporary file beside path and renames it into place.
-func writeFileAtomic(path string, data []byte, mode os.FileMode) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	defer os.Remove(tmp.Name())
-	if err := tmp.Chmod(mode); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if _, err := tmp.Write(data); err != nil {
-		tmp.Close()
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
-	}
-	if err := os.Rename(tmp.Name(), path); err != nil {
-		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	return nil
 }

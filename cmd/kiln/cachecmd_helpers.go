@@ -2,70 +2,37 @@ package main
 
 import (
 	"fmt"
-	"log/slog"
-	"os"
-	"path/filepath"
+	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/kilnbuild/kiln/cache"
 	"github.com/kilnbuild/kiln/orchestrator"
-	"github.com/kilnbuild/kiln/orchestrator/nix"
 )
+
+// defaultCacheTimeout bounds each request to a binary cache.
+const defaultCacheTimeout = 30 * time.Second
 
 // binaryCache builds the cache client for --cache with the --trusted-key keys. A cache
 // without trusted keys is refused: nix would substitute nothing from it and say nothing.
-func binaryCache(c *cli.Context, url string, log *slog.Logger) (*orchestrator.Cache, error) {
+func binaryCache(c *cli.Context, url string) (*orchestrator.Cache, error) {
 	texts := c.StringSlice("trusted-key")
 	if len(texts) == 0 {
 		return nil, fmt.Errorf("--cache needs --trusted-key: the public key its paths are signed with (kiln cache keygen prints it)")
 	}
 	var keys []cache.PublicKey
-	for _, t := range texts {
+	for i, t := range texts {
 		k, err := cache.ParsePublicKey(t)
 		if err != nil {
-			return nil, fmt.Errorf("--trusted-key %q: %v", t, err)
+			// Never echo the value: a secret key pasted here by mistake must not end up in
+			// a terminal or a CI log.
+			return nil, fmt.Errorf("--trusted-key #%d: %v (a public key is name:base64 of 32 bytes, as `kiln cache keygen` prints it)", i+1, err)
 		}
 		keys = append(keys, k)
 	}
-	client, err := cache.New(url, cache.WithLogger(log))
+	client, err := cache.New(url, cache.WithLogger(logger(c)), cache.WithTimeout(c.Duration("cache-timeout")))
 	if err != nil {
-		return nil, fmt.Errorf("--cache %q: %v", url, err)
+		return nil, fmt.Errorf("--cache: %v", err)
 	}
 	return &orchestrator.Cache{Client: client, Trusted: keys}, nil
-}
-
-// pathsPresent reports whether every store path exists in the store rooted at root.
-func pathsPresent(root string, paths []string) bool {
-	for _, p := range paths {
-		if _, err := os.Lstat(filepath.Join(root, p)); err != nil {
-			return false
-		}
-	}
-	return len(paths) > 0
-}
-
-// storePaths maps store paths to host paths in the store rooted at root.
-func storePaths(root string, paths []string) []string {
-	out := make([]string, len(paths))
-	for i, p := range paths {
-		out[i] = filepath.Join(root, p)
-	}
-	return out
-}
-
-// resultFromCache turns a remembered result back into what packaging needs.
-func resultFromCache(r *cache.Result) *orchestrator.Result {
-	res := &orchestrator.Result{Outputs: r.Outputs, DrvPaths: r.DrvPaths, CachedDigest: r.Digest}
-	for _, p := range r.Closure {
-		res.Closure = append(res.Closure, nix.PathInfo{Path: p, NarHash: r.NarHashes[p]})
-	}
-	return res
-}
-
-func nonNil(s []string) []string {
-	if s == nil {
-		return []string{}
-	}
-	return s
 }

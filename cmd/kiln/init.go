@@ -3,10 +3,10 @@ package main
 import (
 	"fmt"
 	"os"
-	"path/filepath"
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/kilnbuild/kiln/internal/files"
 	"github.com/kilnbuild/kiln/nixgen/spec"
 )
 
@@ -24,23 +24,8 @@ func initCommand() *cli.Command {
 			if _, err := os.Stat(path); err == nil && !c.Bool("force") {
 				return fmt.Errorf("%s exists; pass --force to overwrite it", path)
 			}
-			tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-			if err != nil {
-				return fmt.Errorf("writing %s: %w", path, err)
-			}
-			defer os.Remove(tmp.Name())
-			if _, err := tmp.Write(spec.DefaultTOML); err != nil {
-				tmp.Close()
-				return fmt.Errorf("writing %s: %w", path, err)
-			}
-			if err := tmp.Close(); err != nil {
-				return fmt.Errorf("writing %s: %w", path, err)
-			}
-			if err := os.Chmod(tmp.Name(), 0o644); err != nil {
+			if err := files.WriteFile(path, spec.DefaultTOML, 0o644); err != nil {
 				return err
-			}
-			if err := os.Rename(tmp.Name(), path); err != nil {
-				return fmt.Errorf("writing %s: %w", path, err)
 			}
 			fmt.Fprintf(c.App.ErrWriter, "wrote %s; build it with: kiln build %s (offline: --toolchain host --mirror DIR)\n", path, path)
 			return nil

@@ -15,7 +15,8 @@ func inspectCommand() *cli.Command {
 		ArgsUsage: "oci:DIR[:TAG] | docker-archive:FILE | docker://REF",
 		Flags: []cli.Flag{
 			jsonFlag,
-			&cli.BoolFlag{Name: "insecure", Usage: "talk plain HTTP to the registry (a registry on localhost)"},
+			insecureFlag,
+			timeoutFlag,
 		},
 		Action: func(c *cli.Context) error {
 			if c.NArg() != 1 {
@@ -25,7 +26,7 @@ func inspectCommand() *cli.Command {
 			if err != nil {
 				return err
 			}
-			ins, err := publish.Inspect(c.Context, t, publish.Options{Insecure: c.Bool("insecure"), Logger: logger(c)})
+			ins, err := publish.Inspect(c.Context, t, publishOptions(c)...)
 			if err != nil {
 				return err
 			}

@@ -6,6 +6,8 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/kilnbuild/kiln/nixgen/spec"
+	"github.com/kilnbuild/kiln/orchestrator/image"
+	"github.com/kilnbuild/kiln/orchestrator/publish"
 )
 
 var toolchainFlag = &cli.StringFlag{
@@ -15,8 +17,12 @@ var toolchainFlag = &cli.StringFlag{
 
 // Flags several commands share.
 var (
-	mirrorFlag = &cli.StringFlag{Name: "mirror", Usage: "seed the Nix store from source tarballs in `DIR`, matched by sha256 (air-gapped builds)"}
-	jsonFlag   = &cli.BoolFlag{Name: "json", Usage: "print one JSON object on stdout"}
+	mirrorFlag      = &cli.StringFlag{Name: "mirror", Usage: "seed the Nix store from source tarballs in `DIR`, matched by sha256 (air-gapped builds)"}
+	jsonFlag        = &cli.BoolFlag{Name: "json", Usage: "print one JSON object on stdout"}
+	compressionFlag = &cli.StringFlag{Name: "compression", Value: string(image.Gzip), Usage: "layer compression: gzip (docker-compatible) or zstd (smaller)"}
+	insecureFlag    = &cli.BoolFlag{Name: "insecure", Usage: "talk plain HTTP to the registry (a registry on localhost)"}
+	timeoutFlag     = &cli.DurationFlag{Name: "timeout", Value: publish.DefaultTimeout, Usage: "deadline for each network step of a registry request (connect, TLS, waiting for an answer)"}
+	storeFlag       = &cli.StringFlag{Name: "store", Usage: "use the Nix store rooted at `DIR` (nix --store) instead of /nix/store"}
 )
 
 // loadSpec loads the spec named by the first argument, or the embedded default, applies
@@ -48,4 +54,12 @@ func loadSpec(c *cli.Context) (*spec.Spec, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// specName names the spec in output: its file, or the embedded default.
+func specName(file string) string {
+	if file == "" {
+		return "<default>"
+	}
+	return file
 }

@@ -9,10 +9,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/kilnbuild/kiln/orchestrator"
-	"github.com/kilnbuild/kiln/orchestrator/image"
-	"github.com/kilnbuild/kiln/orchestrator/nix"
-	"github.com/kilnbuild/kiln/orchestrator/publish"
 	"github.com/kilnbuild/kiln/orchestrator/verify"
 )
 
@@ -42,8 +38,9 @@ Exit status: 0 when everything matches, 2 when something differs, 1 on any other
 			mirrorFlag,
 			&cli.StringFlag{Name: "against", Usage: "also compare the image with a published one: a sha256:… manifest digest, oci:DIR[:TAG], docker-archive:FILE or docker://REF"},
 			&cli.IntFlag{Name: "rounds", Value: 2, Usage: "how many times to build: 1 build + N-1 rebuilds from scratch"},
-			&cli.StringFlag{Name: "compression", Value: string(image.Gzip), Usage: "layer compression of the image, as given to kiln build: gzip or zstd"},
-			&cli.BoolFlag{Name: "insecure", Usage: "talk plain HTTP to the registry of --against docker://… (a registry on localhost)"},
+			compressionFlag,
+			insecureFlag,
+			timeoutFlag,
 			&cli.BoolFlag{Name: "keep-failed", Usage: "keep what a differing rebuild leaves (nix's <out>.check and build directory, verify's copies) and print where"},
 			&cli.BoolFlag{Name: "diffoscope", Usage: "on a difference, also run Debian's diffoscope on the two trees (apt-get install diffoscope)"},
 			jsonFlag,
@@ -64,7 +61,7 @@ func runVerify(c *cli.Context) error {
 		return err
 	}
 	// Everything that can be refused is refused before the (long) builds.
-	created, compression, err := packaging(c, s)
+	pkg, err := packageOptions(c, s.Image.Created)
 	if err != nil {
 		return err
 	}
@@ -84,19 +81,16 @@ func runVerify(c *cli.Context) error {
 	log := logger(c)
 	var against *verify.Expected
 	if ref := c.String("against"); ref != "" {
-		if against, err = verify.ParseExpected(c.Context, ref, publish.Options{Insecure: c.Bool("insecure"), Logger: log}); err != nil {
+		if against, err = verify.ParseExpected(c.Context, ref, publishOptions(c)...); err != nil {
 			return err
 		}
 	}
 
-	n := nixFor(s, nix.Settings{})
-	n.Log = progress(c)
-	v := &verify.Verifier{Builder: &orchestrator.Builder{Nix: n, Log: log}, Log: log}
+	v := &verify.Verifier{Pipeline: newPipeline(c)}
 	rep, err := v.Run(c.Context, verify.Request{
 		Spec:       s,
-		Mirror:     c.String("mirror"),
 		Rounds:     rounds,
-		Image:      &verify.ImageOptions{Created: created, Compression: compression},
+		Image:      &pkg,
 		Against:    against,
 		KeepFailed: c.Bool("keep-failed"),
 		KeepTrees:  diffoscope != "",

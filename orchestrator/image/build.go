@@ -19,8 +19,9 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
-// DefaultMTime is the modification time of every layer entry unless Options.MTime is set.
-var DefaultMTime = time.Unix(1, 0)
+// DefaultMTime is the modification time of every layer entry unless Options.MTime is set:
+// 1970-01-01T00:00:01Z, Nix's store mtime.
+func DefaultMTime() time.Time { return time.Unix(1, 0) }
 
 // Options tunes how the image is packaged.
 type Options struct {
@@ -41,7 +42,7 @@ func Build(ctx context.Context, fsys Rootfs, cfg Config, opts Options) (v1.Image
 	}
 	mtime := opts.MTime
 	if mtime.IsZero() {
-		mtime = DefaultMTime
+		mtime = DefaultMTime()
 	}
 	mtime = mtime.Truncate(time.Second).UTC()
 	if mtime.Unix() < 0 {

@@ -60,8 +60,8 @@ func (c Compression) Valid() bool {
 	return false
 }
 
-// orDefault returns c, or Gzip when c is empty.
-func (c Compression) orDefault() Compression {
+// OrDefault returns c, or Gzip when c is empty.
+func (c Compression) OrDefault() Compression {
 	if c == "" {
 		return Gzip
 	}
@@ -70,7 +70,7 @@ func (c Compression) orDefault() Compression {
 
 // MediaType returns the OCI layer media type for c.
 func (c Compression) MediaType() types.MediaType {
-	if c.orDefault() == Zstd {
+	if c.OrDefault() == Zstd {
 		return types.OCILayerZStd
 	}
 	return types.OCILayer
@@ -80,7 +80,7 @@ func (c Compression) MediaType() types.MediaType {
 // the output depends only on the bytes written, never on how they are split
 // into Write calls, the time, the host or the number of CPUs.
 func newCompressor(c Compression, w io.Writer) (io.WriteCloser, error) {
-	switch c.orDefault() {
+	switch c.OrDefault() {
 	case Gzip:
 		// The gzip header carries no name, no comment and mtime 0.
 		return gzip.NewWriterLevel(w, GzipLevel)
@@ -136,7 +136,7 @@ func (z *zstdWriter) Close() error {
 
 // newDecompressor returns a reader of the uncompressed bytes of r.
 func newDecompressor(c Compression, r io.Reader) (io.ReadCloser, error) {
-	switch c.orDefault() {
+	switch c.OrDefault() {
 	case Gzip:
 		return gzip.NewReader(r)
 	case Zstd:

@@ -82,7 +82,7 @@ func buildLayer(ctx context.Context, entries []entry, mtime time.Time, c Compres
 		digest:           sha256Hash(digest),
 		diffID:           sha256Hash(diffID),
 		uncompressedSize: size.n,
-		compression:      c.orDefault(),
+		compression:      c.OrDefault(),
 	}, nil
 }
 

@@ -99,7 +99,7 @@ func TestCompressorComparison(t *testing.T) {
 		t.Fatal(err)
 	}
 	var tarball bytes.Buffer
-	if err := writeTar(context.Background(), &tarball, entries, DefaultMTime); err != nil {
+	if err := writeTar(context.Background(), &tarball, entries, DefaultMTime()); err != nil {
 		t.Fatal(err)
 	}
 	data := tarball.Bytes()

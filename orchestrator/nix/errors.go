@@ -18,7 +18,9 @@ type Error struct {
 	Args     []string // nix's arguments
 	ExitCode int
 	Tail     []string // last lines of nix's stderr
-	Err      error
+	// Kept lists the build directories nix kept for the failure (--keep-failed).
+	Kept []string
+	Err  error
 }
 
 func (e *Error) Error() string {

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
@@ -16,66 +17,76 @@ import (
 // MinVersion is the oldest nix kiln drives (Debian 12's nix-bin).
 const MinVersion = "2.8.0"
 
-// Nix drives the nix command.
+// Nix drives the nix programs (nix, and nix-store where the new CLI has no equivalent).
 type Nix struct {
-	// Runner runs the processes (default ExecRunner).
-	Runner Runner
-	// Bin is the nix program (default "nix").
-	Bin string
-	// Env is the whole environment nix runs with; cmd/ builds it with kiln's own settings
-	// (see Settings), so the user's nix.conf never decides experimental features.
-	Env []string
-	// Store is passed as --store when set (a temporary store for reproducibility checks).
-	Store string
-	// Log receives nix's stderr (build progress and logs) as it happens (default discard).
-	Log io.Writer
-	// TailLines is how many log lines a failure carries (default 25).
-	TailLines int
+	runner Runner
+	bin    string
+	env    []string
+	store  string
+	log    io.Writer
+	tail   int
 }
 
-func (n *Nix) runner() Runner {
-	if n.Runner == nil {
-		return ExecRunner{}
+// Option configures a Nix.
+type Option func(*Nix)
+
+// WithRunner runs the processes through r (default ExecRunner).
+func WithRunner(r Runner) Option { return func(n *Nix) { n.runner = r } }
+
+// WithBin is the nix program (default "nix", found on PATH). nix-store is taken from the
+// same directory.
+func WithBin(bin string) Option { return func(n *Nix) { n.bin = bin } }
+
+// WithEnv is the whole environment nix runs with (default none: an empty environment).
+// Build it with Environ so kiln's own settings are in NIX_CONFIG.
+func WithEnv(env []string) Option { return func(n *Nix) { n.env = env } }
+
+// WithStore passes --store to every command (default: the local store).
+func WithStore(store string) Option { return func(n *Nix) { n.store = store } }
+
+// WithLog receives nix's stderr (build progress and logs) as it happens (default discard).
+func WithLog(w io.Writer) Option { return func(n *Nix) { n.log = w } }
+
+// WithTailLines is how many log lines a failure carries (default 25).
+func WithTailLines(lines int) Option { return func(n *Nix) { n.tail = lines } }
+
+// New returns a Nix with opts applied over the defaults.
+func New(opts ...Option) *Nix {
+	n := &Nix{runner: ExecRunner{}, bin: "nix", env: []string{}, log: io.Discard, tail: 25}
+	for _, o := range opts {
+		o(n)
 	}
-	return n.Runner
+	return n
 }
 
-func (n *Nix) bin() string {
-	if n.Bin == "" {
-		return "nix"
+// Store is the --store the commands use ("" = the local store).
+func (n *Nix) Store() string { return n.store }
+
+// sibling is another nix program installed next to the nix binary.
+func (n *Nix) sibling(name string) string {
+	if strings.Contains(n.bin, "/") {
+		return filepath.Join(filepath.Dir(n.bin), name)
 	}
-	return n.Bin
+	return name
 }
 
 // run runs nix with args (plus --store), returning stdout, or an *Error with the log's tail.
-func (n *Nix) run(ctx context.Context, op string, args ...string) ([]byte, error) {
-	return n.runLines(ctx, op, nil, args...)
+func (n *Nix) run(ctx context.Context, op string, onLine func(string), args ...string) ([]byte, error) {
+	return n.exec(ctx, op, n.bin, n.withStore(args), onLine)
 }
 
-// runLines is run with onLine seeing every line of nix's stderr.
-func (n *Nix) runLines(ctx context.Context, op string, onLine func(string), args ...string) ([]byte, error) {
-	if n.Store != "" {
-		args = append([]string{"--store", n.Store}, args...)
+func (n *Nix) withStore(args []string) []string {
+	if n.store == "" {
+		return args
 	}
-	return n.runCmdLines(ctx, op, n.bin(), args, onLine)
+	return append([]string{"--store", n.store}, args...)
 }
 
-func (n *Nix) runCmd(ctx context.Context, op, name string, args []string) ([]byte, error) {
-	return n.runCmdLines(ctx, op, name, args, nil)
-}
-
-func (n *Nix) runCmdLines(ctx context.Context, op, name string, args []string, onLine func(string)) ([]byte, error) {
-	lines := n.TailLines
-	if lines == 0 {
-		lines = 25
-	}
-	var log io.Writer = io.Discard
-	if n.Log != nil {
-		log = n.Log
-	}
-	t := newTail(log, lines)
+// exec runs one nix program; every invocation goes through here.
+func (n *Nix) exec(ctx context.Context, op, name string, args []string, onLine func(string)) ([]byte, error) {
+	t := newTail(n.log, n.tail)
 	t.onLine = onLine
-	out, err := n.runner().Run(ctx, Command{Name: name, Args: args, Env: n.Env, Stderr: t})
+	out, err := n.runner.Run(ctx, Command{Name: name, Args: args, Env: n.env, Stderr: t})
 	if err == nil {
 		return out, nil
 	}
@@ -83,7 +94,7 @@ func (n *Nix) runCmdLines(ctx context.Context, op, name string, args []string, o
 		return nil, ErrNotInstalled
 	}
 	if ctx.Err() != nil {
-		return nil, fmt.Errorf("%s: %w", op, ctx.Err())
+		return nil, fmt.Errorf("%s: %w", op, context.Cause(ctx))
 	}
 	e := &Error{Op: op, Args: args, ExitCode: -1, Tail: t.Lines(), Err: err}
 	var ee *exec.ExitError
@@ -97,7 +108,7 @@ var versionRE = regexp.MustCompile(`\b(\d+)\.(\d+)(?:\.(\d+))?`)
 
 // Version returns nix's version ("2.8.0") and checks it is at least MinVersion.
 func (n *Nix) Version(ctx context.Context) (string, error) {
-	out, err := n.runCmd(ctx, "checking nix version", n.bin(), []string{"--version"})
+	out, err := n.exec(ctx, "checking nix version", n.bin, []string{"--version"}, nil)
 	if err != nil {
 		return "", err
 	}
@@ -137,30 +148,27 @@ type BuildOptions struct {
 	// Rebuild builds again although the outputs are valid, and fails if the result differs
 	// (nix build --rebuild): the reproducibility check.
 	Rebuild bool
-	// Extra are more arguments, e.g. --option pairs for a binary cache.
-	Extra []string
+	// KeepFailed keeps the build directory of a failed build and, with Rebuild, moves a
+	// differing output to <out>.check (--keep-failed).
+	KeepFailed bool
+	// Offline disables every substituter for this build (a binary cache known to be gone).
+	Offline bool
 	// Activity, when set, is filled with what nix built and what it substituted.
 	Activity *Activity
 }
 
-// Activity is what a nix build did, read from its log: derivations it built and store
-// paths it copied from a binary cache.
-type Activity struct {
-	Built       []string `json:"built"`
-	Substituted []string `json:"substituted"`
-}
-
-var (
-	buildingRE = regexp.MustCompile(`^building '(/nix/store/[^']+\.drv)'`)
-	copyingRE  = regexp.MustCompile(`^copying path '(/nix/store/[^']+)' from '([^']+)'`)
-)
-
-func (a *Activity) observe(line string) {
-	if m := buildingRE.FindStringSubmatch(line); m != nil {
-		a.Built = append(a.Built, m[1])
-	} else if m := copyingRE.FindStringSubmatch(line); m != nil {
-		a.Substituted = append(a.Substituted, m[1])
+func (o BuildOptions) args() []string {
+	var args []string
+	if o.Rebuild {
+		args = append(args, "--rebuild")
 	}
+	if o.KeepFailed {
+		args = append(args, "--keep-failed")
+	}
+	if o.Offline {
+		args = append(args, "--option", "substituters", "")
+	}
+	return args
 }
 
 // BuildResult is one built derivation.
@@ -170,21 +178,22 @@ type BuildResult struct {
 }
 
 // Build builds installable (e.g. path:/tmp/flake#default) and returns what nix built.
-// Build logs stream to Log as they happen (-L).
+// Build logs stream to the log writer as they happen (-L). A --rebuild whose result
+// differs fails with a *NotDeterministicError.
 func (n *Nix) Build(ctx context.Context, installable string, opts BuildOptions) ([]BuildResult, error) {
-	args := []string{"build", "--json", "--no-link", "-L"}
-	if opts.Rebuild {
-		args = append(args, "--rebuild")
-	}
-	args = append(args, opts.Extra...)
+	args := append([]string{"build", "--json", "--no-link", "-L"}, opts.args()...)
 	args = append(args, installable)
-	var onLine func(string)
-	if opts.Activity != nil {
-		onLine = opts.Activity.observe
+	act := opts.Activity
+	if act == nil {
+		act = &Activity{}
 	}
-	out, err := n.runLines(ctx, "building "+installable, onLine, args...)
+	out, err := n.run(ctx, "building "+installable, act.observe, args...)
 	if err != nil {
-		return nil, err
+		var ne *Error
+		if errors.As(err, &ne) {
+			ne.Kept = append([]string(nil), act.Kept...)
+		}
+		return nil, act.explain(err)
 	}
 	var res []BuildResult
 	if err := json.Unmarshal(out, &res); err != nil {
@@ -222,7 +231,7 @@ type PathInfo struct {
 // Closure returns every store path paths depend on, themselves included, sorted by path.
 func (n *Nix) Closure(ctx context.Context, paths ...string) ([]PathInfo, error) {
 	args := append([]string{"path-info", "--recursive", "--json"}, paths...)
-	out, err := n.run(ctx, "querying closure", args...)
+	out, err := n.run(ctx, "querying closure", nil, args...)
 	if err != nil {
 		return nil, err
 	}
@@ -237,7 +246,7 @@ func (n *Nix) Closure(ctx context.Context, paths ...string) ([]PathInfo, error) 
 // AddFile adds file to the store as a flat, sha256 fixed-output path called name — the
 // same path a fetchurl of a URL ending in name with that file's hash produces.
 func (n *Nix) AddFile(ctx context.Context, name, file string) (string, error) {
-	out, err := n.run(ctx, "adding "+file+" to the store", "store", "add-file", "--name", name, file)
+	out, err := n.run(ctx, "adding "+file+" to the store", nil, "store", "add-file", "--name", name, file)
 	if err != nil {
 		return "", err
 	}
@@ -247,7 +256,7 @@ func (n *Nix) AddFile(ctx context.Context, name, file string) (string, error) {
 // EvalOutPaths returns the output paths of installable without building anything, so a
 // binary cache can be asked about them first.
 func (n *Nix) EvalOutPaths(ctx context.Context, installable string) ([]string, error) {
-	out, err := n.run(ctx, "evaluating "+installable, "eval", "--json", installable+".outPath")
+	out, err := n.run(ctx, "evaluating "+installable, nil, "eval", "--json", installable+".outPath")
 	if err != nil {
 		return nil, err
 	}
@@ -262,11 +271,8 @@ func (n *Nix) EvalOutPaths(ctx context.Context, installable string) ([]string, e
 // sources, recipe files, dependency outputs and the outputs themselves — what a binary
 // cache needs so the next build neither fetches nor compiles anything.
 func (n *Nix) BuildTimeClosure(ctx context.Context, drvPath string) ([]string, error) {
-	args := []string{"--query", "--requisites", "--include-outputs", drvPath}
-	if n.Store != "" {
-		args = append([]string{"--store", n.Store}, args...)
-	}
-	out, err := n.runCmd(ctx, "querying build-time closure", "nix-store", args)
+	out, err := n.exec(ctx, "querying build-time closure", n.sibling("nix-store"),
+		n.withStore([]string{"--query", "--requisites", "--include-outputs", drvPath}), nil)
 	if err != nil {
 		return nil, err
 	}
@@ -284,7 +290,7 @@ func (n *Nix) BuildTimeClosure(ctx context.Context, drvPath string) ([]string, e
 // file:///srv/cache?compression=zstd&secret-key=/path/sk; paths already there are skipped.
 func (n *Nix) Copy(ctx context.Context, to string, paths ...string) error {
 	args := append([]string{"copy", "--to", to}, paths...)
-	_, err := n.run(ctx, "copying to "+redactURL(to), args...)
+	_, err := n.run(ctx, "copying to "+redactURL(to), nil, args...)
 	return err
 }
 

@@ -10,8 +10,7 @@ import (
 type Settings struct {
 	// Sandbox builds in Nix's sandbox (always on for kiln's builds).
 	Sandbox bool
-	// ExtraSandboxPaths are host paths visible in the sandbox; the host toolchain needs
-	// /bin /usr /lib /lib64.
+	// ExtraSandboxPaths are host paths visible in the sandbox (none for a pure toolchain).
 	ExtraSandboxPaths []string
 	// Substituters are binary caches to use; empty means none (offline).
 	Substituters []string
@@ -21,7 +20,7 @@ type Settings struct {
 	Fallback bool
 	// NoBuildUsers sets build-users-group empty: root builds without nixbld users.
 	NoBuildUsers bool
-	// Cores is the build's -j (0 = all cores).
+	// Cores is the build's -j (0 = nix's default).
 	Cores int
 }
 
@@ -33,11 +32,7 @@ func (s Settings) String() string {
 	// A flake must never change kiln's settings (its nixConfig could add substituters).
 	line("accept-flake-config", "false")
 	line("warn-dirty", "false")
-	if s.Sandbox {
-		line("sandbox", "true")
-	} else {
-		line("sandbox", "false")
-	}
+	line("sandbox", strconv.FormatBool(s.Sandbox))
 	line("extra-sandbox-paths", strings.Join(s.ExtraSandboxPaths, " "))
 	line("substituters", strings.Join(s.Substituters, " "))
 	line("trusted-public-keys", strings.Join(s.TrustedPublicKeys, " "))
@@ -53,5 +48,19 @@ func (s Settings) String() string {
 	return b.String()
 }
 
-// HostSandboxPaths are the host directories the host toolchain needs inside the sandbox.
-var HostSandboxPaths = []string{"/bin", "/usr", "/lib", "/lib64"}
+// Environ returns environ (the caller's environment, "KEY=value" entries) with kiln's
+// settings appended to its NIX_CONFIG: later lines win, so every setting kiln owns
+// (features, sandbox, substituters, keys) is kiln's, while the user's others (builders for
+// remote builds, cores, proxies) still apply. Everything else in environ is kept.
+func Environ(environ []string, s Settings) []string {
+	out := make([]string, 0, len(environ)+1)
+	user := ""
+	for _, kv := range environ {
+		if v, ok := strings.CutPrefix(kv, "NIX_CONFIG="); ok {
+			user = v + "\n"
+			continue
+		}
+		out = append(out, kv)
+	}
+	return append(out, "NIX_CONFIG="+user+s.String())
+}

@@ -16,11 +16,11 @@ import (
 // writeArchive writes img as a docker-archive tarball (what `docker save`
 // makes and `docker load` / `podman load` read) to t.Path, through a temporary
 // file beside it that is fsynced and renamed into place.
-func writeArchive(ctx context.Context, img v1.Image, t Target, opts Options) (err error) {
+func writeArchive(ctx context.Context, img v1.Image, t Target, o options) (err error) {
 	file := filepath.Clean(t.Path)
 	wrap := func(err error) error { return fmt.Errorf("writing docker archive to %s: %w", file, err) }
 
-	ref, err := archiveRef(img, t.Ref, opts.Tag)
+	ref, err := archiveRef(img, t.Ref, o.tag)
 	if err != nil {
 		return wrap(err)
 	}
@@ -63,7 +63,7 @@ func writeArchive(ctx context.Context, img v1.Image, t Target, opts Options) (er
 	if err := syncPath(parent); err != nil {
 		return wrap(err)
 	}
-	opts.logger().Info("wrote docker archive", "path", file, "ref", ref.String())
+	o.logger.Info("wrote docker archive", "path", file, "ref", ref.String())
 	return nil
 }
 

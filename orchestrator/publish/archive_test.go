@@ -44,7 +44,7 @@ func TestWriteArchive(t *testing.T) {
 	img := testImage(t, "a", 0)
 	base := t.TempDir()
 	file := filepath.Join(base, "haproxy.tar")
-	res, err := Write(context.Background(), img, mustTarget(t, "docker-archive:"+file+":haproxy:3.0.11"), Options{})
+	res, err := Write(context.Background(), img, mustTarget(t, "docker-archive:"+file+":haproxy:3.0.11"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -91,7 +91,7 @@ func TestWriteArchiveTags(t *testing.T) {
 		{"docker-archive:" + file + ":haproxy:1", "ignored:2", []string{"haproxy:1"}},
 		{"docker-archive:" + file, "", nil},
 	} {
-		if _, err := Write(context.Background(), img, mustTarget(t, c.target), Options{Tag: c.tag}); err != nil {
+		if _, err := Write(context.Background(), img, mustTarget(t, c.target), WithTag(c.tag)); err != nil {
 			t.Fatal(err)
 		}
 		if got := archiveManifest(t, file)[0].RepoTags; !slices.Equal(got, c.want) {
@@ -105,7 +105,7 @@ func TestWriteArchiveRefuses(t *testing.T) {
 	base := t.TempDir()
 	file := filepath.Join(base, "notes.tar")
 	os.WriteFile(file, []byte("precious"), 0o644)
-	_, err := Write(context.Background(), img, mustTarget(t, "docker-archive:"+file), Options{})
+	_, err := Write(context.Background(), img, mustTarget(t, "docker-archive:"+file))
 	if err == nil || !strings.Contains(err.Error(), "writing docker archive to "+file) || !strings.Contains(err.Error(), "not a docker archive") {
 		t.Errorf("non-archive file: error %v", err)
 	}
@@ -114,11 +114,11 @@ func TestWriteArchiveRefuses(t *testing.T) {
 	}
 	dir := filepath.Join(base, "dir")
 	os.Mkdir(dir, 0o755)
-	if _, err := Write(context.Background(), img, mustTarget(t, "docker-archive:"+dir), Options{}); err == nil || !strings.Contains(err.Error(), "not a regular file") {
+	if _, err := Write(context.Background(), img, mustTarget(t, "docker-archive:"+dir)); err == nil || !strings.Contains(err.Error(), "not a regular file") {
 		t.Errorf("directory target: error %v", err)
 	}
 	under := filepath.Join(file, "x.tar")
-	if _, err := Write(context.Background(), img, mustTarget(t, "docker-archive:"+under), Options{}); err == nil || !strings.Contains(err.Error(), "not a directory") {
+	if _, err := Write(context.Background(), img, mustTarget(t, "docker-archive:"+under)); err == nil || !strings.Contains(err.Error(), "not a directory") {
 		t.Errorf("under a file: error %v", err)
 	}
 	if got := listDir(t, base); !slices.Equal(got, []string{"dir", "notes.tar"}) {
@@ -130,10 +130,10 @@ func TestWriteArchiveReplaces(t *testing.T) {
 	a, b := testImage(t, "a", 0), testImage(t, "b", 0)
 	base := t.TempDir()
 	file := filepath.Join(base, "img.tar")
-	if _, err := Write(context.Background(), a, mustTarget(t, "docker-archive:"+file+":x:1"), Options{}); err != nil {
+	if _, err := Write(context.Background(), a, mustTarget(t, "docker-archive:"+file+":x:1")); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Write(context.Background(), b, mustTarget(t, "docker-archive:"+file+":x:1"), Options{}); err != nil {
+	if _, err := Write(context.Background(), b, mustTarget(t, "docker-archive:"+file+":x:1")); err != nil {
 		t.Fatal(err)
 	}
 	want, _ := b.ConfigName()

@@ -2,12 +2,15 @@ package publish
 
 import (
 	"archive/tar"
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"path"
+	"path/filepath"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -15,28 +18,36 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/layout"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/kilnbuild/kiln/internal/files"
 )
 
-// Inspection describes an image: its manifest, config, layers and files.
-type Inspection struct {
-	// Target is where the image was read, in ParseTarget syntax.
-	Target string `json:"target"`
+// Description is what kiln reports and compares an image by: its digests, config and
+// layers, and its sizes.
+type Description struct {
 	// Digest is the manifest digest. For a docker archive, which stores no
 	// manifest, it is that of the Docker manifest go-containerregistry derives.
 	Digest v1.Hash `json:"digest"`
 	// MediaType is the manifest's media type.
-	MediaType types.MediaType `json:"mediaType"`
+	MediaType types.MediaType `json:"media_type"`
 	// ConfigDigest is the config blob's digest (Docker's image ID); it is the
 	// same in all three transports.
-	ConfigDigest v1.Hash `json:"configDigest"`
+	ConfigDigest v1.Hash `json:"config_digest"`
 	// Config is the image config exactly as stored.
 	Config json.RawMessage `json:"config"`
 	// Layers lists the layers, bottom first.
 	Layers []LayerInfo `json:"layers"`
 	// CompressedSize is manifest + config + compressed layers, in bytes.
-	CompressedSize int64 `json:"compressedSize"`
+	CompressedSize int64 `json:"compressed_size"`
 	// UncompressedSize is manifest + config + uncompressed layer tars, in bytes.
-	UncompressedSize int64 `json:"uncompressedSize"`
+	UncompressedSize int64 `json:"uncompressed_size"`
+}
+
+// Inspection describes an image and lists its files.
+type Inspection struct {
+	// Target is where the image was read, in ParseTarget syntax.
+	Target string `json:"target"`
+	Description
 	// Files lists every tar entry of every layer, in layer order.
 	Files []FileInfo `json:"files"`
 }
@@ -46,13 +57,13 @@ type LayerInfo struct {
 	// Digest is the compressed blob's digest.
 	Digest v1.Hash `json:"digest"`
 	// DiffID is the uncompressed tar's digest.
-	DiffID v1.Hash `json:"diffID"`
+	DiffID v1.Hash `json:"diff_id"`
 	// MediaType is the layer's media type.
-	MediaType types.MediaType `json:"mediaType"`
+	MediaType types.MediaType `json:"media_type"`
 	// Size is the compressed size in bytes.
 	Size int64 `json:"size"`
 	// UncompressedSize is the tar's size in bytes.
-	UncompressedSize int64 `json:"uncompressedSize"`
+	UncompressedSize int64 `json:"uncompressed_size"`
 }
 
 // FileInfo describes one tar entry of a layer.
@@ -70,33 +81,44 @@ type FileInfo struct {
 	// GID is the numeric group.
 	GID int `json:"gid"`
 	// LinkTarget is where a symlink or hardlink points.
-	LinkTarget string `json:"linkTarget,omitempty"`
+	LinkTarget string `json:"link_target,omitempty"`
 	// Layer is the index of the layer holding the entry.
 	Layer int `json:"layer"`
 }
 
 // Inspect reads the image at t and describes it, files included.
-func Inspect(ctx context.Context, t Target, opts Options) (Inspection, error) {
+func Inspect(ctx context.Context, t Target, opts ...Option) (Inspection, error) {
 	if err := t.checkRef(); err != nil {
 		return Inspection{}, err
 	}
-	img, err := Open(ctx, t, opts)
+	img, err := Open(ctx, t, opts...)
 	if err != nil {
 		return Inspection{}, fmt.Errorf("inspecting %s: %w", t, err)
 	}
-	in, err := describe(ctx, img)
+	d, files, err := describe(ctx, img, true)
 	if err != nil {
 		return Inspection{}, fmt.Errorf("inspecting %s: %w", t, err)
 	}
-	in.Target = t.String()
-	return in, nil
+	return Inspection{Target: t.String(), Description: d, Files: files}, nil
 }
 
-// Open returns the image that t names (lazily: layers are read when asked for).
-func Open(ctx context.Context, t Target, opts Options) (v1.Image, error) {
+// Describe reads img's digests, config, layers and sizes (each layer is read once).
+func Describe(ctx context.Context, img v1.Image) (Description, error) {
+	d, _, err := describe(ctx, img, false)
+	return d, err
+}
+
+// Open returns the image that t names. An image from an OCI layout or a docker archive is
+// verified first: every blob against its digest and size, every layer against its diff_id,
+// so a tampered file is a *CorruptError, never a different image. (A registry's blobs are
+// verified by go-containerregistry as they stream.)
+func Open(ctx context.Context, t Target, opts ...Option) (v1.Image, error) {
+	o := makeOptions(opts)
+	var img v1.Image
+	var err error
 	switch t.Transport {
 	case OCI:
-		return openOCI(t.Path, t.Ref)
+		img, err = openOCI(t.Path, t.Ref)
 	case DockerArchive:
 		var tag *name.Tag
 		if t.Ref != "" {
@@ -106,15 +128,29 @@ func Open(ctx context.Context, t Target, opts Options) (v1.Image, error) {
 			}
 			tag = &nt
 		}
-		return tarball.ImageFromPath(t.Path, tag)
+		if err := regularFile(t.Path); err != nil {
+			return nil, err
+		}
+		img, err = tarball.ImageFromPath(t.Path, tag)
 	case Registry:
-		return pull(ctx, t, opts)
+		return pull(ctx, t, o)
+	default:
+		return nil, fmt.Errorf("unknown transport %q: %s", t.Transport, usage)
 	}
-	return nil, fmt.Errorf("unknown transport %q: %s", t.Transport, usage)
+	if err != nil {
+		return nil, err
+	}
+	if err := verifyImage(img); err != nil {
+		return nil, &CorruptError{Target: t.String(), Err: err}
+	}
+	return img, nil
 }
 
 // openOCI returns the image tagged tag in the layout at dir, or its only image when tag is "".
 func openOCI(dir, tag string) (v1.Image, error) {
+	if err := regularFiles(dir); err != nil {
+		return nil, fmt.Errorf("reading OCI layout: %w", err)
+	}
 	idx, err := layout.ImageIndexFromPath(dir)
 	if err != nil {
 		return nil, fmt.Errorf("reading OCI layout: %w", err)
@@ -140,51 +176,51 @@ func openOCI(dir, tag string) (v1.Image, error) {
 	return nil, fmt.Errorf("no image tagged %q in the layout (tags %q)", tag, tags)
 }
 
-// describe fills an Inspection from img, reading every layer.
-func describe(ctx context.Context, img v1.Image) (Inspection, error) {
-	var in Inspection
+// describe reads img's description and, if files is set, its file listing.
+func describe(ctx context.Context, img v1.Image, files bool) (Description, []FileInfo, error) {
+	var in Description
 	var err error
 	if in.Digest, err = img.Digest(); err != nil {
-		return in, err
+		return in, nil, err
 	}
 	if in.MediaType, err = img.MediaType(); err != nil {
-		return in, err
+		return in, nil, err
 	}
 	if in.ConfigDigest, err = img.ConfigName(); err != nil {
-		return in, err
+		return in, nil, err
 	}
 	if in.Config, err = img.RawConfigFile(); err != nil {
-		return in, err
+		return in, nil, err
 	}
 	m, err := img.RawManifest()
 	if err != nil {
-		return in, err
+		return in, nil, err
 	}
 	in.CompressedSize = int64(len(m) + len(in.Config))
 	in.UncompressedSize = in.CompressedSize
 	layers, err := img.Layers()
 	if err != nil {
-		return in, err
+		return in, nil, err
 	}
-	in.Files = []FileInfo{}
+	all := []FileInfo{}
 	for i, l := range layers {
 		if err := ctx.Err(); err != nil {
-			return in, err
+			return in, nil, err
 		}
-		li, files, err := describeLayer(i, l)
+		li, fs, err := describeLayer(i, l, files)
 		if err != nil {
-			return in, fmt.Errorf("reading layer %d: %w", i, err)
+			return in, nil, fmt.Errorf("reading layer %d: %w", i, err)
 		}
 		in.Layers = append(in.Layers, li)
-		in.Files = append(in.Files, files...)
+		all = append(all, fs...)
 		in.CompressedSize += li.Size
 		in.UncompressedSize += li.UncompressedSize
 	}
-	return in, nil
+	return in, all, nil
 }
 
-// describeLayer reads layer i's metadata and tar listing.
-func describeLayer(i int, l v1.Layer) (LayerInfo, []FileInfo, error) {
+// describeLayer reads layer i's metadata and size and, if files is set, its tar listing.
+func describeLayer(i int, l v1.Layer, files bool) (LayerInfo, []FileInfo, error) {
 	var li LayerInfo
 	var err error
 	if li.Digest, err = l.Digest(); err != nil {
@@ -205,9 +241,9 @@ func describeLayer(i int, l v1.Layer) (LayerInfo, []FileInfo, error) {
 	}
 	defer rc.Close()
 	cr := &countReader{r: rc}
-	var files []FileInfo
+	var list []FileInfo
 	tr := tar.NewReader(cr)
-	for {
+	for files {
 		h, err := tr.Next()
 		if errors.Is(err, io.EOF) {
 			break
@@ -215,13 +251,13 @@ func describeLayer(i int, l v1.Layer) (LayerInfo, []FileInfo, error) {
 		if err != nil {
 			return li, nil, err
 		}
-		files = append(files, fileInfo(i, h))
+		list = append(list, fileInfo(i, h))
 	}
-	if _, err := io.Copy(io.Discard, cr); err != nil { // tar padding after the end marker
+	if _, err := io.Copy(io.Discard, cr); err != nil { // the rest (all of it without files)
 		return li, nil, err
 	}
 	li.UncompressedSize = cr.n
-	return li, files, nil
+	return li, list, nil
 }
 
 // fileInfo describes one tar header.
@@ -264,4 +300,112 @@ func (c *countReader) Read(p []byte) (int, error) {
 	n, err := c.r.Read(p)
 	c.n += int64(n)
 	return n, err
+}
+
+// CorruptError is an image whose stored bytes do not match their digests: a blob replaced
+// or damaged on disk. It is never "a different image".
+type CorruptError struct {
+	Target string
+	Err    error
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("%s is corrupt: %v (the blob was changed after it was written: rebuild or re-download the image)", e.Target, e.Err)
+}
+
+func (e *CorruptError) Unwrap() error { return e.Err }
+
+// verifyImage reads every blob of img and checks it against the digest and size that
+// name it: the manifest, the config and each layer (compressed digest and size, and the
+// diff_id of its content).
+func verifyImage(img v1.Image) error {
+	rawManifest, err := img.RawManifest()
+	if err != nil {
+		return fmt.Errorf("manifest: %w", err)
+	}
+	named, err := img.Digest()
+	if err != nil {
+		return fmt.Errorf("manifest: %w", err)
+	}
+	if h, _, _ := v1.SHA256(bytes.NewReader(rawManifest)); h != named {
+		return fmt.Errorf("manifest blob %s: its content has digest %s", named, h)
+	}
+	m, err := img.Manifest()
+	if err != nil {
+		return fmt.Errorf("manifest: %w", err)
+	}
+	raw, err := img.RawConfigFile()
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	if h, n, _ := v1.SHA256(bytes.NewReader(raw)); m.Config.Digest.Hex != "" && (h != m.Config.Digest || n != m.Config.Size) {
+		return fmt.Errorf("config blob %s: its content has digest %s (%d bytes), the manifest says %s (%d bytes)", m.Config.Digest, h, n, m.Config.Digest, m.Config.Size)
+	}
+	cfg, err := img.ConfigFile()
+	if err != nil {
+		return fmt.Errorf("config: %w", err)
+	}
+	layers, err := img.Layers()
+	if err != nil {
+		return fmt.Errorf("layers: %w", err)
+	}
+	if len(layers) != len(cfg.RootFS.DiffIDs) {
+		return fmt.Errorf("the config lists %d diff_ids for %d layers", len(cfg.RootFS.DiffIDs), len(layers))
+	}
+	for i, l := range layers {
+		want, err := l.Digest()
+		if err != nil {
+			return fmt.Errorf("layer %d: %w", i, err)
+		}
+		rc, err := l.Compressed()
+		if err != nil {
+			return fmt.Errorf("layer %d (%s): %w", i, want, err)
+		}
+		got, n, err := v1.SHA256(rc)
+		rc.Close()
+		if err != nil {
+			return fmt.Errorf("layer %d (%s): %w", i, want, err)
+		}
+		if i < len(m.Layers) && (got != m.Layers[i].Digest || n != m.Layers[i].Size) {
+			return fmt.Errorf("layer blob %s: its content has digest %s (%d bytes), the manifest says %s (%d bytes)", m.Layers[i].Digest, got, n, m.Layers[i].Digest, m.Layers[i].Size)
+		}
+		urc, err := l.Uncompressed()
+		if err != nil {
+			return fmt.Errorf("layer %d (%s): %w", i, want, err)
+		}
+		diff, _, err := v1.SHA256(urc)
+		urc.Close()
+		if err != nil {
+			return fmt.Errorf("layer %d (%s): %w", i, want, err)
+		}
+		if diff != cfg.RootFS.DiffIDs[i] {
+			return fmt.Errorf("layer %d (%s): its content has diff_id %s, the config says %s", i, want, diff, cfg.RootFS.DiffIDs[i])
+		}
+	}
+	return nil
+}
+
+// regularFile refuses a path that is not a regular file, without blocking on a FIFO.
+func regularFile(p string) error {
+	f, err := files.Open(p)
+	if err != nil {
+		return err
+	}
+	return f.Close()
+}
+
+// regularFiles refuses an OCI layout holding anything but directories and regular files
+// (a FIFO or a device where a blob should be would block or stream forever).
+func regularFiles(dir string) error {
+	for _, name := range []string{"oci-layout", "index.json"} {
+		if err := regularFile(filepath.Join(dir, name)); err != nil {
+			return err
+		}
+	}
+	return filepath.WalkDir(filepath.Join(dir, "blobs"), func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		return regularFile(p)
+	})
 }

@@ -24,11 +24,11 @@ func TestInspect(t *testing.T) {
 	}
 	for _, s := range targets {
 		tg := mustTarget(t, s)
-		res, err := Write(context.Background(), img, tg, Options{})
+		res, err := Write(context.Background(), img, tg)
 		if err != nil {
 			t.Fatal(err)
 		}
-		in, err := Inspect(context.Background(), tg, Options{})
+		in, err := Inspect(context.Background(), tg)
 		if err != nil {
 			t.Fatalf("Inspect(%s): %v", s, err)
 		}
@@ -40,8 +40,12 @@ func TestInspect(t *testing.T) {
 			if in.Digest != want || in.MediaType != types.OCIManifestSchema1 || in.Layers[0].MediaType != types.OCILayer {
 				t.Errorf("%s: digest %s, media types %s / %s", s, in.Digest, in.MediaType, in.Layers[0].MediaType)
 			}
-			if in.CompressedSize != res.CompressedSize || in.UncompressedSize != res.UncompressedSize {
-				t.Errorf("%s: sizes %d/%d, Write said %d/%d", s, in.CompressedSize, in.UncompressedSize, res.CompressedSize, res.UncompressedSize)
+			d, err := Describe(context.Background(), img)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if in.CompressedSize != d.CompressedSize || in.UncompressedSize != d.UncompressedSize || res.Digest != d.Digest {
+				t.Errorf("%s: sizes %d/%d, the built image's %d/%d", s, in.CompressedSize, in.UncompressedSize, d.CompressedSize, d.UncompressedSize)
 			}
 		}
 		var cfg struct {
@@ -85,7 +89,7 @@ func TestInspect(t *testing.T) {
 func TestInspectErrors(t *testing.T) {
 	img := testImage(t, "a", 0)
 	dir := filepath.Join(t.TempDir(), "layout")
-	if _, err := Write(context.Background(), img, mustTarget(t, "oci:"+dir+":1.0"), Options{}); err != nil {
+	if _, err := Write(context.Background(), img, mustTarget(t, "oci:"+dir+":1.0")); err != nil {
 		t.Fatal(err)
 	}
 	for _, c := range []struct{ target, want string }{
@@ -93,7 +97,7 @@ func TestInspectErrors(t *testing.T) {
 		{"oci:" + filepath.Join(dir, "nope"), "reading OCI layout"},
 		{"docker-archive:" + filepath.Join(dir, "nope.tar"), "no such file"},
 	} {
-		_, err := Inspect(context.Background(), mustTarget(t, c.target), Options{})
+		_, err := Inspect(context.Background(), mustTarget(t, c.target))
 		if err == nil || !strings.Contains(err.Error(), c.want) || !strings.Contains(err.Error(), "inspecting "+c.target) {
 			t.Errorf("Inspect(%s): error %v; want %q", c.target, err, c.want)
 		}

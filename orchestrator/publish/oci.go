@@ -11,20 +11,21 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/empty"
 	"github.com/google/go-containerregistry/pkg/v1/layout"
-	"golang.org/x/sys/unix"
+
+	"github.com/kilnbuild/kiln/internal/files"
 )
 
 // refNameAnnotation tags a manifest in an OCI layout's index.json.
 const refNameAnnotation = "org.opencontainers.image.ref.name"
 
 // writeOCI writes img as the only image of the OCI layout at t.Path, tagged
-// t.Ref (or opts.Tag, or "latest"). The layout is built in a temporary
+// t.Ref (or the WithTag tag, or "latest"). The layout is built in a temporary
 // directory beside the target and swapped in when complete.
-func writeOCI(ctx context.Context, img v1.Image, t Target, opts Options) (err error) {
+func writeOCI(ctx context.Context, img v1.Image, t Target, o options) (err error) {
 	dir := filepath.Clean(t.Path)
 	tag := t.Ref
 	if tag == "" {
-		tag = opts.Tag
+		tag = o.tag
 	}
 	if tag == "" {
 		tag = "latest"
@@ -34,8 +35,7 @@ func writeOCI(ctx context.Context, img v1.Image, t Target, opts Options) (err er
 	}
 	wrap := func(err error) error { return fmt.Errorf("writing OCI layout to %s: %w", dir, err) }
 
-	replace, err := checkOCITarget(dir)
-	if err != nil {
+	if _, err := checkOCITarget(dir); err != nil {
 		return wrap(err)
 	}
 	parent := filepath.Dir(dir)
@@ -74,18 +74,23 @@ func writeOCI(ctx context.Context, img v1.Image, t Target, opts Options) (err er
 	if err := ctx.Err(); err != nil {
 		return wrap(err)
 	}
-	if err := swapDir(tmp, dir, replace); err != nil {
+	if err := files.ReplaceDir(tmp, dir); err != nil {
 		return wrap(err)
 	}
 	if err := syncPath(parent); err != nil {
 		return wrap(err)
 	}
-	opts.logger().Info("wrote OCI layout", "path", dir, "tag", tag)
+	o.logger.Info("wrote OCI layout", "path", dir, "tag", tag)
 	return nil
 }
 
-// checkOCITarget says whether dir exists as something Write may replace (an
-// OCI layout or an empty directory), and refuses anything else.
+// layoutFiles are the entries of an OCI layout as kiln writes it; a directory holding
+// anything else is the user's, not a layout kiln may replace.
+var layoutFiles = map[string]bool{"oci-layout": true, "index.json": true, "blobs": true}
+
+// checkOCITarget says whether dir exists as something Write may replace (an OCI layout
+// holding only a layout's files, or an empty directory), and refuses anything else —
+// replacing the directory would delete whatever else it holds.
 func checkOCITarget(dir string) (replace bool, err error) {
 	fi, err := os.Lstat(dir)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -97,42 +102,24 @@ func checkOCITarget(dir string) (replace bool, err error) {
 	if !fi.IsDir() {
 		return false, fmt.Errorf("%s exists and is not a directory: remove it or choose another output path", dir)
 	}
-	if fi, err := os.Lstat(filepath.Join(dir, "oci-layout")); err == nil && fi.Mode().IsRegular() {
-		return true, nil
-	}
 	des, err := os.ReadDir(dir)
 	if err != nil {
-		return false, err
+		return false, fmt.Errorf("%s: %w (kiln replaces only a directory it can read)", dir, err)
 	}
-	if len(des) > 0 {
+	if len(des) == 0 {
+		return true, nil
+	}
+	if fi, err := os.Lstat(filepath.Join(dir, "oci-layout")); err != nil || !fi.Mode().IsRegular() {
 		return false, fmt.Errorf("%s exists, is not empty and is not an OCI layout (no oci-layout file): remove it or choose another output path", dir)
 	}
+	var foreign []string
+	for _, d := range des {
+		if !layoutFiles[d.Name()] {
+			foreign = append(foreign, d.Name())
+		}
+	}
+	if len(foreign) > 0 {
+		return false, fmt.Errorf("%s is an OCI layout but also holds %q, which kiln did not write and would delete by replacing the layout: move them out or choose another output path", dir, foreign)
+	}
 	return true, nil
-}
-
-// swapDir moves the complete directory tmp to dir. An existing dir is
-// exchanged atomically with tmp (renameat2 RENAME_EXCHANGE), so readers see
-// either the old or the new layout; the old one is then left in tmp for the
-// caller to remove. Where the file system cannot exchange, the old dir is
-// moved aside first.
-func swapDir(tmp, dir string, exists bool) error {
-	if !exists {
-		return os.Rename(tmp, dir)
-	}
-	err := unix.Renameat2(unix.AT_FDCWD, tmp, unix.AT_FDCWD, dir, unix.RENAME_EXCHANGE)
-	if err == nil {
-		return nil
-	}
-	if !errors.Is(err, unix.EINVAL) && !errors.Is(err, unix.ENOSYS) && !errors.Is(err, unix.EOPNOTSUPP) {
-		return fmt.Errorf("replacing %s: %w", dir, err)
-	}
-	old := tmp + ".old"
-	if err := os.Rename(dir, old); err != nil {
-		return fmt.Errorf("moving the old layout aside: %w", err)
-	}
-	if err := os.Rename(tmp, dir); err != nil {
-		_ = os.Rename(old, dir)
-		return err
-	}
-	return os.RemoveAll(old)
 }

@@ -16,7 +16,7 @@ func TestWriteOCI(t *testing.T) {
 	img := testImage(t, "a", 0)
 	base := t.TempDir()
 	dir := filepath.Join(base, "new", "out") // parent created on the way
-	res, err := Write(context.Background(), img, mustTarget(t, "oci:"+dir+":3.0.11"), Options{})
+	res, err := Write(context.Background(), img, mustTarget(t, "oci:"+dir+":3.0.11"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -27,8 +27,12 @@ func TestWriteOCI(t *testing.T) {
 	c, _ := img.RawConfigFile()
 	l, _ := img.Layers()
 	ls, _ := l[0].Size()
-	if res.CompressedSize != int64(len(m)+len(c))+ls || res.UncompressedSize <= res.CompressedSize {
-		t.Errorf("sizes %d/%d; manifest %d config %d layer %d", res.CompressedSize, res.UncompressedSize, len(m), len(c), ls)
+	d, err := Describe(context.Background(), img)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d.CompressedSize != int64(len(m)+len(c))+ls || d.UncompressedSize <= d.CompressedSize {
+		t.Errorf("sizes %d/%d; manifest %d config %d layer %d", d.CompressedSize, d.UncompressedSize, len(m), len(c), ls)
 	}
 
 	idx, err := layout.ImageIndexFromPath(dir)
@@ -58,7 +62,7 @@ func TestWriteOCIDefaultTag(t *testing.T) {
 	img := testImage(t, "a", 0)
 	dir := filepath.Join(t.TempDir(), "out")
 	for _, c := range []struct{ tag, want string }{{"", "latest"}, {"v1", "v1"}} {
-		if _, err := Write(context.Background(), img, mustTarget(t, "oci:"+dir), Options{Tag: c.tag}); err != nil {
+		if _, err := Write(context.Background(), img, mustTarget(t, "oci:"+dir), WithTag(c.tag)); err != nil {
 			t.Fatal(err)
 		}
 		idx, _ := layout.ImageIndexFromPath(dir)
@@ -74,10 +78,10 @@ func TestWriteOCIReplacesLayout(t *testing.T) {
 	dir := filepath.Join(base, "out")
 	a, b := testImage(t, "a", 0), testImage(t, "b", 0)
 	tg := mustTarget(t, "oci:"+dir+":x")
-	if _, err := Write(context.Background(), a, tg, Options{}); err != nil {
+	if _, err := Write(context.Background(), a, tg); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := Write(context.Background(), b, tg, Options{}); err != nil {
+	if _, err := Write(context.Background(), b, tg); err != nil {
 		t.Fatal(err)
 	}
 	idx, _ := layout.ImageIndexFromPath(dir)
@@ -96,7 +100,7 @@ func TestWriteOCIReplacesLayout(t *testing.T) {
 	// An empty directory may be taken over too.
 	empty := filepath.Join(base, "empty")
 	os.Mkdir(empty, 0o755)
-	if _, err := Write(context.Background(), a, mustTarget(t, "oci:"+empty), Options{}); err != nil {
+	if _, err := Write(context.Background(), a, mustTarget(t, "oci:"+empty)); err != nil {
 		t.Errorf("writing into an empty directory: %v", err)
 	}
 }
@@ -108,7 +112,7 @@ func TestWriteOCIRefuses(t *testing.T) {
 	notLayout := filepath.Join(base, "data")
 	os.Mkdir(notLayout, 0o755)
 	os.WriteFile(filepath.Join(notLayout, "keep"), []byte("precious"), 0o644)
-	_, err := Write(context.Background(), img, mustTarget(t, "oci:"+notLayout), Options{})
+	_, err := Write(context.Background(), img, mustTarget(t, "oci:"+notLayout))
 	if err == nil || !strings.Contains(err.Error(), "writing OCI layout to "+notLayout) ||
 		!strings.Contains(err.Error(), "not an OCI layout") || !strings.Contains(err.Error(), "remove it or choose another output path") {
 		t.Errorf("non-layout directory: error %v", err)
@@ -119,7 +123,7 @@ func TestWriteOCIRefuses(t *testing.T) {
 
 	file := filepath.Join(base, "file")
 	os.WriteFile(file, []byte("precious"), 0o644)
-	_, err = Write(context.Background(), img, mustTarget(t, "oci:"+file), Options{})
+	_, err = Write(context.Background(), img, mustTarget(t, "oci:"+file))
 	if err == nil || !strings.Contains(err.Error(), "is not a directory") {
 		t.Errorf("file target: error %v", err)
 	}
@@ -139,7 +143,7 @@ func TestWriteOCIUnwritable(t *testing.T) {
 	file := filepath.Join(base, "file")
 	os.WriteFile(file, []byte("x"), 0o644)
 	for _, dir := range []string{filepath.Join(file, "out"), filepath.Join(file, "deeper", "out")} {
-		_, err := Write(context.Background(), img, mustTarget(t, "oci:"+dir), Options{})
+		_, err := Write(context.Background(), img, mustTarget(t, "oci:"+dir))
 		if err == nil || !strings.Contains(err.Error(), "writing OCI layout to "+dir) || !strings.Contains(err.Error(), "not a directory") {
 			t.Errorf("%s: error %v", dir, err)
 		}
@@ -154,7 +158,7 @@ func TestWriteOCICanceled(t *testing.T) {
 	base := t.TempDir()
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := Write(ctx, img, mustTarget(t, "oci:"+filepath.Join(base, "out")), Options{})
+	_, err := Write(ctx, img, mustTarget(t, "oci:"+filepath.Join(base, "out")))
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("error %v; want context.Canceled", err)
 	}

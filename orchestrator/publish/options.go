@@ -15,111 +15,109 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 )
 
-// Options tunes Write and Inspect. The zero value is ready to use.
-type Options struct {
-	// Tag names the image where the target does not: the ref.name of an
-	// oci: target without TAG ("" means "latest"), or the RepoTags entry of a
-	// docker-archive: target without REF, e.g. "haproxy:3.0.11" ("" means
-	// the archive holds an untagged image). Ignored for docker:// targets.
-	Tag string
-	// Insecure talks plain HTTP to the registry. Without it HTTPS is used,
-	// except for localhost, 127.0.0.0/8 and private addresses, which
-	// go-containerregistry always reaches over HTTP.
-	Insecure bool
-	// Keychain finds registry credentials; nil means authn.DefaultKeychain,
-	// which reads the docker and podman login files ($DOCKER_CONFIG/config.json,
-	// ~/.docker/config.json, $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json).
-	Keychain authn.Keychain
-	// Retry says how registry requests and blob uploads are retried.
-	Retry Retry
-	// Transport carries registry HTTP requests; nil means remote.DefaultTransport.
-	Transport http.RoundTripper
-	// Logger receives progress and retry messages; nil discards them.
-	Logger *slog.Logger
+// Option tunes Write, Open and Inspect.
+type Option func(*options)
+
+type options struct {
+	tag       string
+	insecure  bool
+	keychain  authn.Keychain
+	backoff   remote.Backoff
+	transport http.RoundTripper
+	timeout   time.Duration
+	logger    *slog.Logger
 }
 
-// Retry says how often and how patiently failed registry requests are
-// retried: on 408, 429 and 5xx answers and on broken connections.
-type Retry struct {
-	// Attempts is the number of tries of a request or a blob upload; 0 means 3, 1 means no retry.
-	Attempts int
-	// Delay is the wait before the first retry; 0 means 1s.
-	Delay time.Duration
-	// Factor multiplies the wait after each retry (with 10% jitter); 0 means 3.
-	Factor float64
-}
+// WithTag names the image where the target does not: the ref.name of an oci: target
+// without TAG (default "latest"), or the RepoTags entry of a docker-archive: target
+// without REF, e.g. "haproxy:3.0.11" (default: the archive holds an untagged image).
+// Ignored for docker:// targets.
+func WithTag(tag string) Option { return func(o *options) { o.tag = tag } }
 
-// retryStatusCodes are the HTTP answers that are worth another try.
-var retryStatusCodes = []int{
-	http.StatusRequestTimeout,
-	http.StatusTooManyRequests,
-	http.StatusInternalServerError,
-	http.StatusBadGateway,
-	http.StatusServiceUnavailable,
-	http.StatusGatewayTimeout,
-}
+// WithInsecure talks plain HTTP to the registry. Without it HTTPS is used, except for
+// localhost, 127.0.0.0/8 and private addresses, which go-containerregistry always reaches
+// over HTTP.
+func WithInsecure(insecure bool) Option { return func(o *options) { o.insecure = insecure } }
 
-// logger returns o.Logger or a logger that discards.
-func (o Options) logger() *slog.Logger {
-	if o.Logger != nil {
-		return o.Logger
+// WithKeychain finds registry credentials (default authn.DefaultKeychain, which reads the
+// docker and podman login files: $DOCKER_CONFIG/config.json, ~/.docker/config.json,
+// $REGISTRY_AUTH_FILE, $XDG_RUNTIME_DIR/containers/auth.json).
+func WithKeychain(kc authn.Keychain) Option { return func(o *options) { o.keychain = kc } }
+
+// WithRetry says how failed registry requests and blob uploads are retried: attempts
+// tries (1 = no retry), waiting delay before the first retry and factor times longer
+// before each next one, with 10% jitter (default 3 tries, 1 s, ×3). Which failures are
+// retried is go-containerregistry's choice: 408, 429, 5xx and broken connections.
+func WithRetry(attempts int, delay time.Duration, factor float64) Option {
+	return func(o *options) {
+		o.backoff = remote.Backoff{Steps: attempts, Duration: delay, Factor: factor, Jitter: 0.1}
 	}
-	return slog.New(slog.DiscardHandler)
 }
 
-// backoff returns the retry schedule with defaults filled in.
-func (r Retry) backoff() remote.Backoff {
-	b := remote.Backoff{Duration: r.Delay, Factor: r.Factor, Jitter: 0.1, Steps: r.Attempts}
-	if b.Steps <= 0 {
-		b.Steps = 3
+// WithTransport carries registry HTTP requests (default: remote.DefaultTransport with the
+// timeout of WithTimeout).
+func WithTransport(rt http.RoundTripper) Option { return func(o *options) { o.transport = rt } }
+
+// WithTimeout bounds every network step of a registry request: connecting, the TLS
+// handshake, and waiting for an answer once a request (or a blob upload) is sent (default
+// 60 s). A registry that accepts an upload and never answers, or a host that swallows
+// packets, is an error after this long, not a hang.
+func WithTimeout(d time.Duration) Option { return func(o *options) { o.timeout = d } }
+
+// WithLogger receives progress messages (default: discard).
+func WithLogger(l *slog.Logger) Option { return func(o *options) { o.logger = l } }
+
+// DefaultTimeout is WithTimeout's default.
+const DefaultTimeout = 60 * time.Second
+
+func makeOptions(opts []Option) options {
+	o := options{
+		keychain: authn.DefaultKeychain,
+		backoff:  remote.Backoff{Steps: 3, Duration: time.Second, Factor: 3, Jitter: 0.1},
+		timeout:  DefaultTimeout,
+		logger:   slog.New(slog.DiscardHandler),
 	}
-	if b.Duration <= 0 {
-		b.Duration = time.Second
+	for _, f := range opts {
+		f(&o)
 	}
-	if b.Factor <= 0 {
-		b.Factor = 3
+	if o.transport == nil {
+		o.transport = timeoutTransport(o.timeout)
 	}
-	return b
+	return o
 }
 
-// parseRef parses a registry reference, honouring Insecure.
-func (o Options) parseRef(ref string) (name.Reference, error) {
+// timeoutTransport is remote.DefaultTransport with every wait bounded by d.
+func timeoutTransport(d time.Duration) http.RoundTripper {
+	t := remote.DefaultTransport.(*http.Transport).Clone()
+	t.DialContext = (&net.Dialer{Timeout: d, KeepAlive: 30 * time.Second}).DialContext
+	t.TLSHandshakeTimeout = d
+	t.ResponseHeaderTimeout = d
+	t.ExpectContinueTimeout = time.Second
+	return t
+}
+
+// parseRef parses a registry reference, honouring WithInsecure.
+func (o options) parseRef(ref string) (name.Reference, error) {
 	var nopts []name.Option
-	if o.Insecure {
+	if o.insecure {
 		nopts = append(nopts, name.Insecure)
 	}
 	return name.ParseReference(ref, nopts...)
 }
 
 // remoteOptions turns o into go-containerregistry options bound to ctx.
-func (o Options) remoteOptions(ctx context.Context, registry string) []remote.Option {
-	kc := o.Keychain
-	if kc == nil {
-		kc = authn.DefaultKeychain
-	}
-	tr := o.Transport
-	if tr == nil {
-		tr = remote.DefaultTransport
-	}
-	log := o.logger()
+func (o options) remoteOptions(ctx context.Context) []remote.Option {
 	return []remote.Option{
 		remote.WithContext(ctx),
-		remote.WithAuthFromKeychain(kc),
-		remote.WithTransport(tr),
+		remote.WithAuthFromKeychain(o.keychain),
+		remote.WithTransport(o.transport),
 		remote.WithUserAgent("kiln"),
-		remote.WithRetryBackoff(o.Retry.backoff()),
-		remote.WithRetryStatusCodes(retryStatusCodes...),
-		remote.WithRetryPredicate(func(err error) bool {
-			if !retryable(ctx, err) {
-				return false
-			}
-			log.Warn("retrying registry request", "registry", registry, "error", err)
-			return true
-		}),
+		remote.WithRetryBackoff(o.backoff),
 	}
 }
 
-// retryable reports whether err is a passing network or server fault.
+// retryable reports whether err is a passing network or server fault: what
+// go-containerregistry retries, used here only to word the final error.
 func retryable(ctx context.Context, err error) bool {
 	if err == nil || ctx.Err() != nil || errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
 		return false

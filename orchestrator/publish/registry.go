@@ -18,26 +18,25 @@ import (
 
 // push uploads img to the registry of t.Ref: blobs first, the manifest last,
 // so the tag moves only once everything it points to is there.
-func push(ctx context.Context, img v1.Image, t Target, opts Options) error {
-	ref, err := opts.parseRef(t.Ref)
+func push(ctx context.Context, img v1.Image, t Target, o options) error {
+	ref, err := o.parseRef(t.Ref)
 	if err != nil {
 		return fmt.Errorf("pushing to %s: %w", t, err)
 	}
-	registry := ref.Context().RegistryStr()
-	if err := remote.Write(ref, img, opts.remoteOptions(ctx, registry)...); err != nil {
+	if err := remote.Write(ref, img, o.remoteOptions(ctx)...); err != nil {
 		return fmt.Errorf("pushing to %s: %w", t, explainRegistry(ctx, ref, err))
 	}
-	opts.logger().Info("pushed image", "ref", ref.String())
+	o.logger.Info("pushed image", "ref", ref.String())
 	return nil
 }
 
 // pull returns the image at t.Ref.
-func pull(ctx context.Context, t Target, opts Options) (v1.Image, error) {
-	ref, err := opts.parseRef(t.Ref)
+func pull(ctx context.Context, t Target, o options) (v1.Image, error) {
+	ref, err := o.parseRef(t.Ref)
 	if err != nil {
 		return nil, err
 	}
-	img, err := remote.Image(ref, opts.remoteOptions(ctx, ref.Context().RegistryStr())...)
+	img, err := remote.Image(ref, o.remoteOptions(ctx)...)
 	if err != nil {
 		return nil, explainRegistry(ctx, ref, err)
 	}

@@ -25,7 +25,7 @@ import (
 )
 
 // fastRetry keeps retrying tests quick.
-var fastRetry = Retry{Attempts: 3, Delay: 10 * time.Millisecond, Factor: 2}
+var fastRetry = WithRetry(3, 10*time.Millisecond, 2)
 
 // memRegistry serves go-containerregistry's in-memory registry, optionally
 // behind wrap, and returns its host:port.
@@ -58,7 +58,7 @@ func TestPushInMemory(t *testing.T) {
 	host := memRegistry(t, nil)
 	img := testImage(t, "a", 0)
 	ref := host + "/kiln/app:1.0"
-	res, err := Write(context.Background(), img, mustTarget(t, "docker://"+ref), Options{Retry: fastRetry})
+	res, err := Write(context.Background(), img, mustTarget(t, "docker://"+ref), fastRetry)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -80,7 +80,7 @@ func TestPushRealRegistry(t *testing.T) {
 	host := publishtest.StartRegistry(t)
 	img := testImage(t, "a", 0)
 	ref := host + "/kiln/haproxy:3.0.11"
-	res, err := Write(context.Background(), img, mustTarget(t, "docker://"+ref), Options{Insecure: true, Retry: fastRetry})
+	res, err := Write(context.Background(), img, mustTarget(t, "docker://"+ref), WithInsecure(true), fastRetry)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,7 +108,7 @@ func TestPushUnreachable(t *testing.T) {
 	}
 	host := l.Addr().String()
 	l.Close() // now nothing listens there
-	_, err = Write(context.Background(), testImage(t, "a", 0), mustTarget(t, "docker://"+host+"/kiln/app:1"), Options{Retry: fastRetry})
+	_, err = Write(context.Background(), testImage(t, "a", 0), mustTarget(t, "docker://"+host+"/kiln/app:1"), fastRetry)
 	if err == nil || !strings.Contains(err.Error(), "registry "+host+" is unreachable") || !strings.Contains(err.Error(), "pushing to docker://"+host) {
 		t.Errorf("error %v; want one naming %s as unreachable", err, host)
 	}
@@ -141,16 +141,16 @@ func TestPushCredentials(t *testing.T) {
 	host := memRegistry(t, basicAuth("kiln", "s3cret"))
 	img := testImage(t, "a", 0)
 	tg := mustTarget(t, "docker://"+host+"/kiln/app:1")
-	_, err := Write(context.Background(), img, tg, Options{Keychain: staticKeychain{"kiln", "wrong"}, Retry: fastRetry})
+	_, err := Write(context.Background(), img, tg, WithKeychain(staticKeychain{"kiln", "wrong"}), fastRetry)
 	if err == nil || !strings.Contains(err.Error(), "registry "+host+" refused the credentials") ||
 		!strings.Contains(err.Error(), "docker login "+host) || !strings.Contains(err.Error(), "podman login "+host) {
 		t.Errorf("wrong credentials: error %v", err)
 	}
-	_, err = Write(context.Background(), img, tg, Options{Keychain: authn.NewMultiKeychain(), Retry: fastRetry})
+	_, err = Write(context.Background(), img, tg, WithKeychain(authn.NewMultiKeychain()), fastRetry)
 	if err == nil || !strings.Contains(err.Error(), "refused the credentials") {
 		t.Errorf("no credentials: error %v", err)
 	}
-	if _, err := Write(context.Background(), img, tg, Options{Keychain: staticKeychain{"kiln", "s3cret"}, Retry: fastRetry}); err != nil {
+	if _, err := Write(context.Background(), img, tg, WithKeychain(staticKeychain{"kiln", "s3cret"}), fastRetry); err != nil {
 		t.Errorf("right credentials: %v", err)
 	}
 }
@@ -245,7 +245,7 @@ func TestPushConnectionDropped(t *testing.T) {
 	backend := memRegistry(t, nil)
 	old := testImage(t, "old", 0)
 	oldRef := backend + "/kiln/app:1"
-	if _, err := Write(context.Background(), old, mustTarget(t, "docker://"+oldRef), Options{}); err != nil {
+	if _, err := Write(context.Background(), old, mustTarget(t, "docker://"+oldRef)); err != nil {
 		t.Fatal(err)
 	}
 	big := testImage(t, "new", 3<<20) // a 3 MiB layer
@@ -253,7 +253,7 @@ func TestPushConnectionDropped(t *testing.T) {
 	t.Run("every time", func(t *testing.T) {
 		proxy := startDropProxy(t, backend, 512<<10, -1)
 		start := time.Now()
-		_, err := Write(context.Background(), big, mustTarget(t, "docker://"+proxy.addr()+"/kiln/app:1"), Options{Retry: fastRetry})
+		_, err := Write(context.Background(), big, mustTarget(t, "docker://"+proxy.addr()+"/kiln/app:1"), fastRetry)
 		if err == nil || !strings.Contains(err.Error(), "pushing to docker://"+proxy.addr()) || !strings.Contains(err.Error(), proxy.addr()) {
 			t.Fatalf("error %v; want one naming the registry", err)
 		}
@@ -268,7 +268,7 @@ func TestPushConnectionDropped(t *testing.T) {
 
 	t.Run("first attempt only", func(t *testing.T) {
 		proxy := startDropProxy(t, backend, 512<<10, 1)
-		res, err := Write(context.Background(), big, mustTarget(t, "docker://"+proxy.addr()+"/kiln/app:1"), Options{Retry: fastRetry})
+		res, err := Write(context.Background(), big, mustTarget(t, "docker://"+proxy.addr()+"/kiln/app:1"), fastRetry)
 		if err != nil {
 			t.Fatalf("push with one dropped connection: %v", err)
 		}
@@ -285,7 +285,7 @@ func TestPushCanceled(t *testing.T) {
 	host := memRegistry(t, nil)
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
-	_, err := Write(ctx, testImage(t, "a", 0), mustTarget(t, "docker://"+host+"/kiln/app:1"), Options{})
+	_, err := Write(ctx, testImage(t, "a", 0), mustTarget(t, "docker://"+host+"/kiln/app:1"))
 	if err == nil || !strings.Contains(err.Error(), "context canceled") {
 		t.Errorf("error %v; want context canceled", err)
 	}
@@ -310,7 +310,7 @@ func TestPushRetriesServerErrors(t *testing.T) {
 	img := testImage(t, "a", 0)
 	var seen atomic.Int32
 	host := memRegistry(t, flaky(1, &seen))
-	if _, err := Write(context.Background(), img, mustTarget(t, "docker://"+host+"/kiln/app:1"), Options{Retry: fastRetry}); err != nil {
+	if _, err := Write(context.Background(), img, mustTarget(t, "docker://"+host+"/kiln/app:1"), fastRetry); err != nil {
 		t.Errorf("push after one 503: %v", err)
 	}
 	if seen.Load() < 2 {
@@ -319,7 +319,7 @@ func TestPushRetriesServerErrors(t *testing.T) {
 
 	var always atomic.Int32
 	host = memRegistry(t, flaky(-1, &always))
-	_, err := Write(context.Background(), img, mustTarget(t, "docker://"+host+"/kiln/app:1"), Options{Retry: fastRetry})
+	_, err := Write(context.Background(), img, mustTarget(t, "docker://"+host+"/kiln/app:1"), fastRetry)
 	if err == nil || !strings.Contains(err.Error(), "registry "+host+" answered") || !strings.Contains(err.Error(), "503") {
 		t.Errorf("always 503: error %v", err)
 	}

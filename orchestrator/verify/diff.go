@@ -1,8 +1,6 @@
 package verify
 
 import (
-	"github.com/kilnbuild/kiln/orchestrator"
-
 	"bytes"
 	"crypto/sha256"
 	"debug/elf"
@@ -13,6 +11,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/kilnbuild/kiln/internal/files"
 )
 
 // maxDetailSize is the largest file whose bytes are read into memory to find its first
@@ -203,7 +203,7 @@ func scanTree(root string) (map[string]FileState, error) {
 			if err != nil {
 				return err
 			}
-			sum, err := orchestrator.FileSHA256(p)
+			sum, err := files.SHA256(p)
 			if err != nil {
 				return err
 			}

@@ -38,45 +38,13 @@ type LayerInfo struct {
 	MediaType string `json:"media_type"`
 }
 
-// Describe reads img's digests, config and layers.
-func Describe(img v1.Image) (ImageInfo, error) {
-	var in ImageInfo
-	d, err := img.Digest()
-	if err != nil {
-		return in, fmt.Errorf("reading image digest: %w", err)
+// imageInfo is what verify keeps of an image's description.
+func imageInfo(d publish.Description) ImageInfo {
+	in := ImageInfo{Digest: d.Digest.String(), ConfigDigest: d.ConfigDigest.String(), Config: d.Config}
+	for _, l := range d.Layers {
+		in.Layers = append(in.Layers, LayerInfo{Digest: l.Digest.String(), DiffID: l.DiffID.String(), MediaType: string(l.MediaType)})
 	}
-	in.Digest = d.String()
-	cd, err := img.ConfigName()
-	if err != nil {
-		return in, fmt.Errorf("reading image config digest: %w", err)
-	}
-	in.ConfigDigest = cd.String()
-	if in.Config, err = img.RawConfigFile(); err != nil {
-		return in, fmt.Errorf("reading image config: %w", err)
-	}
-	layers, err := img.Layers()
-	if err != nil {
-		return in, fmt.Errorf("reading image layers: %w", err)
-	}
-	for i, l := range layers {
-		ld, err1 := l.Digest()
-		id, err2 := l.DiffID()
-		mt, err3 := l.MediaType()
-		if err := firstErr(err1, err2, err3); err != nil {
-			return in, fmt.Errorf("reading image layer %d: %w", i, err)
-		}
-		in.Layers = append(in.Layers, LayerInfo{Digest: ld.String(), DiffID: id.String(), MediaType: string(mt)})
-	}
-	return in, nil
-}
-
-func firstErr(errs ...error) error {
-	for _, e := range errs {
-		if e != nil {
-			return e
-		}
-	}
-	return nil
+	return in
 }
 
 // Expected is a published image the rebuilt one must equal: --against.
@@ -90,7 +58,7 @@ type Expected struct {
 // ParseExpected reads --against: a bare sha256:<64 hex> manifest digest, or an image at
 // oci:DIR[:TAG], docker-archive:FILE or docker://REF, whose digests, config and layers
 // are read (so a difference can be explained, not just detected).
-func ParseExpected(ctx context.Context, ref string, opts publish.Options) (*Expected, error) {
+func ParseExpected(ctx context.Context, ref string, opts ...publish.Option) (*Expected, error) {
 	if strings.HasPrefix(ref, "sha256:") {
 		h, err := v1.NewHash(ref)
 		if err != nil || len(h.Hex) != 64 {
@@ -102,14 +70,16 @@ func ParseExpected(ctx context.Context, ref string, opts publish.Options) (*Expe
 	if err != nil {
 		return nil, fmt.Errorf("--against: %w (or give a sha256:… digest)", err)
 	}
-	in, err := publish.Inspect(ctx, t, opts)
+	img, err := publish.Open(ctx, t, opts...)
 	if err != nil {
 		return nil, fmt.Errorf("--against: %w", err)
 	}
-	info := ImageInfo{Digest: in.Digest.String(), ConfigDigest: in.ConfigDigest.String(), Config: in.Config, ManifestLess: t.Transport == publish.DockerArchive}
-	for _, l := range in.Layers {
-		info.Layers = append(info.Layers, LayerInfo{Digest: l.Digest.String(), DiffID: l.DiffID.String(), MediaType: string(l.MediaType)})
+	d, err := publish.Describe(ctx, img)
+	if err != nil {
+		return nil, fmt.Errorf("--against %s: %w", t, err)
 	}
+	info := imageInfo(d)
+	info.ManifestLess = t.Transport == publish.DockerArchive
 	return &Expected{Ref: ref, Image: info}, nil
 }
 

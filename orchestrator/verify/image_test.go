@@ -106,17 +106,18 @@ func TestParseExpected(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	built, err := Describe(img)
+	d, err := publish.Describe(ctx, img)
 	if err != nil {
 		t.Fatal(err)
 	}
+	built := imageInfo(d)
 	dir := t.TempDir()
 	for _, target := range []string{"oci:" + filepath.Join(dir, "oci") + ":1.0", "docker-archive:" + filepath.Join(dir, "img.tar")} {
 		tg, err := publish.ParseTarget(target)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if _, err := publish.Write(ctx, img, tg, publish.Options{Tag: "hello:1.0"}); err != nil {
+		if _, err := publish.Write(ctx, img, tg, publish.WithTag("hello:1.0")); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -138,7 +139,7 @@ func TestParseExpected(t *testing.T) {
 	}
 	for _, c := range cases {
 		t.Run(c.ref, func(t *testing.T) {
-			e, err := ParseExpected(ctx, c.ref, publish.Options{})
+			e, err := ParseExpected(ctx, c.ref)
 			if c.err != "" {
 				if err == nil || !strings.Contains(err.Error(), c.err) {
 					t.Fatalf("error %v, want %q", err, c.err)

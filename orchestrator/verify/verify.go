@@ -19,26 +19,23 @@ import (
 	"io/fs"
 	"log/slog"
 	"os"
-	"path"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"time"
 
-	"github.com/kilnbuild/kiln/cache"
+	"github.com/kilnbuild/kiln/internal/nar"
 	"github.com/kilnbuild/kiln/nixgen/spec"
 	"github.com/kilnbuild/kiln/orchestrator"
-	"github.com/kilnbuild/kiln/orchestrator/image"
 	"github.com/kilnbuild/kiln/orchestrator/nix"
+	"github.com/kilnbuild/kiln/orchestrator/publish"
 )
 
 // Verifier builds a spec several times and compares the results.
 type Verifier struct {
-	// Builder runs the builds. Its Nix must use the local store, or a chroot store given
-	// as an absolute directory (Nix.Store), since the rebuilt trees are read from disk.
-	Builder *orchestrator.Builder
-	// Log receives progress messages (default: discard).
-	Log *slog.Logger
+	// Pipeline runs the builds and packages the images, exactly as kiln build does. Its
+	// store must be the local store or a chroot store given as a directory, since the
+	// rebuilt trees are read from disk.
+	Pipeline *orchestrator.Pipeline
 	// TempDir is where the differing rounds' trees are copied (default os.TempDir()).
 	TempDir string
 }
@@ -47,8 +44,6 @@ type Verifier struct {
 type Request struct {
 	// Spec is what is built.
 	Spec *spec.Spec
-	// Mirror is a directory of source tarballs to seed the store from (air-gapped builds).
-	Mirror string
 	// Rounds is how many times the spec is built: one build, then Rounds-1 rebuilds
 	// (default 2). With 1, nothing is rebuilt and only Against is checked.
 	Rounds int
@@ -65,12 +60,7 @@ type Request struct {
 }
 
 // ImageOptions are kiln build's packaging options, so verify's image is kiln build's.
-type ImageOptions struct {
-	// Created is the image's one timestamp (config, history, file mtimes).
-	Created time.Time
-	// Compression is the layer compression.
-	Compression image.Compression
-}
+type ImageOptions = orchestrator.PackageOptions
 
 // Report is the outcome of a verification.
 type Report struct {
@@ -160,10 +150,7 @@ type AgainstResult struct {
 // Run builds req.Spec req.Rounds times and compares the rounds. A build that fails is an
 // error; rounds that differ are not: they are in the report, with Reproducible false.
 func (v *Verifier) Run(ctx context.Context, req Request) (*Report, error) {
-	log := v.Log
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
+	log := v.Pipeline.Logger()
 	rounds := req.Rounds
 	if rounds == 0 {
 		rounds = 2
@@ -177,7 +164,7 @@ func (v *Verifier) Run(ctx context.Context, req Request) (*Report, error) {
 	if req.Against != nil && req.Image == nil {
 		return nil, errors.New("verify: comparing with a published image needs the image packaged (Request.Image)")
 	}
-	root, err := storeRoot(v.Builder.Nix)
+	root, err := storeRoot(v.Pipeline)
 	if err != nil {
 		return nil, err
 	}
@@ -244,7 +231,7 @@ type run struct {
 func (r *run) all(ctx context.Context, rounds int) error {
 	start := time.Now()
 	r.log.Info("verify: round 1: building", "rounds", rounds)
-	res, err := r.v.Builder.Build(ctx, orchestrator.Request{Spec: r.req.Spec, Mirror: r.req.Mirror})
+	res, err := r.v.Pipeline.Build(ctx, r.req.Spec, orchestrator.BuildOptions{})
 	if err != nil {
 		return fmt.Errorf("verify: round 1: %w", err)
 	}
@@ -257,11 +244,11 @@ func (r *run) all(ctx context.Context, rounds int) error {
 	tree1 := make([]string, len(res.Closure))
 	for i, p := range res.Closure {
 		tree1[i] = r.host(p.Path)
-		h, err := NarHash(tree1[i])
+		h, err := nar.Hash(tree1[i])
 		if err != nil {
 			return fmt.Errorf("verify: round 1: %w", err)
 		}
-		if !sameHash(h, p.NarHash) {
+		if !nar.SameHash(h, p.NarHash) {
 			r.rep.Problems = append(r.rep.Problems, fmt.Sprintf("%s: its files hash to %s but the store registered %s: the store copy is corrupt or was modified (nix store verify --repair %s)", p.Path, h, p.NarHash, p.Path))
 		}
 		r.rep.Paths = append(r.rep.Paths, PathResult{Path: p.Path, Rebuilt: outputs[p.Path], NarHashes: []string{h}})
@@ -293,28 +280,34 @@ func (r *run) rebuild(ctx context.Context, k int) error {
 			return fmt.Errorf("verify: round %d: removing a stale %s.check: %w", k, o, err)
 		}
 	}
-	_, err := r.v.Builder.Build(ctx, orchestrator.Request{Spec: r.req.Spec, Mirror: r.req.Mirror, Rebuild: true, NixArgs: []string{"--keep-failed"}})
+	_, err := r.v.Pipeline.Build(ctx, r.req.Spec, orchestrator.BuildOptions{Rebuild: true, KeepFailed: true})
 	var differing map[string]string // output → host dir of its rebuild
 	if err != nil {
 		var ne *nix.Error
 		if !errors.As(err, &ne) {
 			return fmt.Errorf("verify: round %d: %w", k, err)
 		}
-		// --keep-failed keeps the build directory of any failure; nix's log names it.
-		for _, dir := range keptBuildDirs(ne.Tail) {
+		for _, dir := range ne.Kept {
 			if r.req.KeepFailed {
 				r.rep.Kept = append(r.rep.Kept, dir)
 			} else if err := removeTree(dir); err != nil {
 				r.log.Warn("could not remove nix's kept build directory", "dir", dir, "error", err)
 			}
 		}
-		if !notDeterministic(ne.Tail) {
+		var nd *nix.NotDeterministicError
+		if !errors.As(err, &nd) {
 			return fmt.Errorf("verify: round %d: %w", k, err)
 		}
 		differing = map[string]string{}
-		for _, o := range res.Outputs {
-			if check := r.host(o) + ".check"; exists(check) {
-				differing[o] = check
+		for _, d := range nd.Differs {
+			check := d.Check
+			if check == "" {
+				check = d.Output + ".check"
+			}
+			for _, o := range res.Outputs {
+				if r.host(o) == d.Output && exists(check) {
+					differing[o] = check
+				}
 			}
 		}
 		if len(differing) == 0 {
@@ -341,7 +334,7 @@ func (r *run) rebuild(ctx context.Context, k int) error {
 			if err := copyTree(check, dst); err != nil {
 				return fmt.Errorf("verify: round %d: copying %s: %w", k, check, err)
 			}
-			h, err := NarHash(dst)
+			h, err := nar.Hash(dst)
 			if err != nil {
 				return fmt.Errorf("verify: round %d: %w", k, err)
 			}
@@ -382,20 +375,19 @@ func (r *run) image(ctx context.Context, k int, root string) error {
 		return nil
 	}
 	if r.rep.Image == nil {
-		r.rep.Image = &ImageResult{Compression: string(opts.Compression), Created: opts.Created.UTC()}
+		r.rep.Image = &ImageResult{Compression: string(opts.Compression.OrDefault()), Created: opts.Created.UTC()}
 	}
-	rootfs, cfg, err := orchestrator.ImageInput(r.req.Spec, r.first, root, opts.Created)
+	po := *opts
+	po.Root = root
+	img, err := r.v.Pipeline.Package(ctx, r.first, po)
 	if err != nil {
 		return fmt.Errorf("verify: round %d: %w", k, err)
 	}
-	img, err := image.Build(ctx, rootfs, cfg, image.Options{Compression: opts.Compression, MTime: opts.Created})
+	desc, err := publish.Describe(ctx, img.Image)
 	if err != nil {
 		return fmt.Errorf("verify: round %d: %w", k, err)
 	}
-	info, err := Describe(img)
-	if err != nil {
-		return fmt.Errorf("verify: round %d: %w", k, err)
-	}
+	info := imageInfo(desc)
 	r.log.Info(fmt.Sprintf("verify: round %d image", k), "digest", info.Digest)
 	r.rep.Image.Rounds = append(r.rep.Image.Rounds, info)
 	return nil
@@ -415,11 +407,11 @@ func (r *run) compare() error {
 		pr := &r.rep.Paths[i]
 		pr.Same = true
 		for k := 1; k < len(pr.NarHashes); k++ {
-			if pr.NarHashes[k] == "" || !sameHash(pr.NarHashes[k], pr.NarHashes[0]) {
+			if pr.NarHashes[k] == "" || !nar.SameHash(pr.NarHashes[k], pr.NarHashes[0]) {
 				pr.Same = false
 			}
 			a, b := r.trees[0][i], r.trees[k][i]
-			if b == "" || b == a || sameHash(pr.NarHashes[k], pr.NarHashes[0]) {
+			if b == "" || b == a || nar.SameHash(pr.NarHashes[k], pr.NarHashes[0]) {
 				continue
 			}
 			files, err := CompareTrees(a, b)
@@ -466,10 +458,10 @@ func (r *run) host(p string) string {
 	return filepath.Join(r.root, filepath.FromSlash(p))
 }
 
-// storeRoot is the host directory holding nix/store for n's store: "" for the local
-// store, the directory of a chroot store given as an absolute path.
-func storeRoot(n *nix.Nix) (string, error) {
-	switch s := n.Store; {
+// storeRoot is the host directory holding nix/store for the pipeline's store: "" for the
+// local store, the directory of a chroot store given as an absolute path.
+func storeRoot(p *orchestrator.Pipeline) (string, error) {
+	switch s := p.Store(); {
 	case s == "", s == "auto", s == "local", s == "daemon":
 		return "", nil
 	case strings.HasPrefix(s, "/"):
@@ -477,41 +469,6 @@ func storeRoot(n *nix.Nix) (string, error) {
 	default:
 		return "", fmt.Errorf("verify: store %q: verify reads rebuilt trees from disk, so it needs the local store or a chroot store given as a directory", s)
 	}
-}
-
-// sameHash compares two NAR hashes in any of the spellings Nix prints.
-func sameHash(a, b string) bool {
-	if a == b {
-		return true
-	}
-	ha, errA := cache.ParseHash(a)
-	hb, errB := cache.ParseHash(b)
-	return errA == nil && errB == nil && ha.Equal(hb)
-}
-
-// notDeterministic reports whether nix's log says a --rebuild differed.
-func notDeterministic(tail []string) bool {
-	for _, l := range tail {
-		if strings.Contains(l, "may not be deterministic") {
-			return true
-		}
-	}
-	return false
-}
-
-// keptBuildRE matches Nix's "note: keeping build directory '/tmp/nix-build-….drv-0'".
-var keptBuildRE = regexp.MustCompile(`keeping build directory '([^']+)'`)
-
-// keptBuildDirs returns the build directories nix kept (--keep-failed), only those named
-// like nix's (nix-build-…), so nothing else is ever removed.
-func keptBuildDirs(tail []string) []string {
-	var out []string
-	for _, l := range tail {
-		if m := keptBuildRE.FindStringSubmatch(l); m != nil && strings.HasPrefix(path.Base(m[1]), "nix-build-") && filepath.IsAbs(m[1]) {
-			out = append(out, m[1])
-		}
-	}
-	return out
 }
 
 func exists(p string) bool {

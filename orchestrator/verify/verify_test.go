@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kilnbuild/kiln/internal/nar"
 	"github.com/kilnbuild/kiln/nixgen/spec"
 	"github.com/kilnbuild/kiln/orchestrator"
 	"github.com/kilnbuild/kiln/orchestrator/image"
@@ -85,7 +86,7 @@ func (f *fakeNix) Run(_ context.Context, c nix.Command) ([]byte, error) {
 		h := f.registered
 		if h == "" {
 			var err error
-			if h, err = NarHash(out); err != nil {
+			if h, err = nar.Hash(out); err != nil {
 				return nil, err
 			}
 		}
@@ -116,14 +117,16 @@ func newFake(t *testing.T, binaries ...string) *fakeSetup {
 	t.Cleanup(func() { removeTree(f.root) })
 	scratch := filepath.Join(dir, "scratch")
 	os.MkdirAll(scratch, 0o755)
-	n := &nix.Nix{Runner: f, Store: f.root}
-	b := &orchestrator.Builder{Nix: n, TempDir: t.TempDir()}
-	return &fakeSetup{fake: f, v: &Verifier{Builder: b, TempDir: scratch}, scratch: scratch}
+	p := orchestrator.New(orchestrator.WithNixRunner(f), orchestrator.WithStore(f.root), orchestrator.WithTempDir(t.TempDir()))
+	return &fakeSetup{fake: f, v: &Verifier{Pipeline: p, TempDir: scratch}, scratch: scratch}
 }
 
 func testRequest(rounds int) Request {
+	s := spec.Default()
+	// The fake binaries are not hardened: this tests the comparison, not the audit gate.
+	s.Build.Hardening = []string{}
 	return Request{
-		Spec:   spec.Default(),
+		Spec:   s,
 		Rounds: rounds,
 		Image:  &ImageOptions{Created: time.Unix(1, 0).UTC(), Compression: image.Gzip},
 	}
@@ -321,7 +324,7 @@ func TestRunFakeNixErrors(t *testing.T) {
 	})
 	t.Run("remote store", func(t *testing.T) {
 		fs := newFake(t, "a", "a")
-		fs.v.Builder.Nix.Store = "ssh://builder"
+		fs.v.Pipeline = orchestrator.New(orchestrator.WithNixRunner(fs.fake), orchestrator.WithStore("ssh://builder"))
 		if _, err := fs.v.Run(context.Background(), testRequest(2)); err == nil || !strings.Contains(err.Error(), "local store") {
 			t.Fatalf("error %v", err)
 		}

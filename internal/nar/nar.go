@@ -1,4 +1,7 @@
-package verify
+// Package nar computes the hash of the Nix archive (NAR) serialisation of a file tree,
+// which is what Nix registers for every store path, so trees Nix never registered (a
+// rebuild's <out>.check, a copy) can be compared with ones it did.
+package nar
 
 import (
 	"bufio"
@@ -11,13 +14,15 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+
+	"github.com/kilnbuild/kiln/cache"
 )
 
-// NarHash returns the sha256 of the Nix archive (NAR) serialisation of the file tree at
+// Hash returns the sha256 of the Nix archive (NAR) serialisation of the file tree at
 // dir, in the SRI form `nix path-info --json` prints ("sha256-<base64>"). For a store path
 // it equals the narHash Nix registered, so a tree Nix never registered (a rebuild's
 // <out>.check) can be compared with one it did.
-func NarHash(dir string) (string, error) {
+func Hash(dir string) (string, error) {
 	h := sha256.New()
 	w := bufio.NewWriterSize(h, 64<<10)
 	if err := writeNAR(w, dir); err != nil {
@@ -153,4 +158,15 @@ func (n *narWriter) contents(path string, size int64) {
 		return
 	}
 	n.pad(uint64(size))
+}
+
+// SameHash compares two NAR hashes in any of the spellings Nix prints (SRI, base16,
+// nix-base32).
+func SameHash(a, b string) bool {
+	if a == b {
+		return a != ""
+	}
+	ha, errA := cache.ParseHash(a)
+	hb, errB := cache.ParseHash(b)
+	return errA == nil && errB == nil && ha.Equal(hb)
 }

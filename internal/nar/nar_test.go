@@ -1,4 +1,4 @@
-package verify
+package nar
 
 import (
 	"os"
@@ -21,7 +21,7 @@ var narTree = map[string]node{
 	"Z":        {data: "x"},
 }
 
-func TestNarHash(t *testing.T) {
+func TestHash(t *testing.T) {
 	dir := t.TempDir()
 	cases := []struct {
 		name string
@@ -35,19 +35,19 @@ func TestNarHash(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			p := filepath.Join(dir, strings.ReplaceAll(c.name, " ", "-"))
 			c.make(p)
-			got, err := NarHash(p)
+			got, err := Hash(p)
 			if err != nil {
 				t.Fatal(err)
 			}
 			if got != c.want {
-				t.Errorf("NarHash = %s, want %s (nix hash path)", got, c.want)
+				t.Errorf("Hash = %s, want %s (nix hash path)", got, c.want)
 			}
 		})
 	}
 }
 
-// TestNarHashMatchesNix checks NarHash against the real nix on a tree of its own.
-func TestNarHashMatchesNix(t *testing.T) {
+// TestHashMatchesNix checks NarHash against the real nix on a tree of its own.
+func TestHashMatchesNix(t *testing.T) {
 	testenv.Require(t, "nix")
 	p := filepath.Join(t.TempDir(), "tree")
 	tree := map[string]node{"x/y/z": {data: strings.Repeat("kiln", 1000)}, "x/run": {data: "", exec: true}, "l": {symlink: "/nowhere"}}
@@ -58,12 +58,12 @@ func TestNarHashMatchesNix(t *testing.T) {
 	if err != nil {
 		t.Fatalf("nix hash path: %v", err)
 	}
-	got, err := NarHash(p)
+	got, err := Hash(p)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !sameHash(got, strings.TrimSpace(string(out))) {
-		t.Errorf("NarHash = %s, nix hash path = %s", got, out)
+	if !SameHash(got, strings.TrimSpace(string(out))) {
+		t.Errorf("Hash = %s, nix hash path = %s", got, out)
 	}
 }
 
@@ -80,8 +80,45 @@ func TestSameHash(t *testing.T) {
 		{"garbage", "garbage2", false},
 	}
 	for _, c := range cases {
-		if got := sameHash(c.a, c.b); got != c.want {
-			t.Errorf("sameHash(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
+		if got := SameHash(c.a, c.b); got != c.want {
+			t.Errorf("SameHash(%q, %q) = %v, want %v", c.a, c.b, got, c.want)
+		}
+	}
+}
+
+// node is one entry of a synthetic tree: a file (data), an executable, a symlink or a dir.
+type node struct {
+	data    string
+	exec    bool
+	symlink string
+	dir     bool
+}
+
+func writeTree(t *testing.T, root string, tree map[string]node) {
+	t.Helper()
+	if err := os.MkdirAll(root, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, n := range tree {
+		p := filepath.Join(root, filepath.FromSlash(name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		var err error
+		switch {
+		case n.dir:
+			err = os.MkdirAll(p, 0o755)
+		case n.symlink != "":
+			err = os.Symlink(n.symlink, p)
+		default:
+			mode := os.FileMode(0o444)
+			if n.exec {
+				mode = 0o555
+			}
+			err = os.WriteFile(p, []byte(n.data), mode)
+		}
+		if err != nil {
+			t.Fatal(err)
 		}
 	}
 }
