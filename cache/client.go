@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"hash"
 	"io"
 	"log/slog"
 	"net/http"
@@ -198,9 +199,13 @@ func (c *Client) URL() string { return c.base.Redacted() }
 // errTooLarge means a body exceeded the size get was told to expect.
 var errTooLarge = errors.New("body larger than expected")
 
-// get fetches u and returns at most limit bytes of body. Errors wrap ErrNotFound, or are
-// *UnreachableError, or the context's error, or an unexpected HTTP status.
-func (c *Client) get(ctx context.Context, u *url.URL, limit int64) ([]byte, error) {
+// errBrokenBody marks a response body that broke off mid-way.
+var errBrokenBody = errors.New("connection broke mid-body")
+
+// open fetches u and returns its body. Errors wrap ErrNotFound, or are *UnreachableError,
+// or the context's error, or an unexpected HTTP status. A body that breaks off reads as
+// an error wrapping errBrokenBody.
+func (c *Client) open(ctx context.Context, u *url.URL) (io.ReadCloser, error) {
 	req, err := retryablehttp.NewRequestWithContext(ctx, http.MethodGet, u.String(), nil)
 	if err != nil {
 		return nil, err
@@ -212,22 +217,45 @@ func (c *Client) get(ctx context.Context, u *url.URL, limit int64) ([]byte, erro
 		}
 		return nil, &UnreachableError{URL: c.URL(), Err: err}
 	}
-	defer resp.Body.Close()
 	switch {
 	case resp.StatusCode == http.StatusOK:
+		return brokenBody{resp.Body}, nil
 	case resp.StatusCode == http.StatusNotFound || resp.StatusCode == http.StatusForbidden ||
 		resp.StatusCode == http.StatusGone:
+		resp.Body.Close()
 		// Nix treats 403 as 404 because S3 buckets that can't be listed answer 403
 		// for keys that don't exist.
 		return nil, fmt.Errorf("%w: %s", ErrNotFound, u.Redacted())
 	case resp.StatusCode >= 500:
+		resp.Body.Close()
 		// Only 501 gets here (retryablehttp retries the rest, then errors out above):
 		// a server that can't serve GET is as useless as an unreachable one.
 		return nil, &UnreachableError{URL: c.URL(), Err: fmt.Errorf("GET %s: HTTP %s", u.Redacted(), resp.Status)}
 	default:
+		resp.Body.Close()
 		return nil, fmt.Errorf("GET %s: unexpected HTTP status %s", u.Redacted(), resp.Status)
 	}
-	body, err := io.ReadAll(io.LimitReader(resp.Body, limit+1))
+}
+
+// brokenBody marks read errors of a response body as errBrokenBody.
+type brokenBody struct{ io.ReadCloser }
+
+func (b brokenBody) Read(p []byte) (int, error) {
+	n, err := b.ReadCloser.Read(p)
+	if err != nil && err != io.EOF {
+		err = fmt.Errorf("%w: %w", errBrokenBody, err)
+	}
+	return n, err
+}
+
+// get fetches u and returns at most limit bytes of body.
+func (c *Client) get(ctx context.Context, u *url.URL, limit int64) ([]byte, error) {
+	body, err := c.open(ctx, u)
+	if err != nil {
+		return nil, err
+	}
+	defer body.Close()
+	data, err := io.ReadAll(io.LimitReader(body, limit+1))
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -235,10 +263,10 @@ func (c *Client) get(ctx context.Context, u *url.URL, limit int64) ([]byte, erro
 		// The connection broke mid-body: as unreachable as a refused one.
 		return nil, &UnreachableError{URL: c.URL(), Err: fmt.Errorf("reading %s: %w", u.Redacted(), err)}
 	}
-	if int64(len(body)) > limit {
+	if int64(len(data)) > limit {
 		return nil, fmt.Errorf("GET %s: %w (%d bytes)", u.Redacted(), errTooLarge, limit)
 	}
-	return body, nil
+	return data, nil
 }
 
 // CacheInfo fetches and parses the cache's nix-cache-info.
@@ -386,81 +414,158 @@ launch:
 	return l, nil
 }
 
-// supportedCompressions are the Compression values FetchNAR can undo.
-var supportedCompressions = []string{"none", "bzip2", "gzip", "zstd"}
-
-// FetchNAR downloads ni's NAR, checks FileSize/FileHash, decompresses it and checks
-// NarSize/NarHash, and only then returns the NAR's bytes. Mismatches wrap
-// ErrHashMismatch. ni should come from Have's Found list, so that it is signed.
-func (c *Client) FetchNAR(ctx context.Context, ni *NarInfo) ([]byte, error) {
-	nar, err := c.fetchNAR(ctx, ni)
-	if err != nil {
-		return nil, fmt.Errorf("fetching NAR for %s: %w", ni.StorePath, err)
+// FetchNAR downloads ni's NAR and streams it, decompressed, to w while checking
+// FileSize/FileHash of the download and NarSize/NarHash of the NAR; nothing is buffered
+// whole. w sees the bytes before the end of the stream is checked: only a nil error means
+// they are ni's NAR (to verify without keeping anything, pass io.Discard). Mismatches
+// wrap ErrHashMismatch. ni should come from Have's Found list, so that it is signed.
+func (c *Client) FetchNAR(ctx context.Context, ni *NarInfo, w io.Writer) error {
+	if err := c.fetchNAR(ctx, ni, w); err != nil {
+		return fmt.Errorf("fetching NAR for %s: %w", ni.StorePath, err)
 	}
-	return nar, nil
+	return nil
 }
 
 // fetchNAR is FetchNAR without the error prefix.
-func (c *Client) fetchNAR(ctx context.Context, ni *NarInfo) ([]byte, error) {
+func (c *Client) fetchNAR(ctx context.Context, ni *NarInfo, w io.Writer) error {
 	if err := ni.Check(); err != nil {
-		return nil, err
+		return err
 	}
 	method := ni.compression()
 	if !slices.Contains(supportedCompressions, method) {
-		return nil, fmt.Errorf("%w: %q (supported: %s)", ErrUnsupportedCompression, method,
+		return fmt.Errorf("%w: %q (supported: %s)", ErrUnsupportedCompression, method,
 			strings.Join(supportedCompressions, ", "))
 	}
 	u, err := c.resolve(ni.URL)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	// Never buffer more than the narinfo announces: a hostile or broken cache could
-	// otherwise send without end. Without FileSize, allow for incompressible data.
-	limit := int64(min(ni.NarSize+ni.NarSize/8+64<<10, 1<<62))
-	if ni.FileHash != "" {
-		limit = int64(min(ni.FileSize, 1<<62))
-	}
-	data, err := c.get(ctx, u, limit)
-	if errors.Is(err, errTooLarge) && ni.FileHash != "" {
-		return nil, fmt.Errorf("%w: FileHash: narinfo has %s (%d bytes), download is larger",
-			ErrHashMismatch, ni.FileHash, ni.FileSize)
-	}
+	body, err := c.open(ctx, u)
 	if err != nil {
-		return nil, err
+		return err
 	}
+	defer body.Close()
+
+	// Never read more than the narinfo announces: a hostile or broken cache could
+	// otherwise send without end. Without FileSize, allow for incompressible data.
+	fileLimit := min(ni.NarSize+ni.NarSize/8+64<<10, 1<<62)
+	var file *hashingReader
 	if ni.FileHash != "" {
-		if err := checkHash("FileHash", ni.FileHash, ni.FileSize, data); err != nil {
-			return nil, err
+		fileLimit = min(ni.FileSize, 1<<62)
+		if file, err = newHashingReader("FileHash", ni.FileHash, body); err != nil {
+			return err
 		}
 	}
-	nar, err := decompress(method, data, ni.NarSize)
+	var raw io.Reader = body
+	if file != nil {
+		raw = file
+	}
+	raw = &limitedReader{r: raw, left: int64(fileLimit), what: "download (FileSize)"}
+	dec, err := decompressor(method, raw)
 	if err != nil {
-		return nil, err
+		return err
 	}
-	if err := checkHash("NarHash", ni.NarHash, ni.NarSize, nar); err != nil {
-		return nil, err
+	defer dec.Close()
+	nar, err := newHashingReader("NarHash", ni.NarHash, &limitedReader{r: dec, left: int64(min(ni.NarSize, 1<<62)), what: "NAR (NarSize)"})
+	if err != nil {
+		return err
 	}
-	c.log.Debug("fetched NAR", "path", ni.StorePath, "bytes", len(data), "narSize", len(nar))
-	return nar, nil
+	if _, err := io.Copy(w, nar); err != nil {
+		var tl *tooLong
+		if errors.As(err, &tl) {
+			return fmt.Errorf("%w: the %s is longer than the narinfo says", ErrHashMismatch, tl.what)
+		}
+		if ctx.Err() != nil {
+			return ctx.Err()
+		}
+		if errors.Is(err, errBrokenBody) {
+			return &UnreachableError{URL: c.URL(), Err: fmt.Errorf("reading %s: %w", u.Redacted(), err)}
+		}
+		return fmt.Errorf("decompressing %s: %w", method, err)
+	}
+	if file != nil {
+		// The decompressor may stop before the end of the download: read the rest.
+		if _, err := io.Copy(io.Discard, raw); err != nil {
+			var tl *tooLong
+			if errors.As(err, &tl) {
+				return fmt.Errorf("%w: the %s is longer than the narinfo says", ErrHashMismatch, tl.what)
+			}
+			return &UnreachableError{URL: c.URL(), Err: fmt.Errorf("reading %s: %w", u.Redacted(), err)}
+		}
+		if err := file.check(ni.FileSize); err != nil {
+			return err
+		}
+	}
+	if err := nar.check(ni.NarSize); err != nil {
+		return err
+	}
+	c.log.Debug("fetched NAR", "path", ni.StorePath, "narSize", nar.n)
+	return nil
 }
 
-// checkHash compares data with the hash and size the narinfo gives for it.
-func checkHash(field, want string, wantSize uint64, data []byte) error {
+// hashingReader hashes what is read through it.
+type hashingReader struct {
+	field string
+	want  Hash
+	h     hash.Hash
+	r     io.Reader
+	n     uint64
+}
+
+func newHashingReader(field, want string, r io.Reader) (*hashingReader, error) {
 	wh, err := ParseHash(want)
 	if err != nil {
-		return fmt.Errorf("%s: %w", field, err)
+		return nil, fmt.Errorf("%s: %w", field, err)
 	}
 	h, err := newHasher(wh.Algo)
 	if err != nil {
-		return fmt.Errorf("%s: %w", field, err)
+		return nil, fmt.Errorf("%s: %w", field, err)
 	}
-	h.Write(data)
-	got := Hash{Algo: wh.Algo, Digest: h.Sum(nil)}
-	if !got.Equal(wh) || uint64(len(data)) != wantSize {
+	return &hashingReader{field: field, want: wh, h: h, r: r}, nil
+}
+
+func (hr *hashingReader) Read(p []byte) (int, error) {
+	n, err := hr.r.Read(p)
+	hr.h.Write(p[:n])
+	hr.n += uint64(n)
+	return n, err
+}
+
+// check compares what was read with the narinfo's hash and size.
+func (hr *hashingReader) check(wantSize uint64) error {
+	got := Hash{Algo: hr.want.Algo, Digest: hr.h.Sum(nil)}
+	if !got.Equal(hr.want) || hr.n != wantSize {
 		return fmt.Errorf("%w: %s: narinfo has %s (%d bytes), download has %s (%d bytes)",
-			ErrHashMismatch, field, wh, wantSize, got, len(data))
+			ErrHashMismatch, hr.field, hr.want, wantSize, got, hr.n)
 	}
 	return nil
+}
+
+// tooLong is a stream longer than the narinfo announced.
+type tooLong struct{ what string }
+
+func (t *tooLong) Error() string { return t.what + " is too long" }
+
+// limitedReader fails, rather than stopping quietly, once more than left bytes come.
+type limitedReader struct {
+	r    io.Reader
+	left int64
+	what string
+}
+
+func (l *limitedReader) Read(p []byte) (int, error) {
+	if l.left < 0 {
+		return 0, &tooLong{l.what}
+	}
+	if int64(len(p)) > l.left+1 {
+		p = p[:l.left+1]
+	}
+	n, err := l.r.Read(p)
+	l.left -= int64(n)
+	if l.left < 0 {
+		return n, &tooLong{l.what}
+	}
+	return n, err
 }
 
 // resolve turns a narinfo URL into an absolute one. Relative URLs stay inside the cache;

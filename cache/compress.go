@@ -1,51 +1,49 @@
 package cache
 
 import (
-	"bytes"
 	"compress/bzip2"
-	"compress/gzip"
 	"errors"
 	"fmt"
 	"io"
 
+	"github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+	"github.com/ulikunitz/xz"
 )
 
 // ErrUnsupportedCompression means the NAR is compressed with a method this package can't
-// undo (xz among them: no xz decoder is among kiln's dependencies). Callers fall back to
-// building, as for a cache miss.
+// undo. Callers fall back to building, as for a cache miss.
 var ErrUnsupportedCompression = errors.New("unsupported NAR compression")
 
-// decompress undoes the narinfo's Compression, refusing output beyond limit bytes so a
-// small hostile file can't expand without bound before the NarSize check.
-func decompress(method string, data []byte, limit uint64) ([]byte, error) {
-	var (
-		r   io.Reader
-		err error
-	)
+// supportedCompressions are the Compression values FetchNAR can undo: every one `nix copy`
+// writes (xz is Nix's default).
+var supportedCompressions = []string{"none", "bzip2", "gzip", "xz", "zstd"}
+
+// decompressor undoes the narinfo's Compression as r is read.
+func decompressor(method string, r io.Reader) (io.ReadCloser, error) {
 	switch method {
 	case "none":
-		r = bytes.NewReader(data)
+		return io.NopCloser(r), nil
 	case "bzip2":
-		r = bzip2.NewReader(bytes.NewReader(data))
+		return io.NopCloser(bzip2.NewReader(r)), nil
 	case "gzip":
-		r, err = gzip.NewReader(bytes.NewReader(data))
-	case "zstd":
-		var d *zstd.Decoder
-		d, err = zstd.NewReader(bytes.NewReader(data), zstd.WithDecoderConcurrency(1))
-		if err == nil {
-			defer d.Close()
-			r = d
+		zr, err := gzip.NewReader(r)
+		if err != nil {
+			return nil, fmt.Errorf("decompressing gzip: %w", err)
 		}
-	default:
-		return nil, fmt.Errorf("%w: %q", ErrUnsupportedCompression, method)
+		return zr, nil
+	case "xz":
+		xr, err := xz.NewReader(r)
+		if err != nil {
+			return nil, fmt.Errorf("decompressing xz: %w", err)
+		}
+		return io.NopCloser(xr), nil
+	case "zstd":
+		d, err := zstd.NewReader(r, zstd.WithDecoderConcurrency(1))
+		if err != nil {
+			return nil, fmt.Errorf("decompressing zstd: %w", err)
+		}
+		return d.IOReadCloser(), nil
 	}
-	if err != nil {
-		return nil, fmt.Errorf("decompressing %s: %w", method, err)
-	}
-	out, err := io.ReadAll(io.LimitReader(r, int64(min(limit, 1<<62))+1))
-	if err != nil {
-		return nil, fmt.Errorf("decompressing %s: %w", method, err)
-	}
-	return out, nil
+	return nil, fmt.Errorf("%w: %q", ErrUnsupportedCompression, method)
 }

@@ -36,7 +36,7 @@ func ImageInput(s *spec.Spec, res *Result, storeRoot string, created time.Time) 
 		image.File{Path: "/etc/group", Mode: 0o444, Data: []byte(group(gid))},
 	)
 	for i, f := range s.Image.Files {
-		data, err := fileContent(s, i, f)
+		data, err := s.FileData(i)
 		if err != nil {
 			return image.Rootfs{}, none, err
 		}
@@ -165,7 +165,7 @@ func SpecDigest(s *spec.Spec) (string, error) {
 		PatchHashes []string `json:"patch_hashes"`
 	}{Spec: s}
 	for i, f := range s.Image.Files {
-		data, err := fileContent(s, i, f)
+		data, err := s.FileData(i)
 		if err != nil {
 			return "", err
 		}
@@ -177,9 +177,9 @@ func SpecDigest(s *spec.Spec) (string, error) {
 	for i, p := range s.Package.Patches {
 		h := p.SHA256
 		if p.File != "" {
-			data, err := os.ReadFile(s.Resolve(p.File))
+			data, err := s.PatchData(i)
 			if err != nil {
-				return "", fmt.Errorf("reading package.patches[%d].file: %w", i, err)
+				return "", err
 			}
 			sum := sha256.Sum256(data)
 			h = hex.EncodeToString(sum[:])
@@ -192,17 +192,4 @@ func SpecDigest(s *spec.Spec) (string, error) {
 	}
 	sum := sha256.Sum256(data)
 	return "sha256:" + hex.EncodeToString(sum[:]), nil
-}
-
-// fileContent is what image.files[i] puts in the image: its inline content, or the file it
-// names, read relative to the spec.
-func fileContent(s *spec.Spec, i int, f spec.File) ([]byte, error) {
-	if f.Source == "" {
-		return []byte(f.Content), nil
-	}
-	data, err := os.ReadFile(s.Resolve(f.Source))
-	if err != nil {
-		return nil, fmt.Errorf("reading image.files[%d].source: %w", i, err)
-	}
-	return data, nil
 }

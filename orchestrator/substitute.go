@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"strings"
 
@@ -76,7 +77,7 @@ func (c *Cache) Check(ctx context.Context, n *nix.Nix, installable string, log *
 		reasons = append(reasons, fmt.Sprintf("%s: %v", r.StorePath, r.Err))
 	}
 	for _, ni := range have.Found {
-		if _, err := c.Client.FetchNAR(ctx, ni); err != nil {
+		if err := c.Client.FetchNAR(ctx, ni, io.Discard); err != nil {
 			if errors.As(err, &unreachable) {
 				return gone("binary cache went away; building without it", err)
 			}

@@ -69,7 +69,9 @@ violation of the policy (default: every property).`,
 }
 
 func writeAudit(c *cli.Context, rep *orchestrator.AuditReport) error {
-	w := tabwriter.NewWriter(c.App.Writer, 0, 0, 2, ' ', 0)
+	out := newSafeWriter(c.App.Writer)
+	defer out.Flush()
+	w := tabwriter.NewWriter(out, 0, 0, 2, ' ', 0)
 	fmt.Fprintln(w, "FILE\tTYPE\tRELRO\tNX\tCANARY\tFORTIFY\tSTRIPPED")
 	for _, r := range rep.ELF {
 		fmt.Fprintf(w, "%s\t%s\t%s\t%t\t%s\t%s\t%t\n", r.File, r.Type, r.RELRO, r.NX, r.Canary, r.Fortify, r.Stripped)
@@ -78,10 +80,10 @@ func writeAudit(c *cli.Context, rep *orchestrator.AuditReport) error {
 		return err
 	}
 	if len(rep.ELF) == 0 {
-		fmt.Fprintln(c.App.Writer, "(no ELF files)")
+		fmt.Fprintln(out, "(no ELF files)")
 	}
 	for _, v := range rep.Violations {
-		fmt.Fprintln(c.App.Writer, "VIOLATION:", v)
+		fmt.Fprintln(out, "VIOLATION:", v)
 	}
 	return nil
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bytes"
 	"encoding/json"
 	"fmt"
 
@@ -25,6 +26,7 @@ The image's created time is the spec's image.created, else $SOURCE_DATE_EPOCH, e
 1970-01-01T00:00:01Z.`,
 		Flags: []cli.Flag{
 			toolchainFlag,
+			allowFlag,
 			mirrorFlag,
 			&cli.StringSliceFlag{Name: "output", Aliases: []string{"o"}, Usage: "where to write the image (repeatable): oci:DIR[:TAG] (default oci:./out/<image name>), docker-archive:FILE[:REF], docker://REGISTRY/REPO[:TAG]"},
 			compressionFlag,
@@ -125,9 +127,15 @@ func parseOutputs(c *cli.Context, s *spec.Spec) ([]publish.Target, error) {
 	return targets, nil
 }
 
+// printJSON prints v as one indented JSON object on stdout, terminal-safe.
 func printJSON(c *cli.Context, v any) error {
-	enc := json.NewEncoder(c.App.Writer)
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
 	enc.SetIndent("", "  ")
 	enc.SetEscapeHTML(false)
-	return enc.Encode(v)
+	if err := enc.Encode(v); err != nil {
+		return err
+	}
+	_, err := c.App.Writer.Write(jsonSafe(b.Bytes()))
+	return err
 }

@@ -33,6 +33,7 @@ func cacheCommand() *cli.Command {
 					&cli.StringFlag{Name: "sign-key", Required: true, Usage: "secret key `FILE` (kiln cache keygen)"},
 					mirrorFlag,
 					toolchainFlag,
+					allowFlag,
 					jsonFlag,
 				},
 				Action: runCachePush,

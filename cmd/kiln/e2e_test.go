@@ -45,14 +45,7 @@ func mirror(t *testing.T) string {
 	t.Helper()
 	testenv.Short(t)
 	testenv.Require(t, "nix", "musl-gcc")
-	m := os.Getenv("KILN_MIRROR")
-	if m == "" {
-		if os.Getenv("CI") != "" {
-			t.Fatal("KILN_MIRROR is not set; run the tests with `make test`")
-		}
-		t.Skip("KILN_MIRROR not set; `make test` downloads the sources and sets it")
-	}
-	return m
+	return testenv.Env(t, "KILN_MIRROR", "the directory of pinned source tarballs (scripts/sources.sh)")
 }
 
 // built is one `kiln build --json` result, shared by every test that needs that build, so

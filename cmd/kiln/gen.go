@@ -16,6 +16,7 @@ func genCommand() *cli.Command {
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Value: "flake", Usage: "directory to write (replaced only if kiln generated it)"},
 			toolchainFlag,
+			allowFlag,
 		},
 		Action: func(c *cli.Context) error {
 			s, err := loadSpec(c)

@@ -33,7 +33,11 @@ func inspectCommand() *cli.Command {
 			if c.Bool("json") {
 				return printJSON(c, ins)
 			}
-			return ins.WriteText(c.App.Writer)
+			w := newSafeWriter(c.App.Writer)
+			if err := ins.WriteText(w); err != nil {
+				return err
+			}
+			return w.Flush()
 		},
 	}
 }

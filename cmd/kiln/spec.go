@@ -23,6 +23,7 @@ var (
 	insecureFlag    = &cli.BoolFlag{Name: "insecure", Usage: "talk plain HTTP to the registry (a registry on localhost)"}
 	timeoutFlag     = &cli.DurationFlag{Name: "timeout", Value: publish.DefaultTimeout, Usage: "deadline for each network step of a registry request (connect, TLS, waiting for an answer)"}
 	storeFlag       = &cli.StringFlag{Name: "store", Usage: "use the Nix store rooted at `DIR` (nix --store) instead of /nix/store"}
+	allowFlag       = &cli.StringSliceFlag{Name: "allow-outside", Usage: "let the spec read files (image.files sources, patches) under `DIR` although it is outside the spec's directory (repeatable)"}
 )
 
 // loadSpec loads the spec named by the first argument, or the embedded default, applies
@@ -50,6 +51,7 @@ func loadSpec(c *cli.Context) (*spec.Spec, error) {
 			s.Nixpkgs.URL = "" // unused by the host toolchain
 		}
 	}
+	s.AllowOutside(c.StringSlice("allow-outside")...)
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}

@@ -35,6 +35,7 @@ Exit status: 0 when everything matches, 2 when something differs, 1 on any other
 --rounds 1 rebuilds nothing and only compares the image with --against.`,
 		Flags: []cli.Flag{
 			toolchainFlag,
+			allowFlag,
 			mirrorFlag,
 			&cli.StringFlag{Name: "against", Usage: "also compare the image with a published one: a sha256:… manifest digest, oci:DIR[:TAG], docker-archive:FILE or docker://REF"},
 			&cli.IntFlag{Name: "rounds", Value: 2, Usage: "how many times to build: 1 build + N-1 rebuilds from scratch"},
@@ -104,18 +105,24 @@ func runVerify(c *cli.Context) error {
 	if c.Bool("json") {
 		err = printJSON(c, verifyOutput{Spec: specName(s.File()), Report: rep})
 	} else {
-		err = rep.WriteText(c.App.Writer)
+		w := newSafeWriter(c.App.Writer)
+		if err = rep.WriteText(w); err == nil {
+			err = w.Flush()
+		}
 	}
 	if err != nil {
 		return err
 	}
 	if diffoscope != "" {
 		// diffoscope's report is text: with --json it goes to stderr, stdout stays one object.
-		out := c.App.Writer
+		dst := c.App.Writer
 		if c.Bool("json") {
-			out = c.App.ErrWriter
+			dst = c.App.ErrWriter
 		}
-		if err := runDiffoscope(c, diffoscope, rep, out); err != nil {
+		out := newSafeWriter(dst)
+		err := runDiffoscope(c, diffoscope, rep, out)
+		out.Flush()
+		if err != nil {
 			return err
 		}
 	}

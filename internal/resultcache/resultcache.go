@@ -6,6 +6,7 @@
 package resultcache
 
 import (
+	"bytes"
 	"crypto/hmac"
 	"crypto/rand"
 	"crypto/sha256"
@@ -119,8 +120,13 @@ func (c *Cache) Get(key string) (e *Entry, found bool, err error) {
 	if err := json.Unmarshal(data, &st); err != nil || len(st.Entry) == 0 {
 		return nil, false, nil
 	}
+	// The file is indented; the MAC is over the entry's compact form.
+	var body bytes.Buffer
+	if err := json.Compact(&body, st.Entry); err != nil {
+		return nil, false, nil
+	}
 	want, err := hex.DecodeString(st.MAC)
-	if err != nil || !hmac.Equal(want, c.mac(st.Entry)) {
+	if err != nil || !hmac.Equal(want, c.mac(body.Bytes())) {
 		return nil, false, fmt.Errorf("%s: %w", filepath.Join(c.dir, key+".json"), ErrTampered)
 	}
 	var out Entry

@@ -30,3 +30,17 @@ func Short(t testing.TB) {
 		t.Skip("skipped with -short: runs a real build")
 	}
 }
+
+// Env returns the environment variable name, which `make test` sets (scripts/test.sh);
+// unset, the test is skipped locally and fails under CI, saying what sets it.
+func Env(t testing.TB, name, what string) string {
+	t.Helper()
+	v := os.Getenv(name)
+	if v == "" {
+		if os.Getenv("CI") != "" {
+			t.Fatalf("%s is not set: it names %s; run the tests with `make test`", name, what)
+		}
+		t.Skipf("%s not set (%s); `make test` sets it", name, what)
+	}
+	return v
+}

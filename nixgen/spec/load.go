@@ -3,13 +3,14 @@ package spec
 import (
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"regexp"
 	"sort"
 	"strconv"
 
 	"github.com/BurntSushi/toml"
+
+	"github.com/kilnbuild/kiln/internal/files"
 )
 
 // DefaultName is the file name errors use for the embedded default spec.
@@ -18,7 +19,11 @@ const DefaultName = "<default spec>"
 // Load reads and strictly decodes the spec file at path, then applies defaults. It checks
 // syntax and types only; call Validate for semantics.
 func Load(path string) (*Spec, error) {
-	data, err := os.ReadFile(path)
+	data, err := files.ReadFile(path, MaxSize)
+	var tl *files.TooLargeError
+	if errors.As(err, &tl) {
+		return nil, fmt.Errorf("reading spec %s: it is larger than %d bytes; a spec is a short TOML file", path, MaxSize)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("reading spec: %w", err)
 	}
@@ -28,6 +33,9 @@ func Load(path string) (*Spec, error) {
 	}
 	return Parse(path, filepath.Dir(abs), data)
 }
+
+// MaxSize is the largest spec Load reads (inline file contents included).
+const MaxSize = 1 << 20
 
 // Parse decodes a spec held in memory. name is used in errors; dir resolves relative paths.
 func Parse(name, dir string, data []byte) (*Spec, error) {

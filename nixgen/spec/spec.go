@@ -23,6 +23,8 @@ type Spec struct {
 	file  string
 	dir   string
 	lines map[string]int
+	// allowed are directories outside dir the spec may read files from (AllowOutside).
+	allowed []string
 	// derivedFiles is how many entries at the end of Image.Files were added by kiln from
 	// other keys (image.ca_bundle), not written by the user under [[image.files]].
 	derivedFiles int

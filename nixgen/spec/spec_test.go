@@ -111,7 +111,7 @@ func TestBadSpecs(t *testing.T) {
 		{"nixpkgs with host", `[image]`, "[nixpkgs]\nurl = \"github:NixOS/nixpkgs/030ba1976b7c0e1a67d9716b17308ccdab5b381e\"\n[image]", 10, "nixpkgs.url", "does not use nixpkgs"},
 		{"root user", `[image]`, "[image]\nuser = \"0:0\"", 10, "image.user", "root"},
 		{"named user", `[image]`, "[image]\nuser = \"nobody\"", 10, "image.user", "numeric"},
-		{"bad port", `ports = ["8080"]`, `ports = ["8080", "99999/tcp"]`, 10, "image.ports[1]", "1-65535"},
+		{"bad port", `ports = ["8080"]`, `ports = ["8080", "99999/tcp"]`, 10, "image.ports[1]", "1 to 65535"},
 		{"unknown compression", `[build]`, "[features]\ncompression = \"gzip\"\n[build]", 8, "features.compression", "slz, zlib or none"},
 		{"slz and zlib", `[build]`, "[sources.zlib]\nversion = \"1.3.1\"\nurl = \"https://zlib.net/fossils/zlib-1.3.1.tar.gz\"\nsha256 = \"60dd315c07f616887caa029408308a018ace66e3d142726a97db164b3b8f69fb\"\n[build]", 7, "sources.zlib", "slz and zlib are one choice"},
 		{"source without feature", `[build]`, "[features]\nlua = false\n[sources.lua]\nversion = \"5.4.7\"\nurl = \"https://www.lua.org/ftp/lua-5.4.7.tar.gz\"\nsha256 = \"9fbf5e28ef86c69858f6d3d34eccc32e911c1a28b4120ff3e84aaa70cfbf1e30\"\n[build]", 9, "sources.lua", "features.lua is off"},

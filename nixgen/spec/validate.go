@@ -1,18 +1,20 @@
 package spec
 
 import (
-	"crypto/sha256"
-	"encoding/hex"
+	"errors"
 	"fmt"
-	"io"
 	"net/url"
 	"os"
 	"path"
 	"path/filepath"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
+
+	"github.com/kilnbuild/kiln/internal/files"
 )
 
 var (
@@ -23,7 +25,7 @@ var (
 	// Store path names allow only these characters; a fetch is named after the URL's last part.
 	storeNameRE = regexp.MustCompile(`^[A-Za-z0-9+._?=-][A-Za-z0-9+._?=-]*$`)
 	userRE      = regexp.MustCompile(`^([0-9]+)(:([0-9]+))?$`)
-	portRE      = regexp.MustCompile(`^([0-9]{1,5})(/(tcp|udp))?$`)
+	portRE      = regexp.MustCompile(`^([1-9][0-9]{0,4})(/(tcp|udp|sctp))?$`)
 	modeRE      = regexp.MustCompile(`^0?[0-7]{3,4}$`)
 	signalRE    = regexp.MustCompile(`^SIG[A-Z0-9]+$`)
 	envRE       = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
@@ -31,12 +33,20 @@ var (
 )
 
 // Validate checks the spec's meaning without changing it: required keys, formats (sha256,
-// https URLs, numeric users, ports) and conflicting options. It returns Errors (every
-// problem, each with file:line and key) or nil. It reads the files the spec refers to
-// (patches, image files) only to check they exist.
+// https URLs, numeric users, ports), conflicting options, and every rule that the image,
+// the audit gate or Nix would otherwise enforce only after a build. It returns Errors
+// (every problem, each with file:line and key) or nil. It reads the files the spec refers
+// to (patches, image files) only to check they are regular files where they may be.
 func (s *Spec) Validate() error {
 	v := &validator{s: s}
-	s.validate(v)
+	if s.SpecVersion != Version {
+		v.add("spec_version", "is %d; this kiln reads spec_version = %d", s.SpecVersion, Version)
+	}
+	v.pkg()
+	v.features()
+	v.build()
+	v.image()
+	v.files()
 	if len(v.errs) == 0 {
 		return nil
 	}
@@ -60,20 +70,54 @@ func (v *validator) required(key, val string) bool {
 	return true
 }
 
-func (s *Spec) validate(v *validator) {
-	if s.SpecVersion != Version {
-		v.add("spec_version", "is %d; this kiln reads spec_version = %d", s.SpecVersion, Version)
-	}
+// maxValue bounds every string of a spec but a file's content: names, paths, URLs,
+// labels and arguments are short, and a long one is a mistake or an attack.
+const maxValue = 4096
 
-	// package
-	p := s.Package
-	if v.required("package.name", p.Name) && p.Name != "haproxy" {
-		v.add("package.name", "%q has no recipe; kiln builds: haproxy", p.Name)
+// text checks a string that ends up in the image, its config or kiln's output: no
+// control characters (a newline or an escape sequence in a label, a path or an argument
+// could drive a terminal, or change what a log line says) and not oversized. It reports
+// whether the value is fine.
+func (v *validator) text(key, val string) bool {
+	switch {
+	case len(val) > maxValue:
+		v.add(key, "is %d bytes long; at most %d", len(val), maxValue)
+	case !utf8.ValidString(val):
+		v.add(key, "%s is not valid UTF-8", show(val))
+	case strings.IndexFunc(val, isControl) >= 0:
+		v.add(key, "%s holds a control character (newline, tab, escape, NUL …); remove it", show(val))
+	default:
+		return true
+	}
+	return false
+}
+
+// isControl reports C0 and C1 control characters and DEL.
+func isControl(r rune) bool { return r < 0x20 || r == 0x7f || (r >= 0x80 && r <= 0x9f) }
+
+// show quotes a value for an error message: escaped (so it cannot drive the terminal) and
+// shortened, saying how long it was, when it is long.
+func show(val string) string {
+	const max = 64
+	if len(val) <= max {
+		return strconv.Quote(val)
+	}
+	cut := max
+	for cut > 0 && !utf8.RuneStart(val[cut]) {
+		cut--
+	}
+	return fmt.Sprintf("%s… (%d bytes)", strconv.Quote(val[:cut]), len(val))
+}
+
+func (v *validator) pkg() {
+	p := v.s.Package
+	if v.required("package.name", p.Name) && v.text("package.name", p.Name) && p.Name != "haproxy" {
+		v.add("package.name", "%s has no recipe; kiln builds: haproxy", show(p.Name))
 	}
 	if v.required("package.version", p.Version) && !versionRE.MatchString(p.Version) {
-		v.add("package.version", "%q: use letters, digits and . + _ - only (it names a Nix store path)", p.Version)
+		v.add("package.version", "%s: use letters, digits and . + _ - only, up to 64 (it names a Nix store path)", show(p.Version))
 	}
-	v.url("package.url", p.URL, true)
+	v.url("package.url", p.URL, true, true)
 	v.sha256("package.sha256", p.SHA256, true)
 	for i, pt := range p.Patches {
 		key := fmt.Sprintf("package.patches[%d]", i)
@@ -83,17 +127,18 @@ func (s *Spec) validate(v *validator) {
 		case pt.File != "":
 			v.localFile(key+".file", pt.File)
 		case pt.URL != "" || pt.SHA256 != "":
-			v.url(key+".url", pt.URL, true)
+			v.url(key+".url", pt.URL, true, false)
 			v.sha256(key+".sha256", pt.SHA256, true)
 		default:
 			v.add(key, "is empty; give file = \"...\" or url + sha256")
 		}
 	}
+}
 
-	// features
-	f := s.Features
+func (v *validator) features() {
+	f := v.s.Features
 	if !f.Compression.Valid() {
-		v.add("features.compression", "%q: must be slz, zlib or none", f.Compression)
+		v.add("features.compression", "%s: must be slz, zlib or none", show(string(f.Compression)))
 	}
 	if f.PCRE2JIT && !f.PCRE2 {
 		v.add("features.pcre2_jit", "is true but features.pcre2 is false; turn pcre2 on or drop pcre2_jit")
@@ -101,7 +146,7 @@ func (s *Spec) validate(v *validator) {
 	// The compression library is one choice, so slz and zlib cannot both be asked for by
 	// features; a zlib source with another compression is that conflict, and so is any
 	// source whose feature is off: it would be silently ignored.
-	for _, slot := range s.sourceSlots() {
+	for _, slot := range v.s.sourceSlots() {
 		key := "sources." + slot.name
 		src := *slot.src
 		switch {
@@ -109,34 +154,36 @@ func (s *Spec) validate(v *validator) {
 			v.add(key, "is missing but %s needs it; give version, url and sha256 (kiln's pinned default: %s)", slot.feature, DefaultSources[slot.name].URL)
 		case src == nil:
 		case !slot.on && slot.name == DepZlib:
-			v.add(key, "is set but features.compression = %q: zlib is used only with compression = \"zlib\" (slz and zlib are one choice); set that or remove [%s]", f.Compression, key)
+			v.add(key, "is set but features.compression = %s: zlib is used only with compression = \"zlib\" (slz and zlib are one choice); set that or remove [%s]", show(string(f.Compression)), key)
 		case !slot.on:
 			v.add(key, "is set but %s is off; turn it on or remove [%s]", slot.feature, key)
 		default:
 			if v.required(key+".version", src.Version) && !versionRE.MatchString(src.Version) {
-				v.add(key+".version", "%q: use letters, digits and . + _ - only (it names a Nix store path)", src.Version)
+				v.add(key+".version", "%s: use letters, digits and . + _ - only, up to 64 (it names a Nix store path)", show(src.Version))
 			}
-			v.url(key+".url", src.URL, true)
+			v.url(key+".url", src.URL, true, true)
 			v.sha256(key+".sha256", src.SHA256, true)
 		}
 	}
+}
 
-	// build
+func (v *validator) build() {
+	s := v.s
 	b := s.Build
 	if !b.Toolchain.Valid() {
-		v.add("build.toolchain", "%q: must be nixpkgs or host", b.Toolchain)
+		v.add("build.toolchain", "%s: must be nixpkgs or host", show(string(b.Toolchain)))
 	}
 	if !b.Optimize.Valid() {
-		v.add("build.optimize", "%q: must be size or speed", b.Optimize)
+		v.add("build.optimize", "%s: must be size or speed", show(string(b.Optimize)))
 	}
 	seen := map[string]bool{}
 	for i, w := range b.Hardening {
 		key := fmt.Sprintf("build.hardening[%d]", i)
 		switch {
 		case !contains(HardeningWords, w):
-			v.add(key, "%q is not a hardening word; use: %s", w, strings.Join(HardeningWords, ", "))
+			v.add(key, "%s is not a hardening word; use: %s", show(w), strings.Join(HardeningWords, ", "))
 		case seen[w]:
-			v.add(key, "%q is listed twice", w)
+			v.add(key, "%s is listed twice", show(w))
 		}
 		seen[w] = true
 	}
@@ -147,73 +194,169 @@ func (s *Spec) validate(v *validator) {
 		v.add("build.strip", "is false but build.hardening asks for \"stripped\"; drop one of them")
 	}
 	if b.Toolchain == ToolchainNixpkgs {
-		if v.required("nixpkgs.url", s.Nixpkgs.URL) && !nixpkgsRE.MatchString(s.Nixpkgs.URL) {
-			v.add("nixpkgs.url", "%q is not pinned; use github:NixOS/nixpkgs/<40-hex commit> (or a URL with rev=<commit>)", s.Nixpkgs.URL)
+		if v.required("nixpkgs.url", s.Nixpkgs.URL) && (!nixpkgsRE.MatchString(s.Nixpkgs.URL) || !v.text("nixpkgs.url", s.Nixpkgs.URL)) {
+			v.add("nixpkgs.url", "%s is not pinned; use github:NixOS/nixpkgs/<40-hex commit> (or a URL with rev=<commit>)", show(s.Nixpkgs.URL))
 		}
 	} else if s.Nixpkgs.URL != "" {
-		v.add("nixpkgs.url", "is set but build.toolchain = %q does not use nixpkgs; remove it or use toolchain = \"nixpkgs\"", b.Toolchain)
+		v.add("nixpkgs.url", "is set but build.toolchain = %s does not use nixpkgs; remove it or use toolchain = \"nixpkgs\"", show(string(b.Toolchain)))
 	}
+}
 
-	// image
-	im := s.Image
+// reservedLabels are the labels kiln sets from what it built; a spec setting one could
+// make an image claim a source, a revision or libraries it does not have.
+var reservedLabels = map[string]bool{
+	"org.opencontainers.image.title":    true,
+	"org.opencontainers.image.version":  true,
+	"org.opencontainers.image.source":   true,
+	"org.opencontainers.image.revision": true,
+	"org.opencontainers.image.created":  true,
+	"org.opencontainers.image.licenses": true,
+}
+
+func (v *validator) image() {
+	im := v.s.Image
 	if v.required("image.name", im.Name) && !nameRE.MatchString(im.Name) {
-		v.add("image.name", "%q: use lower-case letters, digits and . _ - (an OCI repository name)", im.Name)
+		v.add("image.name", "%s: use lower-case letters, digits and . _ - (an OCI repository name)", show(im.Name))
 	}
 	if v.required("image.tag", im.Tag) && !tagRE.MatchString(im.Tag) {
-		v.add("image.tag", "%q is not a valid OCI tag (letters, digits, _ . -; up to 128)", im.Tag)
+		v.add("image.tag", "%s is not a valid OCI tag (letters, digits, _ . -; up to 128)", show(im.Tag))
 	}
-	if m := userRE.FindStringSubmatch(im.User); m == nil {
-		v.add("image.user", "%q: use a numeric uid or uid:gid (names need /etc/passwd lookups at run time)", im.User)
-	} else if m[1] == "0" || m[3] == "0" {
-		v.add("image.user", "%q runs as root; use an unprivileged uid:gid such as %s", im.User, DefaultUser)
-	}
+	v.user(im.User)
 	for i, port := range im.Ports {
 		key := fmt.Sprintf("image.ports[%d]", i)
 		m := portRE.FindStringSubmatch(port)
-		if m == nil {
-			v.add(key, "%q: use PORT or PORT/tcp or PORT/udp", port)
-			continue
+		if n := 0; m != nil {
+			n, _ = strconv.Atoi(m[1])
+			if n <= 65535 {
+				continue
+			}
 		}
-		if n, _ := strconv.Atoi(m[1]); n < 1 || n > 65535 {
-			v.add(key, "%q: port must be 1-65535", port)
-		}
+		v.add(key, "%s: use PORT, PORT/tcp, PORT/udp or PORT/sctp, the port a number from 1 to 65535 without leading zeros", show(port))
 	}
 	for i, e := range im.Env {
-		if !envRE.MatchString(e) {
-			v.add(fmt.Sprintf("image.env[%d]", i), "%q: use NAME=value", e)
+		key := fmt.Sprintf("image.env[%d]", i)
+		if v.text(key, e) && !envRE.MatchString(e) {
+			v.add(key, "%s: use NAME=value", show(e))
 		}
 	}
 	if len(im.Entrypoint) == 0 || im.Entrypoint[0] == "" {
 		v.add("image.entrypoint", "is required: the program to run (a name in the package's bin/ or an absolute path)")
+	} else if e := im.Entrypoint[0]; v.text("image.entrypoint[0]", e) && strings.Contains(e, "/") && (!path.IsAbs(e) || path.Clean(e) != e) {
+		v.add("image.entrypoint[0]", "%s: give a name in the package's bin/ (such as haproxy) or a clean absolute path", show(e))
 	}
-	if im.WorkingDir != "" && !path.IsAbs(im.WorkingDir) {
-		v.add("image.workdir", "%q must be an absolute path", im.WorkingDir)
+	for i, a := range im.Entrypoint[min(1, len(im.Entrypoint)):] {
+		v.text(fmt.Sprintf("image.entrypoint[%d]", i+1), a)
+	}
+	for i, a := range im.Cmd {
+		v.text(fmt.Sprintf("image.cmd[%d]", i), a)
+	}
+	if im.WorkingDir != "" && v.text("image.workdir", im.WorkingDir) && (!path.IsAbs(im.WorkingDir) || path.Clean(im.WorkingDir) != im.WorkingDir) {
+		v.add("image.workdir", "%s must be a clean absolute path", show(im.WorkingDir))
 	}
 	if im.StopSignal != "" && !signalRE.MatchString(im.StopSignal) {
-		v.add("image.stop_signal", "%q: use a signal name such as SIGUSR1", im.StopSignal)
+		v.add("image.stop_signal", "%s: use a signal name such as SIGUSR1", show(im.StopSignal))
 	}
 	if im.Created != "" {
-		if _, err := time.Parse(time.RFC3339, im.Created); err != nil {
-			v.add("image.created", "%q is not an RFC 3339 time such as 2025-06-02T00:00:00Z", im.Created)
+		t, err := time.Parse(time.RFC3339, im.Created)
+		switch {
+		case err != nil:
+			v.add("image.created", "%s is not an RFC 3339 time such as 2025-06-02T00:00:00Z", show(im.Created))
+		case t.Before(time.Unix(1, 0)):
+			v.add("image.created", "%s is before 1970-01-01T00:00:01Z; a tar mtime cannot be", show(im.Created))
 		}
 	}
-	paths := map[string]bool{}
-	// Files kiln derived from other keys are checked under those keys, below.
+	keys := make([]string, 0, len(im.Labels))
+	for k := range im.Labels {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	for _, k := range keys {
+		key := "image.labels." + k
+		switch {
+		case strings.TrimSpace(k) == "":
+			v.add("image.labels", "has an empty label name")
+		case !v.text("image.labels", k):
+		case strings.HasPrefix(k, "dev.kiln."):
+			v.add(key, "is kiln's namespace: dev.kiln.* labels say what kiln built and are set by kiln only; choose another name")
+		case reservedLabels[k]:
+			v.add(key, "is set by kiln from what it built (package, source, spec digest, created time); remove it")
+		default:
+			v.text(key, im.Labels[k])
+		}
+	}
+}
+
+// user checks image.user: numeric uid[:gid], not root, no leading zeros, not (uid_t)-1.
+func (v *validator) user(user string) {
+	m := userRE.FindStringSubmatch(user)
+	if m == nil {
+		v.add("image.user", "%s: use a numeric uid or uid:gid (names need /etc/passwd lookups at run time)", show(user))
+		return
+	}
+	for _, id := range []string{m[1], m[3]} {
+		if id == "" {
+			continue
+		}
+		n, err := strconv.ParseUint(id, 10, 32)
+		switch {
+		case strings.Trim(id, "0") == "":
+			v.add("image.user", "%s runs as root; use an unprivileged uid:gid such as %s", show(user), DefaultUser)
+			return
+		case id[0] == '0':
+			v.add("image.user", "%s: write ids without leading zeros", show(user))
+			return
+		case err != nil || n >= maxID:
+			v.add("image.user", "%s: ids are at most %d ((uid_t)-1 and above are invalid)", show(user), maxID-1)
+			return
+		}
+	}
+}
+
+// maxID is (uid_t)-1, which means "no id" to the kernel.
+const maxID = 4294967295
+
+// files checks [[image.files]]: clean absolute paths that are free (not kiln's, not the
+// store, not a directory another file needs), one source of content, and a mode the
+// image can have.
+func (v *validator) files() {
+	s := v.s
+	im := s.Image
+	// Directories the image has whatever the spec says, and those every file implies.
+	dirs := map[string]string{"/": "the root", "/etc": "/etc/passwd", "/nix": "the Nix store", "/nix/store": "the Nix store"}
+	claimed := map[string]string{"/etc/passwd": "kiln (from image.user)", "/etc/group": "kiln (from image.user)"}
+	var all []File
+	all = append(all, im.Files...)
+	for i, f := range all {
+		if !path.IsAbs(f.Path) || path.Clean(f.Path) != f.Path {
+			continue
+		}
+		for d := path.Dir(f.Path); d != "/"; d = path.Dir(d) {
+			if _, ok := dirs[d]; !ok {
+				dirs[d] = fileKey(s, i) + ".path " + show(f.Path)
+			}
+		}
+	}
+	// Files kiln derived from other keys are checked under those keys (caBundle).
 	userFiles := im.Files[:len(im.Files)-s.derivedFiles]
 	for i, f := range userFiles {
 		key := fmt.Sprintf("image.files[%d]", i)
 		switch {
 		case !v.required(key+".path", f.Path):
+		case !v.text(key+".path", f.Path):
 		case !path.IsAbs(f.Path) || path.Clean(f.Path) != f.Path:
-			v.add(key+".path", "%q must be a clean absolute path such as /etc/haproxy/haproxy.cfg", f.Path)
-		case strings.HasPrefix(f.Path, "/nix/") || f.Path == "/nix":
-			v.add(key+".path", "%q is inside /nix, which holds the build's closure only", f.Path)
-		case f.Path == "/etc/passwd" || f.Path == "/etc/group":
-			v.add(key+".path", "%q is written by kiln from image.user", f.Path)
-		case paths[f.Path]:
-			v.add(key+".path", "%q is added twice", f.Path)
+			v.add(key+".path", "%s must be a clean absolute path such as /etc/haproxy/haproxy.cfg", show(f.Path))
+		case f.Path == "/nix" || strings.HasPrefix(f.Path, "/nix/"):
+			v.add(key+".path", "%s is inside /nix, which holds the build's closure only", show(f.Path))
+		case claimed[f.Path] != "":
+			v.add(key+".path", "%s is written by %s", show(f.Path), claimed[f.Path])
+		case dirs[f.Path] != "":
+			v.add(key+".path", "%s is a directory in the image (needed by %s); a file cannot take its place", show(f.Path), dirs[f.Path])
+		case len(path.Base(f.Path)) > 255:
+			v.add(key+".path", "%s: a file name is at most 255 bytes", show(f.Path))
 		}
-		paths[f.Path] = true
+		if f.Path != "" {
+			claimed[f.Path] = key
+		}
 		switch {
 		case f.Source != "" && f.Content != "":
 			v.add(key, "has both source and content; use one")
@@ -222,35 +365,52 @@ func (s *Spec) validate(v *validator) {
 		case f.Content == "":
 			v.add(key, "needs source = \"file\" or content = \"...\"")
 		}
-		if !modeRE.MatchString(f.Mode) {
-			v.add(key+".mode", "%q: use an octal mode such as \"0444\"", f.Mode)
-		} else if m, _ := strconv.ParseUint(f.Mode, 8, 32); m&0o6002 != 0 {
-			v.add(key+".mode", "%q is setuid, setgid or world-writable; images carry none", f.Mode)
-		}
+		v.mode(key+".mode", f.Mode)
 	}
 	if ca := im.CABundle; ca != nil {
-		v.caBundle(ca, paths)
+		v.caBundle(ca, claimed, dirs)
 	}
-	for k := range im.Labels {
-		if strings.TrimSpace(k) == "" {
-			v.add("image.labels", "has an empty label name")
-		}
+}
+
+func fileKey(s *Spec, i int) string {
+	if i >= len(s.Image.Files)-s.derivedFiles {
+		return "image.ca_bundle"
+	}
+	return fmt.Sprintf("image.files[%d]", i)
+}
+
+// mode checks a file mode: octal, readable by its owner, no setuid, setgid, sticky or
+// world-writable bit.
+func (v *validator) mode(key, mode string) {
+	if !modeRE.MatchString(mode) {
+		v.add(key, "%s: use an octal mode such as \"0444\"", show(mode))
+		return
+	}
+	m, _ := strconv.ParseUint(mode, 8, 32)
+	switch {
+	case m&0o7000 != 0 || m&0o002 != 0:
+		v.add(key, "%s is setuid, setgid, sticky or world-writable; images carry none", show(mode))
+	case m&0o400 == 0:
+		v.add(key, "%s is not readable by its owner; use 0444 (or 0555 for a program)", show(mode))
 	}
 }
 
 // caBundle checks image.ca_bundle: OpenSSL is on (without it haproxy has no use for
 // certificates), the file exists and has the pinned sha256, and its path is free.
-func (v *validator) caBundle(ca *CABundle, paths map[string]bool) {
+func (v *validator) caBundle(ca *CABundle, claimed, dirs map[string]string) {
 	if !v.s.Features.OpenSSL {
 		v.add("image.ca_bundle", "is set but features.openssl is false: haproxy verifies servers' certificates only with OpenSSL; turn it on or remove image.ca_bundle")
 	}
 	switch {
+	case !v.text("image.ca_bundle.path", ca.Path):
 	case !path.IsAbs(ca.Path) || path.Clean(ca.Path) != ca.Path:
-		v.add("image.ca_bundle.path", "%q must be a clean absolute path such as %s", ca.Path, DefaultCABundlePath)
-	case strings.HasPrefix(ca.Path, "/nix/") || ca.Path == "/etc/passwd" || ca.Path == "/etc/group":
-		v.add("image.ca_bundle.path", "%q is written by kiln; use %s", ca.Path, DefaultCABundlePath)
-	case paths[ca.Path]:
-		v.add("image.ca_bundle.path", "%q is also an [[image.files]] path; drop one of them", ca.Path)
+		v.add("image.ca_bundle.path", "%s must be a clean absolute path such as %s", show(ca.Path), DefaultCABundlePath)
+	case strings.HasPrefix(ca.Path, "/nix/") || ca.Path == "/nix" || ca.Path == "/etc/passwd" || ca.Path == "/etc/group":
+		v.add("image.ca_bundle.path", "%s is written by kiln; use %s", show(ca.Path), DefaultCABundlePath)
+	case claimed[ca.Path] != "":
+		v.add("image.ca_bundle.path", "%s is also an [[image.files]] path; drop one of them", show(ca.Path))
+	case dirs[ca.Path] != "":
+		v.add("image.ca_bundle.path", "%s is a directory in the image (needed by %s); use %s", show(ca.Path), dirs[ca.Path], DefaultCABundlePath)
 	}
 	if !v.required("image.ca_bundle.source", ca.Source) {
 		return
@@ -258,31 +418,53 @@ func (v *validator) caBundle(ca *CABundle, paths map[string]bool) {
 	if !v.sha256("image.ca_bundle.sha256", ca.SHA256, true) {
 		return
 	}
-	got, err := fileSHA256(v.s.Resolve(ca.Source))
+	// The bundle may live outside the spec's directory (the host's bundle): its pinned
+	// sha256 is the consent to ship exactly that file.
+	got, err := files.SHA256(v.s.Resolve(ca.Source))
 	switch {
 	case err != nil:
-		v.add("image.ca_bundle.source", "%q: %v", ca.Source, unwrapPathErr(err))
+		v.add("image.ca_bundle.source", "%s: %v", show(ca.Source), unwrapPathErr(err))
 	case got != ca.SHA256:
 		v.add("image.ca_bundle.sha256", "%s has sha256 %s, not the pinned %s; pin the new bundle if you mean to ship it", ca.Source, got, ca.SHA256)
 	}
 }
 
-func (v *validator) url(key, raw string, required bool) {
+// url checks a download: an https URL without credentials, whose last element (the store
+// path's name) Nix accepts; tarball says it is a source kiln unpacks (a gzip tarball).
+func (v *validator) url(key, raw string, required, tarball bool) {
 	if raw == "" {
 		if required {
 			v.add(key, "is required: the https URL of the source")
 		}
 		return
 	}
-	u, err := url.Parse(raw)
-	if err != nil || u.Scheme != "https" || u.Host == "" {
-		v.add(key, "%q must be an https:// URL (sources are fetched over TLS and pinned by sha256)", raw)
+	if !v.text(key, raw) {
 		return
 	}
-	if base := path.Base(u.Path); !storeNameRE.MatchString(base) || base == "." || base == "/" {
-		v.add(key, "%q must end in a file name of letters, digits and + . _ ? = - (it names the fetched store path)", raw)
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "https" || u.Host == "" {
+		v.add(key, "%s must be an https:// URL (sources are fetched over TLS and pinned by sha256)", show(raw))
+		return
+	}
+	if u.User != nil {
+		// Credentials in a URL end up in the flake, the store, the image's source label
+		// and every log: never accept them.
+		v.add(key, "holds credentials (user:password@); pinned sources are public downloads — use a mirror (--mirror DIR) or a binary cache for private ones")
+		return
+	}
+	base := path.Base(u.Path)
+	switch {
+	case !storeNameRE.MatchString(base) || base == "." || base == "/":
+		v.add(key, "%s must end in a file name of letters, digits and + . _ ? = - (it names the fetched store path)", show(raw))
+	case len(base) > maxStoreName:
+		v.add(key, "ends in a file name of %d bytes; a Nix store path name is at most %d", len(base), maxStoreName)
+	case tarball && !strings.HasSuffix(base, ".tar.gz") && !strings.HasSuffix(base, ".tgz"):
+		v.add(key, "%s is not a .tar.gz or .tgz: kiln's recipes unpack gzip tarballs (haproxy, Lua, PCRE2, OpenSSL and zlib all publish one)", show(base))
 	}
 }
+
+// maxStoreName is the longest name Nix gives a store path.
+const maxStoreName = 211
 
 // sha256 checks a pinned hash and reports whether it is one.
 func (v *validator) sha256(key, val string, required bool) bool {
@@ -297,36 +479,26 @@ func (v *validator) sha256(key, val string, required bool) bool {
 	return false
 }
 
-// fileSHA256 is the hex sha256 of a regular file the spec refers to. (orchestrator has the
-// same helper, but it imports this package, so this one cannot use it.)
-func fileSHA256(file string) (string, error) {
-	f, err := os.Open(file)
+// localFile checks a file the spec names: beside the spec (LocalPath) and a regular file,
+// not a FIFO, a device or a /proc or /sys pseudo-file.
+func (v *validator) localFile(key, name string) {
+	if !v.text(key, name) {
+		return
+	}
+	p, err := v.s.LocalPath(name)
+	if err == nil {
+		var f *os.File
+		if f, err = files.Open(p); err == nil {
+			f.Close()
+		}
+	}
 	if err != nil {
-		return "", err
-	}
-	defer f.Close()
-	st, err := f.Stat()
-	if err != nil {
-		return "", err
-	}
-	if !st.Mode().IsRegular() {
-		return "", fmt.Errorf("not a regular file")
-	}
-	h := sha256.New()
-	if _, err := io.Copy(h, f); err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(h.Sum(nil)), nil
-}
-
-func (v *validator) localFile(key, rel string) {
-	p := v.s.Resolve(rel)
-	st, err := os.Stat(p)
-	switch {
-	case err != nil:
-		v.add(key, "%q: %v", rel, unwrapPathErr(err))
-	case !st.Mode().IsRegular():
-		v.add(key, "%q is not a regular file", rel)
+		var oe *OutsideError
+		if errors.As(err, &oe) {
+			v.add(key, "%s", err)
+		} else {
+			v.add(key, "%s: %v", show(name), unwrapPathErr(err))
+		}
 	}
 }
 

@@ -271,10 +271,7 @@ func TestGate(t *testing.T) {
 // TestHAProxy audits a real kiln-built HAProxy when KILN_TEST_HAPROXY names one
 // (e.g. /nix/store/...-haproxy-3.0.11/bin/haproxy, built with the full policy).
 func TestHAProxy(t *testing.T) {
-	p := os.Getenv("KILN_TEST_HAPROXY")
-	if p == "" {
-		t.Skip("KILN_TEST_HAPROXY not set")
-	}
+	p := testenv.Env(t, "KILN_TEST_HAPROXY", "a kiln-built HAProxy binary")
 	r, err := ELFFile(p)
 	if err != nil {
 		t.Fatal(err)

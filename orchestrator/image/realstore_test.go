@@ -6,7 +6,6 @@ import (
 	"context"
 	"fmt"
 	"io"
-	"os"
 	"testing"
 	"time"
 
@@ -14,16 +13,15 @@ import (
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	kgzip "github.com/klauspost/compress/gzip"
 	"github.com/klauspost/compress/zstd"
+
+	"github.com/kilnbuild/kiln/internal/testenv"
 )
 
 // storePathFromEnv returns $KILN_TEST_STOREPATH (a real store path such as a
 // static HAProxy) or skips the test.
 func storePathFromEnv(t *testing.T) string {
 	t.Helper()
-	sp := os.Getenv("KILN_TEST_STOREPATH")
-	if sp == "" {
-		t.Skip("set KILN_TEST_STOREPATH=/nix/store/<hash>-haproxy-<version> to package a real store path")
-	}
+	sp := testenv.Env(t, "KILN_TEST_STOREPATH", "a real store path such as /nix/store/<hash>-haproxy-<version>")
 	return sp
 }
 

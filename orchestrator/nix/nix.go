@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os/exec"
 	"path/filepath"
 	"regexp"
@@ -90,8 +91,9 @@ func (n *Nix) exec(ctx context.Context, op, name string, args []string, onLine f
 	if err == nil {
 		return out, nil
 	}
-	if errors.Is(err, exec.ErrNotFound) {
-		return nil, ErrNotInstalled
+	var pe *fs.PathError
+	if errors.Is(err, exec.ErrNotFound) || errors.As(err, &pe) && pe.Op == "fork/exec" && errors.Is(err, fs.ErrNotExist) {
+		return nil, fmt.Errorf("running %s: %w", name, ErrNotInstalled)
 	}
 	if ctx.Err() != nil {
 		return nil, fmt.Errorf("%s: %w", op, context.Cause(ctx))

@@ -2,12 +2,12 @@ package publish
 
 import (
 	"context"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/kilnbuild/kiln/internal/testenv"
 	"github.com/kilnbuild/kiln/orchestrator/image"
 	"github.com/kilnbuild/kiln/orchestrator/publish/publishtest"
 )
@@ -15,10 +15,7 @@ import (
 // TestRealStorePath packages $KILN_TEST_STOREPATH (e.g. a static HAProxy)
 // and writes it to all three transports, checking each with skopeo.
 func TestRealStorePath(t *testing.T) {
-	sp := os.Getenv("KILN_TEST_STOREPATH")
-	if sp == "" {
-		t.Skip("set KILN_TEST_STOREPATH=/nix/store/<hash>-haproxy-<version> to publish a real store path")
-	}
+	sp := testenv.Env(t, "KILN_TEST_STOREPATH", "a real store path such as /nix/store/<hash>-haproxy-<version>")
 	host := publishtest.StartRegistry(t)
 	dir := t.TempDir()
 	for _, c := range []image.Compression{image.Gzip, image.Zstd} {

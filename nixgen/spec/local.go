@@ -1,0 +1,119 @@
+package spec
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/kilnbuild/kiln/internal/files"
+)
+
+// maxLocalFile bounds a file a spec puts in the image or the build (a patch, a config).
+const maxLocalFile = 256 << 20
+
+// AllowOutside lets the spec name files under dirs although they are outside its own
+// directory (kiln build --allow-outside DIR). Without it, a spec reads only files beside
+// it: a spec is often someone else's, and `source = "/proc/self/environ"` or a link to
+// /etc/shadow would ship this machine's secrets in a world-readable image.
+func (s *Spec) AllowOutside(dirs ...string) {
+	for _, d := range dirs {
+		if abs, err := filepath.Abs(d); err == nil {
+			if real, err := filepath.EvalSymlinks(abs); err == nil {
+				abs = real
+			}
+			s.allowed = append(s.allowed, abs)
+		}
+	}
+}
+
+// OutsideError is a file the spec names that resolves, after symlinks, outside the
+// directories it may read.
+type OutsideError struct {
+	Name, Real, Dir string
+}
+
+func (e *OutsideError) Error() string {
+	return fmt.Sprintf("%s resolves to %s, outside the spec's directory %s: kiln reads only files beside the spec; move it there, or allow its directory with --allow-outside DIR", e.Name, e.Real, e.Dir)
+}
+
+// LocalPath resolves a file the spec names (a patch, an image file's source): relative to
+// the spec's directory and, once symlinks are followed, inside it (or a directory given to
+// AllowOutside). It does not read the file.
+func (s *Spec) LocalPath(name string) (string, error) {
+	dir := s.dir
+	if dir == "" {
+		var err error
+		if dir, err = os.Getwd(); err != nil {
+			return "", err
+		}
+	}
+	if real, err := filepath.EvalSymlinks(dir); err == nil {
+		dir = real
+	}
+	p := name
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(dir, p)
+	}
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return "", err
+	}
+	for _, root := range append([]string{dir}, s.allowed...) {
+		if within(root, real) {
+			return real, nil
+		}
+	}
+	return "", &OutsideError{Name: name, Real: real, Dir: dir}
+}
+
+func within(root, p string) bool {
+	rel, err := filepath.Rel(root, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, "../") && !filepath.IsAbs(rel)
+}
+
+// readLocal reads a file the spec names, if it is a regular file where the spec may read.
+func (s *Spec) readLocal(name string) ([]byte, error) {
+	p, err := s.LocalPath(name)
+	if err != nil {
+		return nil, err
+	}
+	return files.ReadFile(p, maxLocalFile)
+}
+
+// FileData is what image.files[i] puts in the image: its inline content, or the file it
+// names. The CA bundle (image.ca_bundle) may live anywhere, since its pinned sha256 says
+// exactly which file ships; it is checked against that hash again here.
+func (s *Spec) FileData(i int) ([]byte, error) {
+	f := s.Image.Files[i]
+	if f.Source == "" {
+		return []byte(f.Content), nil
+	}
+	if i >= len(s.Image.Files)-s.derivedFiles {
+		data, err := files.ReadFile(s.Resolve(f.Source), maxLocalFile)
+		if err != nil {
+			return nil, fmt.Errorf("reading image.ca_bundle.source: %w", err)
+		}
+		sum := sha256.Sum256(data)
+		if ca := s.Image.CABundle; ca != nil && hex.EncodeToString(sum[:]) != ca.SHA256 {
+			return nil, fmt.Errorf("image.ca_bundle.source %s changed: sha256 %x, pinned %s", f.Source, sum, ca.SHA256)
+		}
+		return data, nil
+	}
+	data, err := s.readLocal(f.Source)
+	if err != nil {
+		return nil, fmt.Errorf("reading image.files[%d].source: %w", i, err)
+	}
+	return data, nil
+}
+
+// PatchData is the content of package.patches[i] when it is a local file.
+func (s *Spec) PatchData(i int) ([]byte, error) {
+	data, err := s.readLocal(s.Package.Patches[i].File)
+	if err != nil {
+		return nil, fmt.Errorf("reading package.patches[%d].file: %w", i, err)
+	}
+	return data, nil
+}
