@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 )
@@ -343,4 +344,38 @@ func fetchNAR(ctx context.Context, c *Client, ni *NarInfo) ([]byte, error) {
 	var b bytes.Buffer
 	err := c.FetchNAR(ctx, ni, &b)
 	return b.Bytes(), err
+}
+
+// TestFileCacheFIFONeverBlocks: a FIFO where a file cache's NAR (or narinfo) should be is
+// as good as missing, at once.
+func TestFileCacheFIFONeverBlocks(t *testing.T) {
+	env := newNixEnv(t)
+	dir := filepath.Join(env.dir, "cache")
+	sk, pub := env.key("kiln-test-1")
+	p := env.build("kiln-cache-fifo")
+	env.copyTo(dir, "compression=none&secret-key="+sk, p)
+	c, err := New("file://"+dir, fastRetries...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := context.Background()
+	ni, err := c.NarInfo(ctx, p)
+	if err != nil || ni.Verify([]PublicKey{pub}) != nil {
+		t.Fatal(err)
+	}
+	nar := filepath.Join(dir, ni.URL)
+	os.Remove(nar)
+	if err := syscall.Mkfifo(nar, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() { _, err := fetchNAR(ctx, c, ni); done <- err }()
+	select {
+	case err := <-done:
+		if !errors.Is(err, ErrNotFound) {
+			t.Fatalf("NAR that is a FIFO: %v, want not found", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("fetching a NAR that is a FIFO blocked")
+	}
 }

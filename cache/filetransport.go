@@ -8,6 +8,8 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+
+	"github.com/kilnbuild/kiln/internal/files"
 )
 
 // fileTransport serves file:// caches through the same HTTP client as remote ones, so
@@ -26,7 +28,12 @@ func (t fileTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if req.Method != http.MethodGet {
 		return t.respond(req, http.StatusMethodNotAllowed, nil, 0), nil
 	}
-	f, err := os.Open(p)
+	// Only regular files are served, and opening never blocks: a FIFO or a device where
+	// a narinfo or a NAR should be is as good as missing.
+	f, err := files.Open(p)
+	if errors.Is(err, files.ErrNotRegular) {
+		return t.respond(req, http.StatusNotFound, nil, 0), nil
+	}
 	if errors.Is(err, fs.ErrNotExist) {
 		// A missing cache directory means the cache isn't there, not that it lacks
 		// this one file: report it like a refused connection.
@@ -42,10 +49,6 @@ func (t fileTransport) RoundTrip(req *http.Request) (*http.Response, error) {
 	if err != nil {
 		f.Close()
 		return nil, fmt.Errorf("file cache: %w", err)
-	}
-	if !st.Mode().IsRegular() {
-		f.Close()
-		return t.respond(req, http.StatusNotFound, nil, 0), nil
 	}
 	return t.respond(req, http.StatusOK, f, st.Size()), nil
 }

@@ -1,6 +1,8 @@
 package cache
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"fmt"
 	"strings"
 )
@@ -58,4 +60,34 @@ func hashPart(p string) (string, error) {
 		return "", err
 	}
 	return base[:storeHashLen], nil
+}
+
+// FixedOutputPath is the store path of a fixed-output derivation output (or of what `nix
+// store add-file` / `add-path` adds): name and the sha256 of the content, flat (the file's
+// own bytes) or recursive (its NAR). It is Nix's makeFixedOutputPath for sha256 without
+// references, so kiln can know where a pinned source lives without asking nix.
+func FixedOutputPath(name string, sha256Hex string, recursive bool) (string, error) {
+	if err := checkStoreBaseName("0000000000000000000000000000000a-" + name); err != nil {
+		return "", err
+	}
+	sum, err := hex.DecodeString(sha256Hex)
+	if err != nil || len(sum) != sha256.Size {
+		return "", fmt.Errorf("fixed-output hash %q: want 64 hex digits", sha256Hex)
+	}
+	if recursive {
+		return makeStorePath("source", "sha256:"+sha256Hex, name), nil
+	}
+	inner := sha256.Sum256([]byte("fixed:out:sha256:" + sha256Hex + ":"))
+	return makeStorePath("output:out", "sha256:"+hex.EncodeToString(inner[:]), name), nil
+}
+
+// makeStorePath is Nix's makeStorePath: the store path of a type, a base-16 hash and a
+// name, its hash part the 160-bit fold of a sha256, in nix-base32.
+func makeStorePath(typ, hash, name string) string {
+	full := sha256.Sum256([]byte(typ + ":" + hash + ":" + StoreDir + ":" + name))
+	var folded [20]byte
+	for i, b := range full {
+		folded[i%len(folded)] ^= b
+	}
+	return StoreDir + "/" + EncodeBase32(folded[:]) + "-" + name
 }

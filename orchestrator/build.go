@@ -6,7 +6,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sort"
+	"strings"
 
+	"github.com/kilnbuild/kiln/cache"
 	"github.com/kilnbuild/kiln/nixgen"
 	"github.com/kilnbuild/kiln/nixgen/spec"
 	"github.com/kilnbuild/kiln/orchestrator/nix"
@@ -83,16 +86,34 @@ func (p *Pipeline) Build(ctx context.Context, s *spec.Spec, opts BuildOptions) (
 		}
 	}
 
-	installable := "path:" + dir + "#" + nixgen.Attr
+	sources, err := sourcePaths(res.Sources)
+	if err != nil {
+		return nil, err
+	}
+	flakeRef := "path:" + dir
+	installable := flakeRef + "#" + nixgen.Attr
 	bo := nix.BuildOptions{Rebuild: opts.Rebuild, KeepFailed: opts.KeepFailed, Activity: &res.Activity}
+	fromCache := map[string]bool{}
 	if p.cache != nil {
-		lookup, err := p.cache.Check(ctx, n, installable, p.log)
+		outs, err := n.PackageOutPaths(ctx, flakeRef, nixgen.System)
+		if err != nil {
+			return nil, err
+		}
+		lookup, err := p.cache.Check(ctx, append(outs, sortedKeys(sources)...), p.log)
 		if err != nil {
 			return nil, err
 		}
 		res.CacheLookup = lookup
 		// Don't let nix spend its own timeouts on a cache that is gone: build without it.
 		bo.Offline = lookup.Unreachable
+		for _, f := range lookup.Found {
+			fromCache[f] = true
+		}
+	}
+	if p.store != "" {
+		if err := p.seedStore(ctx, n, sources, fromCache); err != nil {
+			return nil, err
+		}
 	}
 	p.log.Info("building", "package", s.Package.Name, "version", s.Package.Version, "toolchain", s.Build.Toolchain)
 	results, err := n.Build(ctx, installable, bo)
@@ -115,4 +136,94 @@ func (p *Pipeline) Build(ctx context.Context, s *spec.Spec, opts BuildOptions) (
 		return nil, err
 	}
 	return res, nil
+}
+
+// SourceMissingError is a pinned download that a build in a separate store (--store) would
+// have to fetch.
+type SourceMissingError struct {
+	Store   string
+	Missing []Source
+}
+
+func (e *SourceMissingError) Error() string {
+	var names []string
+	for _, m := range e.Missing {
+		names = append(names, m.Name+" (sha256 "+m.SHA256+")")
+	}
+	return fmt.Sprintf("building in the store at %s needs every pinned download there first, and these are neither there, nor in --mirror, nor in /nix/store: %s\n"+
+		"kiln never lets nix fetch into a separate store (Nix 2.8 then overwrites the path in /nix/store with an empty file): give --mirror DIR holding them (scripts/sources.sh fetches them), or build once without --store",
+		e.Store, strings.Join(names, ", "))
+}
+
+// sourcePaths maps the store path of every pinned download to its source.
+func sourcePaths(srcs []Source) (map[string]Source, error) {
+	paths := map[string]Source{}
+	for _, src := range srcs {
+		sp, err := cache.FixedOutputPath(src.Name, src.SHA256, false)
+		if err != nil {
+			return nil, fmt.Errorf("source %s: %w", src.Name, err)
+		}
+		paths[sp] = src
+	}
+	return paths, nil
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	keys := make([]string, 0, len(m))
+	for k := range m {
+		keys = append(keys, k)
+	}
+	sort.Strings(keys)
+	return keys
+}
+
+// seedStore makes every pinned download valid in a separate store before nix builds
+// there: what --mirror did not seed and the binary cache did not verify (fromCache) is
+// copied from the local store; anything still missing refuses the build. A fixed-output
+// fetch into a chroot store is what corrupts /nix/store on Nix 2.8, so it never happens.
+func (p *Pipeline) seedStore(ctx context.Context, n *nix.Nix, paths map[string]Source, fromCache map[string]bool) error {
+	var want []string
+	for _, sp := range sortedKeys(paths) {
+		if !fromCache[sp] {
+			want = append(want, sp)
+		}
+	}
+	invalid, err := n.Invalid(ctx, want...)
+	if err != nil || len(invalid) == 0 {
+		return err
+	}
+	opts := []nix.Option{nix.WithBin(p.nixBin), nix.WithEnv(nix.Environ(p.environ, nix.Settings{}))}
+	if p.runner != nil {
+		opts = append(opts, nix.WithRunner(p.runner))
+	}
+	stillLocal, err := nix.New(opts...).Invalid(ctx, invalid...)
+	if err != nil {
+		return err
+	}
+	missing := map[string]bool{}
+	for _, sp := range stillLocal {
+		missing[sp] = true
+	}
+	var copyable []string
+	for _, sp := range invalid {
+		if !missing[sp] {
+			copyable = append(copyable, sp)
+		}
+	}
+	if len(copyable) > 0 {
+		if err := n.CopyFromLocal(ctx, copyable...); err != nil {
+			return err
+		}
+		p.log.Info("copied sources from /nix/store into the build's store", "store", p.store, "paths", len(copyable))
+	}
+	if len(missing) > 0 {
+		e := &SourceMissingError{Store: p.store}
+		for _, sp := range invalid {
+			if missing[sp] {
+				e.Missing = append(e.Missing, paths[sp])
+			}
+		}
+		return e
+	}
+	return nil
 }

@@ -1,13 +1,21 @@
 package orchestrator
 
 import (
+	"archive/tar"
+	"bytes"
 	"context"
+	"io"
 	"io/fs"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/empty"
+	"github.com/google/go-containerregistry/pkg/v1/mutate"
+	"github.com/google/go-containerregistry/pkg/v1/tarball"
 
 	"github.com/kilnbuild/kiln/internal/testenv"
 	"github.com/kilnbuild/kiln/nixgen/spec"
@@ -83,5 +91,59 @@ func TestImageAuditFindsShellSetuidAndRoot(t *testing.T) {
 	}
 	if rep, err := AuditImage(clean, spec.DefaultHardening); err != nil || !rep.OK() {
 		t.Fatalf("clean image: %v %v", err, rep.Violations)
+	}
+}
+
+// tarLayer is a layer of the given entries (name → content; "" content and a trailing
+// slash make a directory).
+func tarLayer(t *testing.T, entries ...[2]string) v1.Layer {
+	t.Helper()
+	var b bytes.Buffer
+	tw := tar.NewWriter(&b)
+	for _, e := range entries {
+		h := &tar.Header{Name: e[0], Mode: 0o755, Typeflag: tar.TypeReg, Size: int64(len(e[1]))}
+		if strings.HasSuffix(e[0], "/") {
+			h.Typeflag, h.Size = tar.TypeDir, 0
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write([]byte(e[1]))
+	}
+	tw.Close()
+	data := b.Bytes()
+	l, err := tarball.LayerFromOpener(func() (io.ReadCloser, error) { return io.NopCloser(bytes.NewReader(data)), nil })
+	if err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
+
+// TestAuditImageAppliesWhiteouts: the image audit sees what a container sees: a shell
+// removed by an upper layer's whiteout is gone, one added by an upper layer is there.
+func TestAuditImageAppliesWhiteouts(t *testing.T) {
+	base := tarLayer(t, [2]string{"bin/", ""}, [2]string{"bin/sh", "#!shell"}, [2]string{"etc/", ""})
+	removed, err := mutate.AppendLayers(empty.Image, base, tarLayer(t, [2]string{"bin/", ""}, [2]string{"bin/.wh.sh", ""}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	removed, _ = mutate.Config(removed, v1.Config{User: "65534:65534"})
+	rep, err := AuditImage(removed, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, v := range rep.Violations {
+		if strings.Contains(v, "shell") {
+			t.Errorf("a whited-out shell is reported: %v", rep.Violations)
+		}
+	}
+	added, _ := mutate.AppendLayers(empty.Image, tarLayer(t, [2]string{"etc/", ""}), tarLayer(t, [2]string{"bin/", ""}, [2]string{"bin/sh", "#!shell"}))
+	added, _ = mutate.Config(added, v1.Config{User: "65534:65534"})
+	rep, err = AuditImage(added, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(strings.Join(rep.Violations, "\n"), "shell") {
+		t.Errorf("an upper layer's shell is not reported: %v", rep.Violations)
 	}
 }

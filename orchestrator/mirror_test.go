@@ -7,7 +7,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/kilnbuild/kiln/internal/files"
 	"github.com/kilnbuild/kiln/nixgen/spec"
@@ -64,3 +66,24 @@ func TestSeedHashMismatchNamesBothHashes(t *testing.T) {
 }
 
 func discard() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// TestSeedRefusesFIFO: a FIFO under a source's name in the mirror is refused at once.
+func TestSeedRefusesFIFO(t *testing.T) {
+	dir := t.TempDir()
+	if err := syscall.Mkfifo(filepath.Join(dir, "haproxy-3.0.11.tar.gz"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan error, 1)
+	go func() {
+		_, err := Seed(context.Background(), nix.New(nix.WithRunner(&recorder{})), dir, Sources(spec.Default()), discard())
+		done <- err
+	}()
+	select {
+	case err := <-done:
+		if err == nil || !strings.Contains(err.Error(), "not a regular file (a FIFO)") {
+			t.Fatalf("Seed with a FIFO in the mirror: %v", err)
+		}
+	case <-time.After(5 * time.Second):
+		t.Fatal("Seed blocked on a FIFO")
+	}
+}

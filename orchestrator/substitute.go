@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	"github.com/kilnbuild/kiln/cache"
-	"github.com/kilnbuild/kiln/orchestrator/nix"
 )
 
 // Cache is a binary cache a build may substitute from, with the keys its paths must be
@@ -50,15 +49,11 @@ func (e *CacheRejectedError) Error() string {
 		e.URL, strings.Join(e.Reason, "\n  "))
 }
 
-// Check evaluates the build's output paths (without building), asks the cache which it
-// holds, and verifies every one it would substitute: signature by a trusted key, and the
-// NAR's FileHash, NarHash and NarSize — before nix imports anything. An unreachable cache is
-// a warning: the build goes on without it.
-func (c *Cache) Check(ctx context.Context, n *nix.Nix, installable string, log *slog.Logger) (*CacheLookup, error) {
-	outs, err := n.EvalOutPaths(ctx, installable)
-	if err != nil {
-		return nil, err
-	}
+// Check asks the cache which of a build's paths it holds — every package output and every
+// pinned download — and verifies each one it would substitute: signature by a trusted key,
+// and the NAR's FileHash, NarHash and NarSize — before nix imports anything. An
+// unreachable cache is a warning: the build goes on without it.
+func (c *Cache) Check(ctx context.Context, outs []string, log *slog.Logger) (*CacheLookup, error) {
 	lookup := &CacheLookup{URL: c.Client.URL()}
 	have, err := c.Client.Have(ctx, outs, c.Trusted)
 	var unreachable *cache.UnreachableError

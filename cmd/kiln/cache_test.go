@@ -70,6 +70,9 @@ type cacheBuild struct {
 	Substituted []string
 	Built       []string
 	Outputs     []string
+	Closure     []string
+	Sources     []struct{ Name string }
+	NixVersion  string `json:"nix_version"`
 	ResultCache string `json:"result_cache"`
 }
 
@@ -273,11 +276,42 @@ func TestUnchangedSpecSkipsNix(t *testing.T) {
 	if b.ResultCache != "hit" || b.Digest != first.Digest || !strings.Contains(stderr.String(), "nix not run") {
 		t.Fatalf("result cache %q, digest %s (first %s)\n%s", b.ResultCache, b.Digest, first.Digest, stderr.String())
 	}
+	// A hit reports what a build reports: the sources and the nix that built it.
+	if len(b.Sources) == 0 || b.Sources[0].Name != "haproxy-3.0.11.tar.gz" || !strings.HasPrefix(b.NixVersion, "2.") {
+		t.Errorf("a result-cache hit reports sources %v, nix_version %q", b.Sources, b.NixVersion)
+	}
 	// A changed spec is a miss: here, another created time.
 	cmd = exec.Command(kilnBin, "-q", "build", "--toolchain", "host", "--mirror", m, "--result-cache", results, "--json", "-o", "oci:c")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), noStore, "SOURCE_DATE_EPOCH=1700000000")
 	if err := cmd.Run(); err == nil {
 		t.Fatal("a changed build was served from the result cache")
+	}
+}
+
+// TestXZCacheIsTrusted: a cache written by plain `nix copy` (xz, nix's default) and
+// correctly signed is used, not refused as untrustworthy.
+func TestXZCacheIsTrusted(t *testing.T) {
+	cold := buildImage(t, t.TempDir(), nil, "--no-result-cache", "-o", "oci:img")
+	keys := t.TempDir()
+	pub, stderr, err := kiln(t, "cache", "keygen", "--dir", keys, "xz-cache-1")
+	if err != nil {
+		t.Fatalf("kiln cache keygen: %v\n%s", err, stderr)
+	}
+	dir := filepath.Join(t.TempDir(), "cache")
+	cmd := exec.Command("nix", "copy", "--to", "file://"+dir+"?secret-key="+filepath.Join(keys, "xz-cache-1.sec"), cold.Outputs[0])
+	cmd.Env = append(os.Environ(), "NIX_CONFIG=experimental-features = nix-command\nbuild-users-group =")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("nix copy: %v\n%s", err, out)
+	}
+	if nars, _ := filepath.Glob(filepath.Join(dir, "nar", "*.nar.xz")); len(nars) == 0 {
+		t.Fatal("nix copy did not write xz NARs")
+	}
+	b, stderr, err := buildFromCache(t, filepath.Join(t.TempDir(), "store"), "file://"+dir, "--trusted-key", strings.TrimSpace(pub))
+	if err != nil {
+		t.Fatalf("build from an xz cache: %v\n%s", err, tailLines(stderr, 20))
+	}
+	if len(b.Built) != 0 || b.Digest != cold.Digest {
+		t.Errorf("built %v, digest %s (cold %s)", b.Built, b.Digest, cold.Digest)
 	}
 }

@@ -1,12 +1,15 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 
+	"github.com/kilnbuild/kiln/internal/testenv"
 	"github.com/kilnbuild/kiln/nixgen/spec"
 )
 
@@ -107,5 +110,86 @@ func TestNixFailureCarriesLogTail(t *testing.T) {
 		if !strings.Contains(stderr, want) {
 			t.Errorf("error lacks %q:\n%s", want, stderr)
 		}
+	}
+}
+
+// TestKeygenMakesItsDir: --dir that does not exist yet is created (0700), not an error
+// about a temporary file.
+func TestKeygenMakesItsDir(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "new", "keys")
+	if _, stderr, err := kiln(t, "cache", "keygen", "--dir", dir, "ci-1"); err != nil {
+		t.Fatalf("kiln cache keygen --dir (missing): %v\n%s", err, stderr)
+	}
+	st, err := os.Stat(dir)
+	if err != nil || st.Mode().Perm() != 0o700 {
+		t.Fatalf("key dir %v %v", st, err)
+	}
+	if st, err := os.Stat(filepath.Join(dir, "ci-1.sec")); err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("secret key %v %v", st, err)
+	}
+}
+
+// TestJSONIsSnakeCase: every command's --json uses one style.
+func TestJSONIsSnakeCase(t *testing.T) {
+	dir := t.TempDir()
+	img := filepath.Join(dir, "img")
+	if _, stderr, err := kiln(t, "-q", "build", "--toolchain", testToolchain, "--mirror", mirror(t), "-o", "oci:"+img); err != nil {
+		t.Fatal(err, stderr)
+	}
+	for _, args := range [][]string{{"inspect", "--json", "oci:" + img}, {"audit", "--json", "oci:" + img}} {
+		out, stderr, err := kiln(t, args...)
+		if err != nil {
+			t.Fatalf("kiln %v: %v\n%s", args, err, stderr)
+		}
+		var doc any
+		if err := json.Unmarshal([]byte(out), &doc); err != nil {
+			t.Fatal(err)
+		}
+		walkKeys(doc, func(k string) {
+			if k != strings.ToLower(k) && !strings.Contains(k, ".") { // label names are data
+				t.Errorf("kiln %s --json has key %q", args[0], k)
+			}
+		})
+	}
+}
+
+// walkKeys calls f on every object key of a JSON document, except inside the image
+// config (which keeps the OCI spec's own names).
+func walkKeys(v any, f func(string)) {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			f(k)
+			if k != "config" {
+				walkKeys(e, f)
+			}
+		}
+	case []any:
+		for _, e := range x {
+			walkKeys(e, f)
+		}
+	}
+}
+
+// TestGenRefusesADirItCannotRead: as an unprivileged user, a directory kiln cannot list is
+// never taken for an empty one and replaced.
+func TestGenRefusesADirItCannotRead(t *testing.T) {
+	testenv.Root(t) // to run kiln as another user
+	base := t.TempDir()
+	os.Chmod(base, 0o777)
+	os.Chmod(filepath.Dir(kilnBin), 0o755)
+	locked := filepath.Join(base, "locked")
+	os.MkdirAll(filepath.Join(locked, "keep"), 0o755)
+	os.Chmod(locked, 0o711) // others may enter, not list
+	cmd := exec.Command(kilnBin, "gen", "-o", locked)
+	cmd.Dir = base
+	cmd.Env = []string{"HOME=" + base, "PATH=/usr/bin:/bin"}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Credential: &syscall.Credential{Uid: 65534, Gid: 65534}}
+	out, err := cmd.CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "cannot be read") {
+		t.Fatalf("kiln gen over an unreadable dir: %v\n%s", err, out)
+	}
+	if _, err := os.Stat(filepath.Join(locked, "keep")); err != nil {
+		t.Fatal("the unreadable directory was replaced")
 	}
 }

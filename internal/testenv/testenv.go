@@ -44,3 +44,14 @@ func Env(t testing.TB, name, what string) string {
 	}
 	return v
 }
+
+// Root skips (locally) or fails (CI, which runs as root) a test that needs root.
+func Root(t testing.TB) {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		if os.Getenv("CI") != "" {
+			t.Fatal("this test needs root; CI runs `make test` as root")
+		}
+		t.Skip("needs root")
+	}
+}

@@ -13,9 +13,10 @@ import (
 	"fmt"
 	"io"
 	"math"
-	"os"
 	"sort"
 	"strings"
+
+	"github.com/kilnbuild/kiln/internal/files"
 )
 
 // ErrNotELF is returned (wrapped) for a file that is not an ELF object, so a caller
@@ -103,7 +104,7 @@ type ELFReport struct {
 
 // ELFFile audits the ELF file at path; a non-ELF file gives an error wrapping ErrNotELF.
 func ELFFile(path string) (ELFReport, error) {
-	f, err := os.Open(path)
+	f, err := files.Open(path)
 	if err != nil {
 		return ELFReport{}, fmt.Errorf("opening binary to audit: %w", err)
 	}

@@ -10,6 +10,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -255,18 +256,22 @@ func (n *Nix) AddFile(ctx context.Context, name, file string) (string, error) {
 	return strings.TrimSpace(string(out)), nil
 }
 
-// EvalOutPaths returns the output paths of installable without building anything, so a
-// binary cache can be asked about them first.
-func (n *Nix) EvalOutPaths(ctx context.Context, installable string) ([]string, error) {
-	out, err := n.run(ctx, "evaluating "+installable, nil, "eval", "--json", installable+".outPath")
+// PackageOutPaths returns the output path of every package a flake offers for system
+// (packages.<system>.*), sorted, without building anything — so a binary cache can be
+// asked about them first.
+func (n *Nix) PackageOutPaths(ctx context.Context, flake, system string) ([]string, error) {
+	attr := flake + "#packages." + system
+	out, err := n.run(ctx, "evaluating "+attr, nil, "eval", "--json", attr,
+		"--apply", "ps: map (name: ps.${name}.outPath) (builtins.attrNames ps)")
 	if err != nil {
 		return nil, err
 	}
-	var p string
-	if err := json.Unmarshal(out, &p); err != nil {
+	var paths []string
+	if err := json.Unmarshal(out, &paths); err != nil {
 		return nil, fmt.Errorf("reading nix eval output: %w", err)
 	}
-	return []string{p}, nil
+	sort.Strings(paths)
+	return slices.Compact(paths), nil
 }
 
 // BuildTimeClosure lists the valid store paths a derivation's build used and produced:
@@ -302,4 +307,26 @@ func redactURL(u string) string {
 		return u[:i] + "?…"
 	}
 	return u
+}
+
+// Invalid returns the paths that are not valid in the store (absent, or present but not
+// registered).
+func (n *Nix) Invalid(ctx context.Context, paths ...string) ([]string, error) {
+	if len(paths) == 0 {
+		return nil, nil
+	}
+	args := append([]string{"--check-validity", "--print-invalid"}, paths...)
+	out, err := n.exec(ctx, "checking store paths", n.sibling("nix-store"), n.withStore(args), nil)
+	if err != nil {
+		return nil, err
+	}
+	return strings.Fields(string(out)), nil
+}
+
+// CopyFromLocal copies paths from the local store (/nix/store) into the store the driver
+// uses (WithStore), verifying them as nix copies.
+func (n *Nix) CopyFromLocal(ctx context.Context, paths ...string) error {
+	args := append([]string{"copy", "--to", n.store}, paths...)
+	_, err := n.exec(ctx, "copying sources into "+n.store, n.bin, args, nil)
+	return err
 }
