@@ -97,8 +97,8 @@ func TestActivityReadsNixLog(t *testing.T) {
 // script is a Runner that plays back nix's stdout, stderr and exit status.
 type script struct {
 	stdout, stderr string
-	fail          bool
-	calls         []Command
+	fail           bool
+	calls          []Command
 }
 
 func (s *script) Run(_ context.Context, c Command) ([]byte, error) {
