@@ -13,10 +13,12 @@ import (
 	"slices"
 	"strconv"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/hashicorp/go-retryablehttp"
+	"golang.org/x/sync/errgroup"
+
+	"github.com/kilnbuild/kiln/internal/storepath"
 )
 
 var (
@@ -303,7 +305,7 @@ func (c *Client) CacheInfo(ctx context.Context) (*CacheInfo, error) {
 // NarInfo fetches, parses and checks the narinfo of storePath (/nix/store/<hash>-<name>).
 // A missing narinfo is ErrNotFound. The signature is not verified: see Verify and Have.
 func (c *Client) NarInfo(ctx context.Context, storePath string) (*NarInfo, error) {
-	hp, err := hashPart(storePath)
+	hp, err := storepath.HashPart(storePath)
 	if err != nil {
 		return nil, fmt.Errorf("fetching narinfo for %s: %w", storePath, err)
 	}
@@ -334,7 +336,7 @@ func (c *Client) Have(ctx context.Context, storePaths []string, trusted []Public
 	var paths []string
 	seen := map[string]bool{}
 	for _, p := range storePaths {
-		if _, err := parseStorePath(p); err != nil {
+		if _, err := storepath.Parse(p); err != nil {
 			return Lookup{}, fmt.Errorf("looking up paths in %s: %w", c.URL(), err)
 		}
 		if !seen[p] {
@@ -348,46 +350,27 @@ func (c *Client) Have(ctx context.Context, storePaths []string, trusted []Public
 		err error
 	}
 	results := make([]result, len(paths))
-	lctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	var (
-		wg       sync.WaitGroup
-		fatalMu  sync.Mutex
-		fatalErr error
-		sem      = make(chan struct{}, c.concurrency)
-	)
-launch:
+	// One unreachable answer is enough: it cancels the other requests, which would only
+	// wait out their own retries.
+	g, gctx := errgroup.WithContext(ctx)
+	g.SetLimit(c.concurrency)
 	for i, p := range paths {
-		select {
-		case sem <- struct{}{}:
-		case <-lctx.Done():
-			break launch
-		}
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			defer func() { <-sem }()
-			ni, err := c.NarInfo(lctx, p)
+		g.Go(func() error {
+			ni, err := c.NarInfo(gctx, p)
 			results[i] = result{ni, err}
 			var ue *UnreachableError
 			if errors.As(err, &ue) {
-				fatalMu.Lock()
-				if fatalErr == nil {
-					fatalErr = err
-				}
-				fatalMu.Unlock()
-				// One unreachable answer is enough: the other requests would only
-				// wait out their own retries.
-				cancel()
+				return err
 			}
-		}()
+			return nil
+		})
 	}
-	wg.Wait()
+	fatal := g.Wait()
 	if err := ctx.Err(); err != nil {
 		return Lookup{}, fmt.Errorf("looking up paths in %s: %w", c.URL(), err)
 	}
-	if fatalErr != nil {
-		return Lookup{}, fatalErr
+	if fatal != nil {
+		return Lookup{}, fatal
 	}
 
 	var l Lookup

@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+
+	"github.com/kilnbuild/kiln/internal/storepath"
 )
 
 // Signature errors returned (wrapped, with details) by Verify; test with errors.Is.
@@ -28,7 +30,7 @@ var (
 // from its parsed form, so a narinfo written with another hash spelling or order of
 // references still has the fingerprint Nix computed when it signed.
 func (ni *NarInfo) Fingerprint() (string, error) {
-	if _, err := parseStorePath(ni.StorePath); err != nil {
+	if _, err := storepath.Parse(ni.StorePath); err != nil {
 		return "", fmt.Errorf("fingerprint: %w", err)
 	}
 	h, err := ParseHash(ni.NarHash)
@@ -40,7 +42,7 @@ func (ni *NarInfo) Fingerprint() (string, error) {
 	}
 	refs := make([]string, 0, len(ni.References))
 	for _, r := range ni.References {
-		refs = append(refs, StoreDir+"/"+r)
+		refs = append(refs, storepath.StoreDir+"/"+r)
 	}
 	slices.Sort(refs)
 	refs = slices.Compact(refs) // Nix keeps references in a set

@@ -11,6 +11,8 @@ import (
 	"fmt"
 	"hash"
 	"strings"
+
+	"github.com/kilnbuild/kiln/internal/nixbase32"
 )
 
 // Hash is a digest with its algorithm, as found in narinfo FileHash, NarHash and CA fields.
@@ -39,8 +41,8 @@ func ParseHash(s string) (Hash, error) {
 		switch len(rest) {
 		case 2 * size:
 			d, err = hex.DecodeString(rest)
-		case Base32EncodedLen(size):
-			d, err = DecodeBase32(rest)
+		case nixbase32.EncodedLen(size):
+			d, err = nixbase32.Decode(rest)
 		case base64.StdEncoding.EncodedLen(size):
 			d, err = base64.StdEncoding.DecodeString(rest)
 		default:
@@ -71,7 +73,7 @@ func ParseHash(s string) (Hash, error) {
 // String renders the hash as "algo:<nix-base32>", the form Nix 2.8 writes in narinfos
 // and signs in fingerprints.
 func (h Hash) String() string {
-	return h.Algo + ":" + EncodeBase32(h.Digest)
+	return h.Algo + ":" + nixbase32.Encode(h.Digest)
 }
 
 // SRI renders the hash as "algo-<base64>", the form newer Nix prints in JSON.

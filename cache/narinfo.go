@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/kilnbuild/kiln/internal/storepath"
 )
 
 // NarInfo is the content of a <hash>.narinfo file: where a store path's NAR is in the
@@ -198,7 +200,7 @@ func (ni *NarInfo) String() string {
 // content address. It does not look at signatures (see Verify).
 func (ni *NarInfo) Check() error {
 	var errs []error
-	if _, err := parseStorePath(ni.StorePath); err != nil {
+	if _, err := storepath.Parse(ni.StorePath); err != nil {
 		errs = append(errs, fmt.Errorf("StorePath: %w", err))
 	}
 	if ni.URL == "" {
@@ -221,12 +223,12 @@ func (ni *NarInfo) Check() error {
 		}
 	}
 	for _, r := range ni.References {
-		if err := checkStoreBaseName(r); err != nil {
+		if err := storepath.CheckBaseName(r); err != nil {
 			errs = append(errs, fmt.Errorf("References: %w", err))
 		}
 	}
 	if ni.Deriver != "" {
-		if err := checkStoreBaseName(ni.Deriver); err != nil {
+		if err := storepath.CheckBaseName(ni.Deriver); err != nil {
 			errs = append(errs, fmt.Errorf("Deriver: %w", err))
 		}
 	}

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kilnbuild/kiln/internal/storepath"
 	"github.com/kilnbuild/kiln/internal/testenv"
 )
 
@@ -131,7 +132,7 @@ func (e *nixEnv) copyTo(dir, params string, paths ...string) {
 // narinfoFile returns the path of a store path's narinfo in a file cache.
 func narinfoFile(t *testing.T, dir, storePath string) string {
 	t.Helper()
-	hp, err := hashPart(storePath)
+	hp, err := storepath.HashPart(storePath)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,7 +9,7 @@ import (
 	"sort"
 	"strings"
 
-	"github.com/kilnbuild/kiln/cache"
+	"github.com/kilnbuild/kiln/internal/storepath"
 	"github.com/kilnbuild/kiln/nixgen"
 	"github.com/kilnbuild/kiln/nixgen/spec"
 	"github.com/kilnbuild/kiln/orchestrator/nix"
@@ -159,7 +159,7 @@ func (e *SourceMissingError) Error() string {
 func sourcePaths(srcs []Source) (map[string]Source, error) {
 	paths := map[string]Source{}
 	for _, src := range srcs {
-		sp, err := cache.FixedOutputPath(src.Name, src.SHA256, false)
+		sp, err := storepath.FixedOutputPath(src.Name, src.SHA256, false)
 		if err != nil {
 			return nil, fmt.Errorf("source %s: %w", src.Name, err)
 		}

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/kilnbuild/kiln/internal/files"
+	"github.com/kilnbuild/kiln/internal/storepath"
 )
 
 var (
@@ -22,14 +23,12 @@ var (
 	nameRE    = regexp.MustCompile(`^[a-z0-9][a-z0-9._-]{0,62}$`)
 	versionRE = regexp.MustCompile(`^[0-9A-Za-z][0-9A-Za-z.+_-]{0,63}$`)
 	tagRE     = regexp.MustCompile(`^[A-Za-z0-9_][A-Za-z0-9_.-]{0,127}$`)
-	// Store path names allow only these characters; a fetch is named after the URL's last part.
-	storeNameRE = regexp.MustCompile(`^[A-Za-z0-9+._?=-][A-Za-z0-9+._?=-]*$`)
-	userRE      = regexp.MustCompile(`^([0-9]+)(:([0-9]+))?$`)
-	portRE      = regexp.MustCompile(`^([1-9][0-9]{0,4})(/(tcp|udp|sctp))?$`)
-	modeRE      = regexp.MustCompile(`^0?[0-7]{3,4}$`)
-	signalRE    = regexp.MustCompile(`^SIG[A-Z0-9]+$`)
-	envRE       = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
-	nixpkgsRE   = regexp.MustCompile(`^github:NixOS/nixpkgs/[0-9a-f]{40}$|^(git\+https|https|path)://.*[?&]rev=[0-9a-f]{40}`)
+	userRE    = regexp.MustCompile(`^([0-9]+)(:([0-9]+))?$`)
+	portRE    = regexp.MustCompile(`^([1-9][0-9]{0,4})(/(tcp|udp|sctp))?$`)
+	modeRE    = regexp.MustCompile(`^0?[0-7]{3,4}$`)
+	signalRE  = regexp.MustCompile(`^SIG[A-Z0-9]+$`)
+	envRE     = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*=`)
+	nixpkgsRE = regexp.MustCompile(`^github:NixOS/nixpkgs/[0-9a-f]{40}$|^(git\+https|https|path)://.*[?&]rev=[0-9a-f]{40}`)
 )
 
 // Validate checks the spec's meaning without changing it: required keys, formats (sha256,
@@ -454,17 +453,14 @@ func (v *validator) url(key, raw string, required, tarball bool) {
 	}
 	base := path.Base(u.Path)
 	switch {
-	case !storeNameRE.MatchString(base) || base == "." || base == "/":
+	case len(base) > storepath.MaxNameLen:
+		v.add(key, "ends in a file name of %d bytes; a Nix store path name is at most %d", len(base), storepath.MaxNameLen)
+	case storepath.CheckName(base) != nil || base == "." || base == "/":
 		v.add(key, "%s must end in a file name of letters, digits and + . _ ? = - (it names the fetched store path)", show(raw))
-	case len(base) > maxStoreName:
-		v.add(key, "ends in a file name of %d bytes; a Nix store path name is at most %d", len(base), maxStoreName)
 	case tarball && !strings.HasSuffix(base, ".tar.gz") && !strings.HasSuffix(base, ".tgz"):
 		v.add(key, "%s is not a .tar.gz or .tgz: kiln's recipes unpack gzip tarballs (haproxy, Lua, PCRE2, OpenSSL and zlib all publish one)", show(base))
 	}
 }
-
-// maxStoreName is the longest name Nix gives a store path.
-const maxStoreName = 211
 
 // sha256 checks a pinned hash and reports whether it is one.
 func (v *validator) sha256(key, val string, required bool) bool {

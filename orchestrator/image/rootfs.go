@@ -10,10 +10,12 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/kilnbuild/kiln/internal/storepath"
 )
 
 // StoreDir is the Nix store directory that every store path must live directly under.
-const StoreDir = "/nix/store"
+const StoreDir = storepath.StoreDir
 
 // Fixed modes of the entries in the layer; nothing is taken from the host but
 // the file type, the size, the exec bit and a symlink's target.

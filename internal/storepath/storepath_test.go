@@ -1,4 +1,4 @@
-package cache
+package storepath
 
 import (
 	"crypto/sha256"

@@ -1,10 +1,14 @@
-package cache
+// Package storepath names Nix store paths: the store directory, the rules for a path's
+// name, and where a fixed-output path lives (computed as Nix computes it).
+package storepath
 
 import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
 	"strings"
+
+	"github.com/kilnbuild/kiln/internal/nixbase32"
 )
 
 // StoreDir is the store directory whose paths this package accepts; kiln only deals
@@ -14,48 +18,62 @@ const StoreDir = "/nix/store"
 // storeHashLen is the length of the hash part of a store path: 160 bits in nix-base32.
 const storeHashLen = 32
 
-// maxStoreNameLen is the longest name Nix 2.8 allows after the hash part.
-const maxStoreNameLen = 211
+// MaxNameLen is the longest name Nix 2.8 allows after the hash part.
+const MaxNameLen = 211
 
-// checkStoreBaseName checks "<32 nix-base32 chars>-<name>" with Nix's rules for names.
-func checkStoreBaseName(base string) error {
+// CheckBaseName checks "<32 nix-base32 chars>-<name>" with Nix's rules for names.
+func CheckBaseName(base string) error {
 	if len(base) < storeHashLen+2 || base[storeHashLen] != '-' {
 		return fmt.Errorf("invalid store path name %q: want <32-char hash>-<name>", base)
 	}
 	for i := 0; i < storeHashLen; i++ {
-		if base32Index[base[i]] < 0 {
+		if !nixbase32.Valid(base[i]) {
 			return fmt.Errorf("invalid store path name %q: hash part has %q, not nix-base32", base, base[i])
 		}
 	}
-	name := base[storeHashLen+1:]
-	if len(name) > maxStoreNameLen {
-		return fmt.Errorf("invalid store path name %q: name longer than %d characters", base, maxStoreNameLen)
+	if err := CheckName(base[storeHashLen+1:]); err != nil {
+		return fmt.Errorf("invalid store path name %q: %w", base, err)
+	}
+	return nil
+}
+
+// CheckName checks the name part of a store path (what follows the hash and the dash):
+// 1 to MaxNameLen letters, digits and + - . _ ? =, not starting with a dot.
+func CheckName(name string) error {
+	if name == "" {
+		return fmt.Errorf("empty name")
+	}
+	if len(name) > MaxNameLen {
+		return fmt.Errorf("name longer than %d characters", MaxNameLen)
+	}
+	if name[0] == '.' {
+		return fmt.Errorf("name starts with a dot")
 	}
 	for i := 0; i < len(name); i++ {
 		c := name[i]
 		ok := c >= '0' && c <= '9' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || strings.IndexByte("+-._?=", c) >= 0
 		if !ok {
-			return fmt.Errorf("invalid store path name %q: character %q is not allowed", base, c)
+			return fmt.Errorf("character %q is not allowed", c)
 		}
 	}
 	return nil
 }
 
-// parseStorePath checks p is /nix/store/<hash>-<name> and returns its base name.
-func parseStorePath(p string) (string, error) {
+// Parse checks p is /nix/store/<hash>-<name> and returns its base name.
+func Parse(p string) (string, error) {
 	base, ok := strings.CutPrefix(p, StoreDir+"/")
 	if !ok {
 		return "", fmt.Errorf("invalid store path %q: not in %s", p, StoreDir)
 	}
-	if err := checkStoreBaseName(base); err != nil {
+	if err := CheckBaseName(base); err != nil {
 		return "", fmt.Errorf("invalid store path %q: %w", p, err)
 	}
 	return base, nil
 }
 
-// hashPart returns the 32-character hash part of a store path, the key of its narinfo.
-func hashPart(p string) (string, error) {
-	base, err := parseStorePath(p)
+// HashPart returns the 32-character hash part of a store path, the key of its narinfo.
+func HashPart(p string) (string, error) {
+	base, err := Parse(p)
 	if err != nil {
 		return "", err
 	}
@@ -67,8 +85,8 @@ func hashPart(p string) (string, error) {
 // own bytes) or recursive (its NAR). It is Nix's makeFixedOutputPath for sha256 without
 // references, so kiln can know where a pinned source lives without asking nix.
 func FixedOutputPath(name string, sha256Hex string, recursive bool) (string, error) {
-	if err := checkStoreBaseName("0000000000000000000000000000000a-" + name); err != nil {
-		return "", err
+	if err := CheckName(name); err != nil {
+		return "", fmt.Errorf("store path name %q: %w", name, err)
 	}
 	sum, err := hex.DecodeString(sha256Hex)
 	if err != nil || len(sum) != sha256.Size {
@@ -89,5 +107,5 @@ func makeStorePath(typ, hash, name string) string {
 	for i, b := range full {
 		folded[i%len(folded)] ^= b
 	}
-	return StoreDir + "/" + EncodeBase32(folded[:]) + "-" + name
+	return StoreDir + "/" + nixbase32.Encode(folded[:]) + "-" + name
 }
