@@ -17,8 +17,15 @@ import (
 	"github.com/kilnbuild/kiln/orchestrator/image"
 )
 
-// Licenses is the SPDX licence of each recipe's package, for the image label.
-var Licenses = map[string]string{"haproxy": "GPL-2.0-or-later"}
+// License is the SPDX licence expression of a recipe's package ("" if unknown), for the
+// image label and the SBOM.
+func License(pkg string) string {
+	switch pkg {
+	case "haproxy":
+		return "GPL-2.0-or-later"
+	}
+	return ""
+}
 
 // ImageInput turns a built spec into the image's filesystem and config: the closure, the
 // run user's /etc/passwd and /etc/group, the spec's files, and labels that say what was
@@ -66,7 +73,7 @@ func ImageInput(s *spec.Spec, res *Result, storeRoot string, created time.Time) 
 	labels["org.opencontainers.image.source"] = s.Package.URL
 	labels["org.opencontainers.image.revision"] = revision
 	labels["org.opencontainers.image.created"] = created.UTC().Format(time.RFC3339)
-	if l, ok := Licenses[s.Package.Name]; ok {
+	if l := License(s.Package.Name); l != "" {
 		labels["org.opencontainers.image.licenses"] = l
 	}
 	labels["dev.kiln.toolchain"] = string(s.Build.Toolchain)
