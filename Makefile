@@ -6,7 +6,7 @@ GO ?= go
 MIRROR ?= $(CURDIR)/.mirror
 KILN := $(CURDIR)/bin/kiln
 
-.PHONY: all setup sources kiln demo test bench bench-features clean
+.PHONY: all setup sources kiln demo test fuzz bench bench-features clean
 
 all: kiln
 
@@ -27,6 +27,10 @@ demo: setup sources kiln
 # Every test, against real nix, a real registry and a real container runtime.
 test: setup sources
 	bash scripts/test.sh $(MIRROR)
+
+# Go fuzzing of everything that reads untrusted input, FUZZTIME each (make test runs it).
+fuzz:
+	bash scripts/fuzz.sh
 
 # Size and speed figures for the README.
 bench: setup sources kiln

@@ -181,3 +181,20 @@ func TestCheck(t *testing.T) {
 		t.Errorf("Check: %v", err)
 	}
 }
+
+// FuzzNarInfo: any narinfo text parses without a panic, and one that parses and checks
+// prints back to text that parses to the same fields.
+func FuzzNarInfo(f *testing.F) {
+	f.Add("StorePath: /nix/store/0c4a5nm7a3bbl8dnlh2dn0cb2mcqk3ka-app-1.0\nURL: nar/x.nar.xz\nCompression: xz\nNarHash: sha256:1xrln8mi8j6sqmwf4fjp009g1ngd7892r5w2j3wgccwjpd01ia8q\nNarSize: 120\nReferences: \n")
+	f.Add("StorePath: /nix/store/x\nNarSize: -1\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		ni, err := Parse(strings.NewReader(text))
+		if err != nil || ni.Check() != nil {
+			return
+		}
+		again, err := Parse(strings.NewReader(ni.String()))
+		if err != nil || again.String() != ni.String() {
+			t.Fatalf("round trip: %v\n%s\n---\n%v", err, ni.String(), again)
+		}
+	})
+}

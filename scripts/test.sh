@@ -11,6 +11,8 @@ export CI=${CI:-true}   # `make test` installed everything: a missing tool is a 
 unformatted=$(gofmt -l $(git ls-files '*.go'))
 if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted" >&2; exit 1; fi
 go vet ./...
+# Fuzz what reads untrusted input (specs, images, narinfos) for a bounded time.
+FUZZTIME=${FUZZTIME:-15s} bash scripts/fuzz.sh
 
 # The default HAProxy, built once: the packaging, publishing and audit tests that work on
 # a real store path use it (the end-to-end tests build it too and find it in the store).

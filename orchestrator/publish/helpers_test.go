@@ -21,7 +21,7 @@ const testStorePath = "/nix/store/0c4a5nm7a3bbl8dnlh2dn0cb2mcqk3ka-app-1.0"
 
 // testImage builds a small image labelled label; with big > 0 it also holds
 // big bytes of incompressible data, so its layer upload takes many writes.
-func testImage(t *testing.T, label string, big int) v1.Image {
+func testImage(t testing.TB, label string, big int) v1.Image {
 	t.Helper()
 	root := t.TempDir()
 	sp := filepath.Join(root, testStorePath)
@@ -72,7 +72,7 @@ func mustValidate(t *testing.T, img v1.Image) {
 	}
 }
 
-func mustTarget(t *testing.T, s string) Target {
+func mustTarget(t testing.TB, s string) Target {
 	t.Helper()
 	tg, err := ParseTarget(s)
 	if err != nil {

@@ -1,0 +1,17 @@
+#!/usr/bin/env bash
+# Runs kiln's Go fuzzers for a bounded time each (FUZZTIME, default 20s): the spec loader,
+# the OCI layout and docker-archive readers, the narinfo parser and the Nix quoting
+# function. A crash fails the run and leaves its input under testdata/fuzz/ to commit.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+t=${FUZZTIME:-20s}
+while read -r name pkg; do
+  echo "fuzz: $name ($pkg, $t)"
+  go test -run '^$' -fuzz "^${name}\$" -fuzztime "$t" "$pkg"
+done <<'LIST'
+FuzzParse ./nixgen/spec
+FuzzQuote ./nixgen
+FuzzOpenArchive ./orchestrator/publish
+FuzzOpenLayout ./orchestrator/publish
+FuzzNarInfo ./cache
+LIST
