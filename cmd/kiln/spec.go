@@ -34,18 +34,26 @@ func loadSpec(c *cli.Context) (*spec.Spec, error) {
 	} else {
 		s = spec.Default()
 	}
+	if err := overrideToolchain(c, s); err != nil {
+		return nil, err
+	}
+	if err := s.Validate(); err != nil {
+		return nil, err
+	}
+	return s, nil
+}
+
+// overrideToolchain applies --toolchain to s (not validated).
+func overrideToolchain(c *cli.Context, s *spec.Spec) error {
 	if tc := c.String("toolchain"); tc != "" {
 		t := spec.Toolchain(tc)
 		if !t.Valid() {
-			return nil, fmt.Errorf("--toolchain %q: must be nixpkgs or host", tc)
+			return fmt.Errorf("--toolchain %q: must be nixpkgs or host", tc)
 		}
 		s.Build.Toolchain = t
 		if t == spec.ToolchainHost {
 			s.Nixpkgs.URL = "" // unused by the host toolchain
 		}
 	}
-	if err := s.Validate(); err != nil {
-		return nil, err
-	}
-	return s, nil
+	return nil
 }
