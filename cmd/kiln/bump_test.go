@@ -106,7 +106,7 @@ func TestOutdated(t *testing.T) {
 
 	// The table says the same.
 	stdout, _, _ = kiln(t, append(append([]string{"outdated"}, site.Flags()...), def)...)
-	for _, want := range []string{"COMPONENT", "haproxy", "3.0.11", "3.0 (LTS, EOL 2029-04-01)", "3.0.12", "3.2.4", "behind"} {
+	for _, want := range []string{"COMPONENT", "haproxy", "3.0.11", "3.0 (LTS, until 2029-04-01)", "3.0.12", "3.2.4", "behind"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("table lacks %q:\n%s", want, stdout)
 		}

@@ -209,7 +209,7 @@ func (b *Bumper) target(ctx context.Context, p Pin, req Request) (*upstream.Rele
 	if branch == "" {
 		branch = own
 	}
-	f, err := b.finding(ctx, p, branch)
+	f, err := b.finding(ctx, p, branch, false)
 	if err != nil {
 		return nil, err
 	}

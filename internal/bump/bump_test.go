@@ -372,3 +372,20 @@ func sha256hex(b []byte) string {
 	h := sha256.Sum256(b)
 	return hex.EncodeToString(h[:])
 }
+
+// bump reads only the branch's releases: the lifecycle index being down does not stop it.
+func TestBumpNeedsNoLifecycleIndex(t *testing.T) {
+	site := upstreamtest.New(t)
+	for _, p := range []string{"/endoflife/haproxy/", "/endoflife/openssl/"} {
+		site.Handle(p, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) })
+	}
+	plan, err := newBumper(t, site).Plan(context.Background(), Request{File: copySpec(t, "commented.toml"), WorkDir: t.TempDir()})
+	if err != nil || len(plan.Changes) != 3 {
+		t.Fatalf("%v %+v", err, plan)
+	}
+	for _, r := range site.Requests() {
+		if strings.HasPrefix(r, "/endoflife/") {
+			t.Errorf("bump asked %s", r)
+		}
+	}
+}

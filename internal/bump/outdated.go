@@ -62,7 +62,7 @@ func (b *Bumper) Outdated(ctx context.Context, s *spec.Spec, src []byte, branche
 	}
 	var out []Finding
 	for _, p := range pins(s, d) {
-		f, err := b.finding(ctx, p, branches[p.Name])
+		f, err := b.finding(ctx, p, branches[p.Name], true)
 		if err != nil {
 			return nil, err
 		}
@@ -71,8 +71,10 @@ func (b *Bumper) Outdated(ctx context.Context, s *spec.Spec, src []byte, branche
 	return out, nil
 }
 
-// finding looks one pin up.
-func (b *Bumper) finding(ctx context.Context, p Pin, branch string) (*Finding, error) {
+// finding looks one pin up. Without full, only the branch's releases are read (what bump
+// needs): no newest overall, no lifecycle, so an unreachable lifecycle index never
+// stops a bump.
+func (b *Bumper) finding(ctx context.Context, p Pin, branch string, full bool) (*Finding, error) {
 	proj, ok := upstream.Projects[p.Name]
 	if !ok {
 		return nil, fmt.Errorf("%s: kiln knows no release index for %s", p.Table, p.Name)
@@ -92,13 +94,17 @@ func (b *Bumper) finding(ctx context.Context, p Pin, branch string) (*Finding, e
 			return nil, err
 		}
 	}
-	newest, err := b.Index.Newest(ctx, p.Name)
-	if err != nil {
-		return nil, err
-	}
-	f.Newest, f.NewestBranch = &newest, upstream.BranchOf(newest.Version, proj.Depth)
-	if f.Lifecycle, err = b.Index.Cycle(ctx, p.Name, branch); err != nil {
-		return nil, err
+	if full {
+		newest, err := b.Index.Newest(ctx, p.Name)
+		if err != nil {
+			return nil, err
+		}
+		f.Newest, f.NewestBranch = &newest, upstream.BranchOf(newest.Version, proj.Depth)
+		if f.Lifecycle, err = b.Index.Cycle(ctx, p.Name, branch); err != nil {
+			return nil, err
+		}
+	} else {
+		f.Lifecycle = upstream.Cycle{Branch: branch}
 	}
 	if len(rels) == 0 {
 		f.Status, f.Note = StatusUnlisted, fmt.Sprintf("upstream lists no %s release on branch %s", p.Name, branch)

@@ -90,7 +90,7 @@ func branchText(f Finding) string {
 	case c.EOL:
 		tags = append(tags, "EOL")
 	case c.EOLDate != "":
-		tags = append(tags, "EOL "+c.EOLDate)
+		tags = append(tags, "until "+c.EOLDate)
 	}
 	if len(tags) == 0 {
 		return f.Branch
