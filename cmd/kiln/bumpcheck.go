@@ -35,14 +35,25 @@ func (k *buildChecker) Check(ctx context.Context, s *spec.Spec, req bump.CheckRe
 	log := logger(k.c)
 	n := nixFor(s, nix.Settings{})
 	n.Log = progress(k.c)
-	if req.Sources != "" {
-		// The tarballs bump fetched: the build finds them in the store, offline.
-		if _, err := orchestrator.Seed(ctx, n, req.Sources, orchestrator.Sources(s), log); err != nil {
+	// The tarballs bump fetched, then --mirror: the builds find them in the store, offline.
+	srcs := orchestrator.Sources(s)
+	for _, dir := range []string{req.Sources, k.mirror} {
+		if dir == "" || len(srcs) == 0 {
+			continue
+		}
+		missing, err := orchestrator.Seed(ctx, n, dir, srcs, log)
+		if err != nil {
 			return nil, err
+		}
+		srcs = missing
+	}
+	if k.mirror != "" {
+		for _, m := range srcs {
+			log.Warn("source not in mirror; nix will fetch it if it is not in the store already", "name", m.Name, "sha256", m.SHA256)
 		}
 	}
 	b := &orchestrator.Builder{Nix: n, Log: log}
-	res, err := b.Build(ctx, orchestrator.Request{Spec: s, Mirror: k.mirror})
+	res, err := b.Build(ctx, orchestrator.Request{Spec: s})
 	if err != nil {
 		return nil, err
 	}
@@ -79,7 +90,7 @@ func (k *buildChecker) Check(ctx context.Context, s *spec.Spec, req bump.CheckRe
 		return o, nil
 	}
 	v := &verify.Verifier{Builder: b, Log: log}
-	vr, err := v.Run(ctx, verify.Request{Spec: s, Mirror: k.mirror, Rounds: req.Rounds,
+	vr, err := v.Run(ctx, verify.Request{Spec: s, Rounds: req.Rounds,
 		Image: &verify.ImageOptions{Created: k.created, Compression: k.compression}})
 	if err != nil {
 		return nil, err
