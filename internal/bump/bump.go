@@ -164,7 +164,7 @@ func (b *Bumper) Plan(ctx context.Context, req Request) (*Plan, error) {
 	if plan.Spec, err = checkEdit(old, tagPinned, req.File, dir, plan.New, plan.Changes); err != nil {
 		return nil, err
 	}
-	if tag := s.Image.Tag; hasPin(sel, s.Package.Name) && d.keys["image.tag"] != 0 && tag == s.Package.Version {
+	if tag := s.Image.Tag; plan.Changes[0].Table == "package" && d.keys["image.tag"] != 0 && tag == s.Package.Version {
 		plan.Warnings = append(plan.Warnings, fmt.Sprintf("%s:%d: image.tag is pinned to %q, the old version; bump leaves it (remove it to follow package.version)", req.File, d.keys["image.tag"], tag))
 	}
 	return plan, nil

@@ -389,3 +389,21 @@ func TestBumpNeedsNoLifecycleIndex(t *testing.T) {
 		}
 	}
 }
+
+// An image.tag pinned to the old version is left alone, with a warning naming its line.
+func TestPinnedTagWarns(t *testing.T) {
+	site := upstreamtest.New(t)
+	file := copySpec(t, "commented.toml")
+	replaceIn(t, file, "[image]\n", "[image]\ntag = \"3.0.11\"\n")
+	plan, err := newBumper(t, site).Plan(context.Background(), Request{File: file, Only: "haproxy", WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Warnings) != 1 || !strings.Contains(plan.Warnings[0], "commented.toml:31: image.tag is pinned") || plan.Spec.Image.Tag != "3.0.11" {
+		t.Errorf("warnings %q, tag %s", plan.Warnings, plan.Spec.Image.Tag)
+	}
+	plan, err = newBumper(t, site).Plan(context.Background(), Request{File: file, Only: "pcre2", WorkDir: t.TempDir()})
+	if err != nil || len(plan.Warnings) != 0 {
+		t.Errorf("pcre2 only: %v %q", err, plan.Warnings)
+	}
+}
