@@ -199,13 +199,11 @@ func (s *scanner) key() ([]string, error) {
 				return nil, err
 			}
 			raw := s.doc[start:s.i]
-			if c == '"' {
-				u, err := strconv.Unquote(raw)
-				if err != nil {
-					return nil, fmt.Errorf("quoted key %s: %w", raw, err)
-				}
+			if u, err := strconv.Unquote(raw); c == '"' && err == nil {
 				raw = u
 			} else {
+				// A literal key, or an escape Go does not share with TOML: the text as
+				// written still tells keys apart for what bump looks up.
 				raw = raw[1 : len(raw)-1]
 			}
 			parts = append(parts, raw)
