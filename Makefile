@@ -6,7 +6,7 @@ GO ?= go
 MIRROR ?= $(CURDIR)/.mirror
 KILN := $(CURDIR)/bin/kiln
 
-.PHONY: all setup sources kiln demo test fuzz bench bench-features clean
+.PHONY: all setup sources kiln demo test fuzz bench bench-features bench-bump clean
 
 all: kiln
 
@@ -39,6 +39,10 @@ bench: setup sources kiln
 # The feature matrix: variant × (binary, image gzip/zstd, cold build, build with libraries cached).
 bench-features: setup sources kiln
 	bash scripts/bench-features.sh $(KILN) $(MIRROR)
+
+# Time kiln bump --check for a HAProxy patch release (a stand-in served on 127.0.0.1).
+bench-bump: setup sources kiln
+	bash scripts/bench-bump.sh $(KILN) $(MIRROR)
 
 clean:
 	rm -rf bin out

@@ -33,6 +33,8 @@ Results go to stdout (a digest, or JSON with --json); logs and build progress to
 			verifyCommand(),
 			auditCommand(),
 			cacheCommand(),
+			outdatedCommand(),
+			bumpCommand(),
 		},
 		Writer:    os.Stdout,
 		ErrWriter: os.Stderr,

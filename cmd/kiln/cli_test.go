@@ -175,7 +175,12 @@ func walkKeys(v any, f func(string)) {
 // never taken for an empty one and replaced.
 func TestGenRefusesADirItCannotRead(t *testing.T) {
 	testenv.Root(t) // to run kiln as another user
-	base := t.TempDir()
+	// t.TempDir's parent is 0700: the other user needs a directory it can reach.
+	base, err := os.MkdirTemp("", "kiln-gen-nobody-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { os.Chmod(filepath.Join(base, "locked"), 0o755); os.RemoveAll(base) })
 	os.Chmod(base, 0o777)
 	os.Chmod(filepath.Dir(kilnBin), 0o755)
 	locked := filepath.Join(base, "locked")

@@ -41,15 +41,8 @@ func loadSpec(c *cli.Context) (*spec.Spec, error) {
 	} else {
 		s = spec.Default()
 	}
-	if tc := c.String("toolchain"); tc != "" {
-		t := spec.Toolchain(tc)
-		if !t.Valid() {
-			return nil, fmt.Errorf("--toolchain %q: must be nixpkgs or host", tc)
-		}
-		s.Build.Toolchain = t
-		if t == spec.ToolchainHost {
-			s.Nixpkgs.URL = "" // unused by the host toolchain
-		}
+	if err := overrideToolchain(c, s); err != nil {
+		return nil, err
 	}
 	s.AllowOutside(c.StringSlice("allow-outside")...)
 	if err := s.Validate(); err != nil {
@@ -64,4 +57,19 @@ func specName(file string) string {
 		return "<default>"
 	}
 	return file
+}
+
+// overrideToolchain applies --toolchain to s (not validated).
+func overrideToolchain(c *cli.Context, s *spec.Spec) error {
+	if tc := c.String("toolchain"); tc != "" {
+		t := spec.Toolchain(tc)
+		if !t.Valid() {
+			return fmt.Errorf("--toolchain %q: must be nixpkgs or host", tc)
+		}
+		s.Build.Toolchain = t
+		if t == spec.ToolchainHost {
+			s.Nixpkgs.URL = "" // unused by the host toolchain
+		}
+	}
+	return nil
 }

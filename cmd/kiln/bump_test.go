@@ -1,0 +1,360 @@
+package main
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kilnbuild/kiln/internal/upstream/upstreamtest"
+)
+
+// checkToolchain is the toolchain bump --check builds with in the tests: one parameter,
+// for when the host toolchain gives way to a pinned one.
+var checkToolchain = []string{"--toolchain", "host"}
+
+// outdatedJSON is the part of kiln outdated --json the tests read.
+type outdatedJSON struct {
+	Specs []struct {
+		Spec       string `json:"spec"`
+		Components []struct {
+			Name           string `json:"name"`
+			Version        string `json:"version"`
+			Default        bool   `json:"default"`
+			Branch         string `json:"branch"`
+			Status         string `json:"status"`
+			NewestOnBranch *struct {
+				Version string `json:"version"`
+				URL     string `json:"url"`
+			} `json:"newest_on_branch"`
+			Newest *struct {
+				Version string `json:"version"`
+			} `json:"newest"`
+			Lifecycle struct {
+				Known, LTS, EOL bool
+				EOLDate         string `json:"eol_date"`
+			} `json:"lifecycle"`
+		} `json:"components"`
+	} `json:"specs"`
+	Behind    bool `json:"behind"`
+	Attention bool `json:"attention"`
+}
+
+// specCopy copies a spec into a temp dir; from is relative to the repository root.
+func specCopy(t *testing.T, from string) string {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join("..", "..", from))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := filepath.Join(t.TempDir(), filepath.Base(from))
+	if err := os.WriteFile(dst, b, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// kiln outdated finds the newer release on each pin's branch and ignores the next
+// branches (3.1, 3.2 are newer than 3.0 but not offered); the exit status says so.
+func TestOutdated(t *testing.T) {
+	site := upstreamtest.New(t)
+	def := specCopy(t, "nixgen/spec/default.toml")
+	old := "../../testdata/specs/haproxy-2.6.12.toml" // only read
+	full := "../../testdata/specs/features-full.toml"
+	args := append([]string{"outdated", "--json"}, site.Flags()...)
+	stdout, stderr, err := kiln(t, append(args, def, old, full)...)
+	if exitCode(err) != exitBehind {
+		t.Fatalf("exit %v, want %d\n%s\n%s", err, exitBehind, stdout, stderr)
+	}
+	var out outdatedJSON
+	if err := json.Unmarshal([]byte(stdout), &out); err != nil {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+	if !out.Behind || len(out.Specs) != 3 {
+		t.Fatalf("%+v", out)
+	}
+	hap := out.Specs[0].Components[0]
+	if hap.Name != "haproxy" || hap.Version != "3.0.11" || hap.Branch != "3.0" || hap.Status != "behind" ||
+		hap.NewestOnBranch.Version != "3.0.12" || hap.Newest.Version != "3.2.4" || !hap.Lifecycle.LTS || hap.Lifecycle.EOL {
+		t.Errorf("default spec's haproxy: %+v", hap)
+	}
+	if hap.NewestOnBranch.URL != "https://www.haproxy.org/download/3.0/src/haproxy-3.0.12.tar.gz" {
+		t.Errorf("URL %s", hap.NewestOnBranch.URL)
+	}
+	if h := out.Specs[1].Components[0]; h.Branch != "2.6" || h.NewestOnBranch.Version != "2.6.22" {
+		t.Errorf("2.6.12 spec: %+v", h)
+	}
+	var names []string
+	for _, c := range out.Specs[2].Components {
+		names = append(names, c.Name+"="+c.Status)
+		if c.Name != "haproxy" && !c.Default {
+			t.Errorf("%s: features-full.toml uses kiln's default source", c.Name)
+		}
+	}
+	if got := strings.Join(names, " "); got != "haproxy=behind lua=behind pcre2=behind openssl=behind" {
+		t.Errorf("features-full.toml: %s", got)
+	}
+	if !strings.Contains(stderr, "kiln bump SPEC moves to them") {
+		t.Errorf("stderr: %s", stderr)
+	}
+
+	// The table says the same.
+	stdout, _, _ = kiln(t, append(append([]string{"outdated"}, site.Flags()...), def)...)
+	for _, want := range []string{"COMPONENT", "haproxy", "3.0.11", "3.0 (LTS, until 2029-04-01)", "3.0.12", "3.2.4", "behind"} {
+		if !strings.Contains(stdout, want) {
+			t.Errorf("table lacks %q:\n%s", want, stdout)
+		}
+	}
+
+	// --branch compares with another branch on purpose.
+	stdout, _, _ = kiln(t, append(args, "--branch", "haproxy=3.2", def)...)
+	json.Unmarshal([]byte(stdout), &out)
+	if h := out.Specs[0].Components[0]; h.Branch != "3.2" || h.NewestOnBranch.Version != "3.2.4" {
+		t.Errorf("--branch haproxy=3.2: %+v", h)
+	}
+}
+
+// Exit 0 when current, 3 when only a person can help (a branch past its end of life).
+func TestOutdatedExitStatus(t *testing.T) {
+	site := upstreamtest.New(t)
+	current := specCopy(t, "nixgen/spec/default.toml")
+	replaceInFile(t, current, "3.0.11", "3.0.12")
+	replaceInFile(t, current, "a133e2d550c5fd9a849b5c7ab17bb945bcdad209ca140d41f45ebf31943ae783", "2ef3ccf966ccab7faa1ce979b71496dc4d2031fc7b87143e1e5511f289c590db")
+	args := append([]string{"outdated"}, site.Flags()...)
+	if stdout, stderr, err := kiln(t, append(args, current)...); err != nil {
+		t.Fatalf("current spec: %v\n%s\n%s", err, stdout, stderr)
+	}
+	// 3.1 is past its end of life (2026-01-01 in the fixture) and 3.1.8 its newest.
+	eol := specCopy(t, "nixgen/spec/default.toml")
+	replaceInFile(t, eol, "3.0.11", "3.1.8")
+	replaceInFile(t, eol, "/3.0/", "/3.1/")
+	stdout, stderr, err := kiln(t, append(args, eol)...)
+	if exitCode(err) != exitAttention || !strings.Contains(stdout, "eol") || !strings.Contains(stdout, "past its end of life") {
+		t.Fatalf("EOL branch: exit %v\n%s\n%s", err, stdout, stderr)
+	}
+}
+
+func TestOutdatedBadIndex(t *testing.T) {
+	site := upstreamtest.New(t)
+	site.Handle("/haproxy/3.0/src/releases.json", func(w http.ResponseWriter, r *http.Request) {
+		w.Write([]byte(`{"branch": "3.0", "latest_release": "3.0.12", "releases": [`))
+	})
+	_, stderr, err := kiln(t, append(append([]string{"outdated"}, site.Flags()...), "--timeout", "2s")...)
+	if exitCode(err) != 1 || !strings.Contains(stderr, "malformed") || !strings.Contains(stderr, "releases.json") {
+		t.Fatalf("exit %v\n%s", err, stderr)
+	}
+	_, stderr, err = kiln(t, "outdated", "--index-url", "haproxy=http://127.0.0.1:1", "--timeout", "2s")
+	if exitCode(err) != 1 || !strings.Contains(stderr, "127.0.0.1:1") {
+		t.Fatalf("unreachable: exit %v\n%s", err, stderr)
+	}
+	_, stderr, err = kiln(t, "outdated", "--index-url", "nginx=http://127.0.0.1:1")
+	if exitCode(err) != 1 || !strings.Contains(stderr, "unknown index") {
+		t.Fatalf("unknown index: exit %v\n%s", err, stderr)
+	}
+}
+
+// kiln bump edits the spec in place (no build), prints the change, and refuses bad input
+// leaving the file untouched.
+func TestBumpCommand(t *testing.T) {
+	site := upstreamtest.New(t)
+	file := specCopy(t, "nixgen/spec/default.toml")
+	before, _ := os.ReadFile(file)
+	args := append([]string{"bump"}, site.Flags()...)
+
+	stdout, stderr, err := kiln(t, append(args, "--dry-run", file)...)
+	if err != nil || !strings.Contains(stdout, "haproxy 3.0.11 → 3.0.12") || !strings.Contains(stdout, "not written") {
+		t.Fatalf("--dry-run: %v\n%s\n%s", err, stdout, stderr)
+	}
+	if now, _ := os.ReadFile(file); !bytes.Equal(now, before) {
+		t.Fatal("--dry-run wrote the spec")
+	}
+
+	stdout, stderr, err = kiln(t, append(args, "--json", file)...)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, stderr)
+	}
+	var rep struct {
+		Changes []struct {
+			Name string
+			To   struct{ Version, URL, SHA256 string }
+		}
+		Written bool
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil || !rep.Written || len(rep.Changes) != 1 || rep.Changes[0].To.Version != "3.0.12" {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+	after, _ := os.ReadFile(file)
+	if n := len(changedLinesOf(before, after)); n != 3 {
+		t.Errorf("%d lines changed, want 3", n)
+	}
+	// Nothing left to do: exit 0, file unchanged.
+	stdout, _, err = kiln(t, append(args, file)...)
+	if err != nil || !strings.Contains(stdout, "nothing to bump") {
+		t.Errorf("second bump: %v\n%s", err, stdout)
+	}
+
+	// A pin newer than upstream's: a clear message, exit 1, spec untouched.
+	replaceInFile(t, file, `version = "3.0.12"`, `version = "3.0.19"`)
+	before, _ = os.ReadFile(file)
+	_, stderr, err = kiln(t, append(args, file)...)
+	if exitCode(err) != 1 || !strings.Contains(stderr, "default.toml:7: package.version: haproxy 3.0.19 is newer than anything upstream lists") {
+		t.Errorf("ahead: exit %v\n%s", err, stderr)
+	}
+	if now, _ := os.ReadFile(file); !bytes.Equal(now, before) {
+		t.Error("the spec changed")
+	}
+}
+
+// kiln bump --check on a HAProxy patch release: the stand-in 3.0.12 (haproxy 3.0.11's
+// tarball repacked with VERSION 3.0.12, served by the test site with its real sha256) is
+// built with real nix, gated, packaged, rebuilt from scratch and compared; the report has
+// both images' digests, sizes and hardening verdicts, and the spec is written.
+func TestBumpCheck(t *testing.T) {
+	m := mirror(t)
+	site := upstreamtest.New(t)
+	hash := site.AddHAProxy(t, "3.0", "3.0.12", repackHAProxy(t, filepath.Join(m, "haproxy-3.0.11.tar.gz"), "3.0.12"), true)
+	file := specCopy(t, "nixgen/spec/default.toml")
+	args := append([]string{"bump", "--check", "--mirror", m, "--json"}, checkToolchain...)
+	args = append(append(args, site.Flags()...), file)
+	stdout, stderr, err := kiln(t, args...)
+	if err != nil {
+		t.Fatalf("kiln bump --check: %v\n%s\n%s", err, stdout, tailLines(stderr, 40))
+	}
+	var rep struct {
+		Changes []struct {
+			To struct{ Version, SHA256 string }
+		}
+		Check struct {
+			Toolchain     string
+			Before, After struct {
+				Version          string
+				Digest           string
+				CompressedSize   int64 `json:"compressed_size"`
+				UncompressedSize int64 `json:"uncompressed_size"`
+				Rounds           int
+				Reproducible     *bool
+				Hardening        []struct {
+					File, Type, RELRO, Canary string
+					NX, Stripped              bool
+				}
+			}
+			Delta struct{ Compressed, Uncompressed int64 }
+		}
+		Written bool
+		Seconds float64
+	}
+	if err := json.Unmarshal([]byte(stdout), &rep); err != nil {
+		t.Fatalf("%v\n%s", err, stdout)
+	}
+	c := rep.Check
+	if len(rep.Changes) != 1 || rep.Changes[0].To.SHA256 != hash || !rep.Written {
+		t.Fatalf("report: %s", stdout)
+	}
+	if c.Toolchain != "host" || c.Before.Version != "3.0.11" || c.After.Version != "3.0.12" || c.After.Rounds != 2 ||
+		c.After.Reproducible == nil || !*c.After.Reproducible || c.Before.Digest == c.After.Digest {
+		t.Errorf("check: %+v", c)
+	}
+	if c.Delta.Compressed != c.After.CompressedSize-c.Before.CompressedSize || c.Delta.Uncompressed != c.After.UncompressedSize-c.Before.UncompressedSize ||
+		c.Before.CompressedSize < 500_000 || c.After.UncompressedSize < 1_000_000 {
+		t.Errorf("sizes: %+v %+v %+v", c.Before, c.After, c.Delta)
+	}
+	for _, o := range [][]struct {
+		File, Type, RELRO, Canary string
+		NX, Stripped              bool
+	}{c.Before.Hardening, c.After.Hardening} {
+		if len(o) != 1 || o[0].File != "bin/haproxy" || o[0].Type != "static-pie" || o[0].RELRO != "full" || !o[0].NX || o[0].Canary != "yes" || !o[0].Stripped {
+			t.Errorf("hardening: %+v", o)
+		}
+	}
+	if b, _ := os.ReadFile(file); !bytes.Contains(b, []byte(`version = "3.0.12"`)) {
+		t.Error("the spec was not written")
+	}
+	t.Logf("kiln bump --check, HAProxy patch release: %.1f s from start to report (compressed %+d B, uncompressed %+d B)", rep.Seconds, c.Delta.Compressed, c.Delta.Uncompressed)
+}
+
+// repackHAProxy makes a patch-release stand-in: the tarball's files under haproxy-<v>/,
+// with VERSION saying v.
+func repackHAProxy(t *testing.T, from, v string) []byte {
+	t.Helper()
+	f, err := os.Open(from)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	tr := tar.NewReader(zr)
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, err := io.ReadAll(tr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if h.Typeflag != tar.TypeXGlobalHeader {
+			top, rest, _ := strings.Cut(h.Name, "/")
+			if !strings.HasPrefix(top, "haproxy-") {
+				t.Fatalf("unexpected entry %s", h.Name)
+			}
+			h.Name = "haproxy-" + v + "/" + rest
+			if rest == "VERSION" {
+				body = []byte(v + "\n")
+				h.Size = int64(len(body))
+			}
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := tw.Write(body); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+func replaceInFile(t *testing.T, file, old, new string) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(old)) {
+		t.Fatalf("%s has no %q", file, old)
+	}
+	if err := os.WriteFile(file, bytes.ReplaceAll(b, []byte(old), []byte(new)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func changedLinesOf(a, b []byte) []string {
+	la, lb := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
+	var out []string
+	for i := range la {
+		if i < len(lb) && la[i] != lb[i] {
+			out = append(out, lb[i])
+		}
+	}
+	return out
+}

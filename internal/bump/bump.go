@@ -1,0 +1,360 @@
+// Package bump moves a spec's pinned sources to newer upstream releases: it finds them
+// (kiln outdated), rewrites the version, url and sha256 of the right table in place —
+// every comment, the order and the formatting of the file stay as they were — takes the
+// sha256 from the upstream index or from the tarball itself, checks the spec's patches
+// still apply, and replaces the file atomically. A Checker attaches the proof: the bumped
+// spec built, audited and verified, with the image's size and hardening before and after.
+package bump
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/kilnbuild/kiln/internal/upstream"
+	"github.com/kilnbuild/kiln/nixgen/spec"
+)
+
+// Request is one bump.
+type Request struct {
+	// File is the spec to bump.
+	File string
+	// Only limits the bump to one component ("" = every pin).
+	Only string
+	// To is the version to move to (needs a single component: Only, or a spec with one pin).
+	To string
+	// Branches maps a component to the branch to move to; without it a pin stays on its
+	// own branch (an LTS branch is never left by accident).
+	Branches map[string]string
+	// Mirror is a directory of tarballs looked up by file name before downloading.
+	Mirror string
+	// WorkDir receives downloads and unpacked sources; the caller removes it.
+	WorkDir string
+	// Fetch obtains every new tarball even when upstream publishes its hash (the build
+	// of bump --check needs the files).
+	Fetch bool
+}
+
+// Source is a pinned version, url and sha256.
+type Source struct {
+	Version string `json:"version"`
+	URL     string `json:"url"`
+	SHA256  string `json:"sha256"`
+}
+
+// Change is one pin moved.
+type Change struct {
+	// Name is the component; Table the spec table rewritten.
+	Name  string `json:"name"`
+	Table string `json:"table"`
+	// From and To are the old and new pins.
+	From Source `json:"from"`
+	To   Source `json:"to"`
+	// WasDefault is true when the spec had no table and kiln's default applied: bump
+	// wrote an explicit [sources.<name>] table.
+	WasDefault bool `json:"was_default,omitempty"`
+	// HashFrom says where To.SHA256 comes from: "index" (published by upstream), and when
+	// the tarball was fetched too, "index, checked against the download"; or "download"
+	// / "mirror" when upstream publishes none.
+	HashFrom string `json:"hash_from"`
+	// Tarball is the fetched file ("" when not fetched).
+	Tarball string `json:"-"`
+	// Patches are the spec's patches checked against the new source (package only).
+	Patches []PatchResult `json:"patches,omitempty"`
+}
+
+// Plan is a bump worked out and checked, not yet written.
+type Plan struct {
+	// File is the spec file.
+	File string `json:"spec"`
+	// Old and New are the file's content before and after.
+	Old []byte `json:"-"`
+	New []byte `json:"-"`
+	// Spec is New, decoded and validated.
+	Spec *spec.Spec `json:"-"`
+	// Changes lists each pin moved (empty when everything is current).
+	Changes []Change `json:"changes"`
+	// Warnings are things a person should look at (an image.tag pinned to the old version).
+	Warnings []string `json:"warnings,omitempty"`
+	// mode is the file's permission bits, kept by Write.
+	mode os.FileMode
+}
+
+// Plan works out the bump of req.File: the target of each pin, its sha256, the rewritten
+// file, the patches checked. Nothing is written.
+func (b *Bumper) Plan(ctx context.Context, req Request) (*Plan, error) {
+	old, err := os.ReadFile(req.File)
+	if err != nil {
+		return nil, fmt.Errorf("reading spec: %w", err)
+	}
+	st, err := os.Stat(req.File)
+	if err != nil {
+		return nil, fmt.Errorf("reading spec: %w", err)
+	}
+	dir, err := filepath.Abs(filepath.Dir(req.File))
+	if err != nil {
+		return nil, fmt.Errorf("reading spec: %w", err)
+	}
+	s, err := spec.Parse(req.File, dir, old)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.Validate(); err != nil {
+		return nil, fmt.Errorf("%w\nfix the spec before bumping it", err)
+	}
+	d, err := parseDocument(string(old))
+	if err != nil {
+		return nil, fmt.Errorf("reading %s: %w", req.File, err)
+	}
+	all := pins(s, d)
+	sel, err := selectPins(all, req.Only)
+	if err != nil {
+		return nil, err
+	}
+	if req.To != "" && len(sel) != 1 {
+		return nil, fmt.Errorf("--to %s: the spec pins %d sources; say which with --only NAME", req.To, len(sel))
+	}
+	for name := range req.Branches {
+		if !hasPin(sel, name) {
+			return nil, fmt.Errorf("--branch %s=…: the spec builds no %s (or --only left it out)", name, name)
+		}
+	}
+
+	plan := &Plan{File: req.File, Old: old, mode: st.Mode().Perm()}
+	var edits []edit
+	var appended strings.Builder
+	for _, p := range sel {
+		rel, err := b.target(ctx, p, req)
+		if err != nil {
+			return nil, err
+		}
+		if rel == nil {
+			continue // already the newest on its branch
+		}
+		c, err := b.change(ctx, s, p, *rel, req)
+		if err != nil {
+			return nil, err
+		}
+		plan.Changes = append(plan.Changes, *c)
+		if p.Default {
+			fmt.Fprintf(&appended, "\n# Pinned by kiln bump (kiln's default was %s %s).\n[%s]\nversion = %s\nurl = %s\nsha256 = %s\n",
+				p.Name, p.Version, p.Table, encodeString(c.To.Version, `"`), encodeString(c.To.URL, `"`), encodeString(c.To.SHA256, `"`))
+			continue
+		}
+		edits = append(edits, edit{p.Table + ".version", c.To.Version}, edit{p.Table + ".url", c.To.URL}, edit{p.Table + ".sha256", c.To.SHA256})
+	}
+	if len(plan.Changes) == 0 {
+		plan.New, plan.Spec = old, s
+		return plan, nil
+	}
+	text, err := d.apply(edits)
+	if err != nil {
+		return nil, fmt.Errorf("editing %s: %w", req.File, err)
+	}
+	if appended.Len() > 0 && !strings.HasSuffix(text, "\n") {
+		text += "\n"
+	}
+	plan.New = []byte(text + appended.String())
+	_, tagPinned := d.keys["image.tag"]
+	if plan.Spec, err = checkEdit(old, tagPinned, req.File, dir, plan.New, plan.Changes); err != nil {
+		return nil, err
+	}
+	if tag := s.Image.Tag; plan.Changes[0].Table == "package" && d.keys["image.tag"] != 0 && tag == s.Package.Version {
+		plan.Warnings = append(plan.Warnings, fmt.Sprintf("%s:%d: image.tag is pinned to %q, the old version; bump leaves it (remove it to follow package.version)", req.File, d.keys["image.tag"], tag))
+	}
+	return plan, nil
+}
+
+func hasPin(ps []Pin, name string) bool {
+	for _, p := range ps {
+		if p.Name == name {
+			return true
+		}
+	}
+	return false
+}
+
+// target picks the release p moves to, or nil when it is already the newest on its branch.
+func (b *Bumper) target(ctx context.Context, p Pin, req Request) (*upstream.Release, error) {
+	proj, ok := upstream.Projects[p.Name]
+	if !ok {
+		return nil, fmt.Errorf("%s: kiln knows no release index for %s", p.where(req.File), p.Name)
+	}
+	own := upstream.BranchOf(p.Version, proj.Depth)
+	if req.To != "" {
+		if !upstream.IsRelease(req.To) {
+			return nil, fmt.Errorf("--to %q: want a release number such as 3.0.12", req.To)
+		}
+		if req.To == p.Version {
+			return nil, nil
+		}
+		branch := upstream.BranchOf(req.To, proj.Depth)
+		rels, err := b.Index.Releases(ctx, p.Name, branch)
+		if err != nil {
+			return nil, err
+		}
+		for i := range rels {
+			if rels[i].Version == req.To {
+				return &rels[i], nil
+			}
+		}
+		return nil, fmt.Errorf("--to %s: upstream lists no %s %s on branch %s%s", req.To, p.Name, req.To, branch, newestNote(rels))
+	}
+	branch := req.Branches[p.Name]
+	if branch == "" {
+		branch = own
+	}
+	f, err := b.finding(ctx, p, branch, false)
+	if err != nil {
+		return nil, err
+	}
+	switch f.Status {
+	case StatusAhead, StatusUnlisted:
+		return nil, fmt.Errorf("%s: %s; the spec is left as it is", p.where(req.File), f.Note)
+	case StatusCurrent, StatusEOL:
+		return nil, nil
+	}
+	return f.NewestOnBranch, nil
+}
+
+func newestNote(rels []upstream.Release) string {
+	if len(rels) == 0 {
+		return ""
+	}
+	return " (newest there: " + rels[0].Version + ")"
+}
+
+// change works out the new pin: its sha256 (published, or from the tarball), the tarball
+// when it is needed, and the patches checked.
+func (b *Bumper) change(ctx context.Context, s *spec.Spec, p Pin, rel upstream.Release, req Request) (*Change, error) {
+	c := &Change{Name: p.Name, Table: p.Table, WasDefault: p.Default,
+		From: Source{p.Version, p.URL, p.SHA256}, To: Source{Version: rel.Version, URL: rel.URL}}
+	if err := b.Index.ResolveSHA256(ctx, p.Name, &rel); err != nil {
+		return nil, err
+	}
+	if rel.SHA256 == "" && upstream.Projects[p.Name].HashRequired {
+		return nil, fmt.Errorf("%s: upstream lists %s %s without a sha256, which it always publishes (a release still being uploaded?); the spec is left as it is: try again later", p.where(req.File), p.Name, rel.Version)
+	}
+	isPackage := p.Table == "package"
+	need := rel.SHA256 == "" || req.Fetch || isPackage && len(s.Package.Patches) > 0
+	c.To.SHA256, c.HashFrom = rel.SHA256, "index"
+	if need {
+		file, hash, from, err := b.obtain(ctx, p.Name, rel, req)
+		if err != nil {
+			return nil, err
+		}
+		c.Tarball = file
+		switch {
+		case rel.SHA256 != "":
+			c.HashFrom = "index, checked against the " + from
+		default:
+			c.To.SHA256, c.HashFrom = hash, from
+		}
+	}
+	if isPackage && len(s.Package.Patches) > 0 {
+		res, err := b.checkPatches(ctx, s, c.Tarball, rel.Version, req)
+		if err != nil {
+			return nil, err
+		}
+		c.Patches = res
+	}
+	return c, nil
+}
+
+// checkEdit decodes the edited file and checks it says exactly what the old one did,
+// except for the changed pins: the safety net under the in-place edit.
+func checkEdit(oldText []byte, tagPinned bool, file, dir string, text []byte, changes []Change) (*spec.Spec, error) {
+	fail := func(err error) error {
+		return fmt.Errorf("editing %s in place went wrong, so nothing was written (please report it; edit the spec by hand meanwhile): %w", file, err)
+	}
+	s, err := spec.Parse(file, dir, text)
+	if err != nil {
+		return nil, fail(err)
+	}
+	if err := s.Validate(); err != nil {
+		return nil, fail(err)
+	}
+	want, err := spec.Parse(file, dir, oldText)
+	if err != nil {
+		return nil, fail(err)
+	}
+	for _, c := range changes {
+		src := &spec.Source{Version: c.To.Version, URL: c.To.URL, SHA256: c.To.SHA256}
+		switch c.Table {
+		case "package":
+			want.Package.Version, want.Package.URL, want.Package.SHA256 = src.Version, src.URL, src.SHA256
+			if !tagPinned {
+				want.Image.Tag = src.Version // the default tag follows the version
+			}
+		case "sources.lua":
+			want.Sources.Lua = src
+		case "sources.pcre2":
+			want.Sources.PCRE2 = src
+		case "sources.openssl":
+			want.Sources.OpenSSL = src
+		case "sources.zlib":
+			want.Sources.Zlib = src
+		default:
+			return nil, fail(fmt.Errorf("unknown table %s", c.Table))
+		}
+	}
+	a, err1 := json.Marshal(want)
+	b, err2 := json.Marshal(s)
+	if err := errors.Join(err1, err2); err != nil {
+		return nil, fail(err)
+	}
+	if !bytes.Equal(a, b) {
+		return nil, fail(fmt.Errorf("the edited file decodes to another spec than intended:\nwant %s\ngot  %s", a, b))
+	}
+	return s, nil
+}
+
+// Write replaces the spec file with the bumped one atomically (a temporary file in the
+// same directory, renamed over it), keeping its permissions. It refuses when the file
+// changed since Plan read it.
+func (p *Plan) Write() error {
+	if len(p.Changes) == 0 {
+		return nil
+	}
+	now, err := os.ReadFile(p.File)
+	if err != nil {
+		return fmt.Errorf("writing spec: %w", err)
+	}
+	if !bytes.Equal(now, p.Old) {
+		return fmt.Errorf("writing spec: %s changed while kiln bump ran; nothing was written, run it again", p.File)
+	}
+	dir, base := filepath.Split(p.File)
+	tmp, err := os.CreateTemp(dir, "."+base+".kiln-bump-*")
+	if err != nil {
+		return fmt.Errorf("writing spec: %w", err)
+	}
+	done := false
+	defer func() {
+		if !done {
+			tmp.Close()
+			os.Remove(tmp.Name())
+		}
+	}()
+	if _, err := tmp.Write(p.New); err != nil {
+		return fmt.Errorf("writing spec: %w", err)
+	}
+	if err := tmp.Chmod(p.mode); err != nil {
+		return fmt.Errorf("writing spec: %w", err)
+	}
+	if err := tmp.Sync(); err != nil {
+		return fmt.Errorf("writing spec: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("writing spec: %w", err)
+	}
+	if err := os.Rename(tmp.Name(), p.File); err != nil {
+		return fmt.Errorf("writing spec: %w", err)
+	}
+	done = true
+	return nil
+}

@@ -1,0 +1,409 @@
+package bump
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"flag"
+	"net/http"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/kilnbuild/kiln/internal/testenv"
+	"github.com/kilnbuild/kiln/internal/upstream"
+	"github.com/kilnbuild/kiln/internal/upstream/upstreamtest"
+	"github.com/kilnbuild/kiln/nixgen/spec"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files")
+
+func fixedNow() time.Time { return time.Date(2026, 2, 1, 0, 0, 0, 0, time.UTC) }
+
+func newBumper(t *testing.T, site *upstreamtest.Site) *Bumper {
+	t.Helper()
+	opts := append(site.Options(), upstream.WithClock(fixedNow), upstream.WithBackoff(time.Millisecond, 5*time.Millisecond), upstream.WithRetryMax(1))
+	x, err := upstream.New(opts...)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &Bumper{Index: x}
+}
+
+// copySpec copies a testdata spec (and its patches) into a temp dir and returns its path.
+func copySpec(t *testing.T, name string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if err := os.CopyFS(dir, os.DirFS("testdata")); err != nil {
+		t.Fatal(err)
+	}
+	return filepath.Join(dir, name)
+}
+
+// tarball builds a small .tar.gz with one top-level directory.
+func tarball(t *testing.T, top string, files map[string]string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := gzip.NewWriter(&buf)
+	tw := tar.NewWriter(zw)
+	names := make([]string, 0, len(files))
+	for n := range files {
+		names = append(names, n)
+	}
+	sort.Strings(names)
+	tw.WriteHeader(&tar.Header{Name: top + "/", Typeflag: tar.TypeDir, Mode: 0o755})
+	for _, n := range names {
+		tw.WriteHeader(&tar.Header{Name: top + "/" + n, Typeflag: tar.TypeReg, Mode: 0o644, Size: int64(len(files[n]))})
+		tw.Write([]byte(files[n]))
+	}
+	tw.Close()
+	zw.Close()
+	return buf.Bytes()
+}
+
+// haproxy3012 is a small stand-in for haproxy-3.0.12.tar.gz: the files the test patches touch.
+func haproxy3012(t *testing.T) []byte {
+	return tarball(t, "haproxy-3.0.12", map[string]string{
+		"README":  "The Reliable, High Performance TCP/HTTP Load Balancer.\nSee doc/intro.txt.\n",
+		"VERSION": "3.0.12\n",
+	})
+}
+
+func golden(t *testing.T, name string, got []byte) {
+	t.Helper()
+	file := filepath.Join("testdata", name)
+	if *update {
+		if err := os.WriteFile(file, got, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatalf("%v (run go test ./internal/bump -update)", err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%s differs from the golden file:\n%s", name, got)
+	}
+}
+
+// changedLines lists the lines of a that b has differently (same line count assumed).
+func changedLines(t *testing.T, a, b []byte) []string {
+	t.Helper()
+	la, lb := strings.Split(string(a), "\n"), strings.Split(string(b), "\n")
+	if len(la) != len(lb) {
+		t.Fatalf("line count changed: %d → %d", len(la), len(lb))
+	}
+	var out []string
+	for i := range la {
+		if la[i] != lb[i] {
+			out = append(out, lb[i])
+		}
+	}
+	return out
+}
+
+// bump --only haproxy rewrites exactly the three values of [package]: the golden file
+// shows every comment, the literal quotes and the alignment kept.
+func TestBumpOnlyPackageKeepsEverythingElse(t *testing.T) {
+	site := upstreamtest.New(t)
+	b := newBumper(t, site)
+	file := copySpec(t, "commented.toml")
+	before, _ := os.ReadFile(file)
+	plan, err := b.Plan(context.Background(), Request{File: file, Only: "haproxy", WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Changes) != 1 || plan.Changes[0].To.Version != "3.0.12" || plan.Changes[0].HashFrom != "index" {
+		t.Fatalf("changes: %+v", plan.Changes)
+	}
+	if after, _ := os.ReadFile(file); !bytes.Equal(after, before) {
+		t.Fatal("Plan wrote the file")
+	}
+	if err := plan.Write(); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.ReadFile(file)
+	golden(t, "commented.haproxy.golden", after)
+	got := changedLines(t, before, after)
+	want := []string{
+		`version = "3.0.12"         # LTS branch: stay on 3.0`,
+		`url     = 'https://www.haproxy.org/download/3.0/src/haproxy-3.0.12.tar.gz'   # literal string on purpose`,
+		`sha256  = "2ef3ccf966ccab7faa1ce979b71496dc4d2031fc7b87143e1e5511f289c590db"`,
+	}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("changed lines:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	s, err := spec.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Package.Version != "3.0.12" || s.Image.Tag != "3.0.12" {
+		t.Errorf("decoded %s / tag %s", s.Package.Version, s.Image.Tag)
+	}
+	if fi, _ := os.Stat(file); fi.Mode().Perm() != 0o644 {
+		t.Errorf("mode %v", fi.Mode())
+	}
+}
+
+// Without --only every pin moves: the dotted [sources] keys in place, and Lua (kiln's
+// default) gets an explicit [sources.lua] table at the end.
+func TestBumpAllPins(t *testing.T) {
+	site := upstreamtest.New(t)
+	b := newBumper(t, site)
+	file := copySpec(t, "commented.toml")
+	plan, err := b.Plan(context.Background(), Request{File: file, WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, c := range plan.Changes {
+		got = append(got, c.Name+" "+c.From.Version+"→"+c.To.Version)
+	}
+	if strings.Join(got, ", ") != "haproxy 3.0.11→3.0.12, lua 5.4.7→5.4.8, pcre2 10.46→10.47" {
+		t.Fatalf("changes: %s", got)
+	}
+	if !plan.Changes[1].WasDefault {
+		t.Error("lua should have been kiln's default")
+	}
+	if err := plan.Write(); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := os.ReadFile(file)
+	golden(t, "commented.all.golden", after)
+	s, err := spec.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.Sources.Lua.Version != "5.4.8" || s.Sources.PCRE2.Version != "10.47" {
+		t.Errorf("decoded: lua %+v pcre2 %+v", s.Sources.Lua, s.Sources.PCRE2)
+	}
+	// Bumping again finds nothing to do and leaves the file alone.
+	plan, err = b.Plan(context.Background(), Request{File: file, WorkDir: t.TempDir()})
+	if err != nil || len(plan.Changes) != 0 {
+		t.Fatalf("second bump: %v %+v", err, plan)
+	}
+}
+
+// A download whose sha256 is not the published one is refused, and the spec untouched.
+func TestPublishedHashMismatchRefused(t *testing.T) {
+	site := upstreamtest.New(t)
+	site.AddHAProxy(t, "3.0", "3.0.13", haproxy3012(t), true)
+	site.Put(t, "haproxy/3.0/src/haproxy-3.0.13.tar.gz", []byte("not what was published"))
+	b := newBumper(t, site)
+	file := copySpec(t, "commented.toml")
+	before, _ := os.ReadFile(file)
+	_, err := b.Plan(context.Background(), Request{File: file, Only: "haproxy", WorkDir: t.TempDir(), Fetch: true})
+	var hm *HashMismatchError
+	if !errors.As(err, &hm) || !strings.Contains(err.Error(), hm.Published) || !strings.Contains(err.Error(), hm.Got) {
+		t.Fatalf("got %v, want a hash mismatch naming both hashes", err)
+	}
+	assertUntouched(t, file, before)
+}
+
+// The patch that no longer applies to the new source is named, with patch's output.
+func TestPatchThatNoLongerAppliesIsNamed(t *testing.T) {
+	testenv.Require(t, "patch")
+	site := upstreamtest.New(t)
+	b := newBumper(t, site)
+	hash := site.AddHAProxy(t, "3.0", "3.0.13", haproxy3012(t), true)
+	file := copySpec(t, "patched.toml")
+	before, _ := os.ReadFile(file)
+	_, err := b.Plan(context.Background(), Request{File: file, WorkDir: t.TempDir()})
+	var pe *PatchError
+	if !errors.As(err, &pe) || pe.Key != "package.patches[1]" || pe.Patch != "patches/version.patch" {
+		t.Fatalf("got %v, want package.patches[1] named", err)
+	}
+	if !strings.Contains(err.Error(), "patched.toml:14") || !strings.Contains(err.Error(), "haproxy 3.0.13") || !strings.Contains(pe.Output, "VERSION") {
+		t.Errorf("message: %v", err)
+	}
+	assertUntouched(t, file, before)
+
+	// Without the failing patch the same bump goes through, the first patch checked.
+	os.WriteFile(filepath.Join(filepath.Dir(file), "patches", "version.patch"), []byte("--- a/README\n+++ b/README\n@@ -1,2 +1,2 @@\n-The Reliable, High Performance TCP/HTTP Load Balancer.\n+The Reliable, High Performance TCP/HTTP Load Balancer!\n See doc/intro.txt (patched by us).\n"), 0o644)
+	plan, err := b.Plan(context.Background(), Request{File: file, WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := plan.Changes[0]
+	if c.To.SHA256 != hash || len(c.Patches) != 2 || c.HashFrom != "index, checked against the download" {
+		t.Errorf("change %+v", c)
+	}
+}
+
+func TestBadInput(t *testing.T) {
+	ctx := context.Background()
+	tests := []struct {
+		name  string
+		setup func(t *testing.T, site *upstreamtest.Site) Request
+		want  string
+	}{
+		{"version listed without a hash", func(t *testing.T, site *upstreamtest.Site) Request {
+			site.AddHAProxy(t, "3.0", "3.0.13", haproxy3012(t), false)
+			return Request{File: copySpec(t, "commented.toml"), Only: "haproxy"}
+		}, "lists haproxy 3.0.13 without a sha256"},
+		{"pin upstream no longer lists", func(t *testing.T, site *upstreamtest.Site) Request {
+			f := copySpec(t, "commented.toml")
+			replaceIn(t, f, `pcre2.version = "10.46"`, `pcre2.version = "10.44"`)
+			return Request{File: f, Only: "pcre2"}
+		}, "commented.toml:18: sources.pcre2.version: upstream no longer lists pcre2 10.44"},
+		{"pin newer than upstream's", func(t *testing.T, site *upstreamtest.Site) Request {
+			f := copySpec(t, "commented.toml")
+			replaceIn(t, f, `version = "3.0.11"`, `version = "3.0.14"`)
+			return Request{File: f, Only: "haproxy"}
+		}, "haproxy 3.0.14 is newer than anything upstream lists on branch 3.0 (newest 3.0.12)"},
+		{"404 tarball", func(t *testing.T, site *upstreamtest.Site) Request {
+			// Lua 5.4.8 is listed but its tarball is not on the server; bump needs it for --check.
+			return Request{File: copySpec(t, "commented.toml"), Only: "lua", Fetch: true}
+		}, "lua-5.4.8.tar.gz answered 404"},
+		{"index unreachable", func(t *testing.T, site *upstreamtest.Site) Request {
+			site.Handle("/pcre2", func(w http.ResponseWriter, r *http.Request) {
+				hj, _ := w.(http.Hijacker)
+				c, _, _ := hj.Hijack()
+				c.Close()
+			})
+			return Request{File: copySpec(t, "commented.toml"), Only: "pcre2"}
+		}, "fetching pcre2's GitHub releases from"},
+		{"malformed index", func(t *testing.T, site *upstreamtest.Site) Request {
+			site.Handle("/haproxy/3.0/src/releases.json", func(w http.ResponseWriter, r *http.Request) { w.Write([]byte("<html>")) })
+			return Request{File: copySpec(t, "commented.toml"), Only: "haproxy"}
+		}, "malformed"},
+		{"--to a version upstream does not list", func(t *testing.T, site *upstreamtest.Site) Request {
+			return Request{File: copySpec(t, "commented.toml"), Only: "haproxy", To: "3.0.99"}
+		}, "upstream lists no haproxy 3.0.99 on branch 3.0 (newest there: 3.0.12)"},
+		{"--to without --only", func(t *testing.T, site *upstreamtest.Site) Request {
+			return Request{File: copySpec(t, "commented.toml"), To: "3.0.12"}
+		}, "say which with --only NAME"},
+		{"--only a component the spec does not build", func(t *testing.T, site *upstreamtest.Site) Request {
+			return Request{File: copySpec(t, "commented.toml"), Only: "openssl"}
+		}, "the spec builds no openssl; it pins haproxy, lua, pcre2"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			site := upstreamtest.New(t)
+			req := tt.setup(t, site)
+			req.WorkDir = t.TempDir()
+			before, _ := os.ReadFile(req.File)
+			_, err := newBumper(t, site).Plan(ctx, req)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Fatalf("got %v\nwant an error containing %q", err, tt.want)
+			}
+			assertUntouched(t, req.File, before)
+		})
+	}
+}
+
+// A source with no published hash takes the downloaded tarball's, or the mirror's.
+func TestHashFromDownloadOrMirror(t *testing.T) {
+	site := upstreamtest.New(t)
+	zlib := tarball(t, "zlib-1.3.2", map[string]string{"zlib.h": "/* zlib 1.3.2 */\n"})
+	site.Put(t, "zlib/zlib-1.3.2.tar.gz", zlib)
+	file := copySpec(t, "commented.toml")
+	replaceIn(t, file, "lua   = true", "compression = \"zlib\"\nlua   = true")
+	b := newBumper(t, site)
+	plan, err := b.Plan(context.Background(), Request{File: file, Only: "zlib", WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := plan.Changes[0]
+	if c.To.Version != "1.3.2" || c.HashFrom != "download" || c.To.SHA256 != sha256hex(zlib) || c.To.URL != "https://zlib.net/fossils/zlib-1.3.2.tar.gz" {
+		t.Fatalf("change %+v", c)
+	}
+	mirror := t.TempDir()
+	os.WriteFile(filepath.Join(mirror, "zlib-1.3.2.tar.gz"), zlib, 0o644)
+	site.Handle("/zlib/zlib-1.3.2.tar.gz", func(w http.ResponseWriter, r *http.Request) { t.Error("downloaded although the mirror has it") })
+	plan, err = b.Plan(context.Background(), Request{File: file, Only: "zlib", WorkDir: t.TempDir(), Mirror: mirror})
+	if err != nil || plan.Changes[0].HashFrom != "mirror" || plan.Changes[0].To.SHA256 != sha256hex(zlib) {
+		t.Fatalf("from the mirror: %v %+v", err, plan)
+	}
+}
+
+// A spec that changed on disk while bump ran is not overwritten.
+func TestWriteRefusesAChangedFile(t *testing.T) {
+	site := upstreamtest.New(t)
+	file := copySpec(t, "commented.toml")
+	plan, err := newBumper(t, site).Plan(context.Background(), Request{File: file, Only: "haproxy", WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	replaceIn(t, file, "# the recipe", "# the recipe (edited meanwhile)")
+	edited, _ := os.ReadFile(file)
+	if err := plan.Write(); err == nil || !strings.Contains(err.Error(), "changed while kiln bump ran") {
+		t.Fatalf("got %v", err)
+	}
+	assertUntouched(t, file, edited)
+}
+
+func assertUntouched(t *testing.T, file string, before []byte) {
+	t.Helper()
+	after, err := os.ReadFile(file)
+	if err != nil || !bytes.Equal(after, before) {
+		t.Errorf("the spec changed (err %v)", err)
+	}
+	ents, _ := os.ReadDir(filepath.Dir(file))
+	for _, e := range ents {
+		if strings.Contains(e.Name(), "kiln-bump") {
+			t.Errorf("left a temporary file: %s", e.Name())
+		}
+	}
+}
+
+func replaceIn(t *testing.T, file, old, new string) {
+	t.Helper()
+	b, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Contains(b, []byte(old)) {
+		t.Fatalf("%s has no %q", file, old)
+	}
+	if err := os.WriteFile(file, bytes.Replace(b, []byte(old), []byte(new), 1), 0o644); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func sha256hex(b []byte) string {
+	h := sha256.Sum256(b)
+	return hex.EncodeToString(h[:])
+}
+
+// bump reads only the branch's releases: the lifecycle index being down does not stop it.
+func TestBumpNeedsNoLifecycleIndex(t *testing.T) {
+	site := upstreamtest.New(t)
+	for _, p := range []string{"/endoflife/haproxy/", "/endoflife/openssl/"} {
+		site.Handle(p, func(w http.ResponseWriter, r *http.Request) { w.WriteHeader(http.StatusServiceUnavailable) })
+	}
+	plan, err := newBumper(t, site).Plan(context.Background(), Request{File: copySpec(t, "commented.toml"), WorkDir: t.TempDir()})
+	if err != nil || len(plan.Changes) != 3 {
+		t.Fatalf("%v %+v", err, plan)
+	}
+	for _, r := range site.Requests() {
+		if strings.HasPrefix(r, "/endoflife/") {
+			t.Errorf("bump asked %s", r)
+		}
+	}
+}
+
+// An image.tag pinned to the old version is left alone, with a warning naming its line.
+func TestPinnedTagWarns(t *testing.T) {
+	site := upstreamtest.New(t)
+	file := copySpec(t, "commented.toml")
+	replaceIn(t, file, "[image]\n", "[image]\ntag = \"3.0.11\"\n")
+	plan, err := newBumper(t, site).Plan(context.Background(), Request{File: file, Only: "haproxy", WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(plan.Warnings) != 1 || !strings.Contains(plan.Warnings[0], "commented.toml:31: image.tag is pinned") || plan.Spec.Image.Tag != "3.0.11" {
+		t.Errorf("warnings %q, tag %s", plan.Warnings, plan.Spec.Image.Tag)
+	}
+	plan, err = newBumper(t, site).Plan(context.Background(), Request{File: file, Only: "pcre2", WorkDir: t.TempDir()})
+	if err != nil || len(plan.Warnings) != 0 {
+		t.Errorf("pcre2 only: %v %q", err, plan.Warnings)
+	}
+}

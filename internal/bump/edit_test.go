@@ -1,0 +1,196 @@
+package bump
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/BurntSushi/toml"
+
+	"github.com/kilnbuild/kiln/nixgen/spec"
+)
+
+// tricky is TOML that a line-based edit would get wrong.
+const tricky = `# a = "x"
+"quoted.key" = "q"   # sha256 = "no"
+a = "plain \" escaped"  # trailing
+b = 'literal \ stays'
+c = """
+multi "line" with ""quotes"" and url = "x"
+"""
+d = '''raw ''' # x
+e = """ends with two quotes"""""
+dotted . key = "dk"
+num = 1_000
+date = 1979-05-27 07:32:00Z
+arr = [ "one", # comment
+  "two", [ "nested" ],
+]
+inline = { x = "ix", y = { z = "deep" } }
+
+[t]
+k = "tk"
+
+[[aot]]
+name = "first"
+
+[[aot]]
+name = "second"
+[aot.sub]
+v = "sub of second"
+`
+
+// The scanner finds every string value BurntSushi/toml decodes, at the right key, and
+// each token decodes to the same string.
+func TestScannerAgreesWithDecoder(t *testing.T) {
+	docs := map[string]string{"tricky": tricky, "default.toml": string(spec.DefaultTOML)}
+	for _, pattern := range []string{"../../testdata/specs/*.toml", "testdata/*.toml", "testdata/*.golden"} {
+		files, _ := filepath.Glob(pattern)
+		for _, f := range files {
+			b, err := os.ReadFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			docs[f] = string(b)
+		}
+	}
+	if len(docs) < 8 {
+		t.Fatalf("only %d documents found", len(docs))
+	}
+	for name, text := range docs {
+		t.Run(name, func(t *testing.T) {
+			var m map[string]any
+			if _, err := toml.Decode(text, &m); err != nil {
+				t.Fatal(err)
+			}
+			want := map[string]string{}
+			flatten("", m, want)
+			d, err := parseDocument(text)
+			if err != nil {
+				t.Fatal(err)
+			}
+			got := map[string]string{}
+			for k, sp := range d.strs {
+				var v struct{ V string }
+				if _, err := toml.Decode("V = "+text[sp.start:sp.end], &v); err != nil {
+					t.Fatalf("%s: token %q: %v", k, text[sp.start:sp.end], err)
+				}
+				got[k] = v.V
+			}
+			if a, b := keysOf(want), keysOf(got); a != b {
+				t.Fatalf("keys differ:\ndecoder: %s\nscanner: %s", a, b)
+			}
+			for k, v := range want {
+				if got[k] != v {
+					t.Errorf("%s: scanner %q, decoder %q", k, got[k], v)
+				}
+			}
+		})
+	}
+}
+
+// FuzzScanner: for any document the decoder accepts, the scanner finds the same string
+// values (go test -fuzz FuzzScanner ./internal/bump explores beyond the seeds).
+func FuzzScanner(f *testing.F) {
+	f.Add(tricky)
+	f.Add(string(spec.DefaultTOML))
+	f.Add("a = [\n'x',\n\t{ b = \"\"\"y\"\"\" }]\n")
+	f.Fuzz(func(t *testing.T, text string) {
+		var m map[string]any
+		if _, err := toml.Decode(text, &m); err != nil {
+			return
+		}
+		want := map[string]string{}
+		flatten("", m, want)
+		d, err := parseDocument(text)
+		if err != nil {
+			t.Fatalf("the decoder accepts it, the scanner does not: %v", err)
+		}
+		for k, v := range want {
+			sp, ok := d.strs[k]
+			if !ok {
+				t.Fatalf("%s not found", k)
+			}
+			var got struct{ V string }
+			if _, err := toml.Decode("V = "+text[sp.start:sp.end], &got); err != nil || got.V != v {
+				t.Fatalf("%s: token %q (%v), want %q", k, text[sp.start:sp.end], err, v)
+			}
+		}
+	})
+}
+
+func flatten(prefix string, v any, out map[string]string) {
+	join := func(k string) string {
+		if prefix == "" {
+			return k
+		}
+		return prefix + "." + k
+	}
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			flatten(join(k), e, out)
+		}
+	case []map[string]any:
+		for i, e := range x {
+			flatten(fmt.Sprintf("%s[%d]", prefix, i), e, out)
+		}
+	case []any:
+		for i, e := range x {
+			flatten(fmt.Sprintf("%s[%d]", prefix, i), e, out)
+		}
+	case string:
+		out[prefix] = x
+	}
+}
+
+func keysOf[V any](m map[string]V) string {
+	ks := make([]string, 0, len(m))
+	for k := range m {
+		ks = append(ks, k)
+	}
+	sort.Strings(ks)
+	return strings.Join(ks, " ")
+}
+
+func TestApplyKeepsQuoteStyle(t *testing.T) {
+	d, err := parseDocument(tricky)
+	if err != nil {
+		t.Fatal(err)
+	}
+	out, err := d.apply([]edit{{"b", "new literal"}, {"a", `with "quotes"`}, {"inline.y.z", "z2"}, {"aot[1].sub.v", "v2"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{`b = 'new literal'`, `a = "with \"quotes\""  # trailing`, `y = { z = "z2" } }`, `v = "v2"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("missing %q in:\n%s", want, out)
+		}
+	}
+	if strings.Count(out, "\n") != strings.Count(tricky, "\n") {
+		t.Error("line count changed")
+	}
+	if _, err := d.apply([]edit{{"num", "2"}}); err == nil {
+		t.Error("editing a number as a string was accepted")
+	}
+	// A literal string cannot hold a quote: the value switches to a basic string.
+	out, _ = d.apply([]edit{{"b", "it's"}})
+	if !strings.Contains(out, `b = "it's"`) {
+		t.Errorf("got %s", out)
+	}
+}
+
+func TestScannerLines(t *testing.T) {
+	d, err := parseDocument(tricky)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for key, line := range map[string]int{"a": 3, "c": 5, "d": 8, "t.k": 19, "aot[1].name": 25, "aot[1].sub.v": 27} {
+		if d.keys[key] != line {
+			t.Errorf("%s on line %d, want %d", key, d.keys[key], line)
+		}
+	}
+}

@@ -1,0 +1,235 @@
+package bump
+
+import (
+	"archive/tar"
+	"bytes"
+	"compress/gzip"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path"
+	"path/filepath"
+	"strings"
+
+	"github.com/kilnbuild/kiln/internal/files"
+	"github.com/kilnbuild/kiln/nixgen/spec"
+)
+
+// PatchResult is one of the spec's patches checked against the new source.
+type PatchResult struct {
+	// Key is the spec key: package.patches[i].
+	Key string `json:"key"`
+	// Patch is the file or URL.
+	Patch string `json:"patch"`
+	// Applies is true when patch(1) applied it (after the patches before it).
+	Applies bool `json:"applies"`
+}
+
+// PatchError names the patch that no longer applies to the new source.
+type PatchError struct {
+	File    string // the spec
+	Line    int
+	Key     string // package.patches[i]
+	Patch   string // its file or URL
+	Version string // the new version
+	Output  string // patch(1)'s output
+}
+
+// Error implements error.
+func (e *PatchError) Error() string {
+	loc := e.File
+	if e.Line > 0 {
+		loc = fmt.Sprintf("%s:%d", e.File, e.Line)
+	}
+	return fmt.Sprintf("%s: %s (%s) no longer applies to %s; the spec is left as it is: update or drop the patch, then bump again\npatch says:\n%s",
+		loc, e.Key, e.Patch, e.Version, strings.TrimRight(e.Output, "\n"))
+}
+
+// checkPatches unpacks the new tarball and applies the spec's patches in order, the way
+// the recipe does (patch -p1 --forward --batch): each is first tried with --dry-run,
+// which names the first one that fails without touching the tree, then applied so the
+// next one sees the tree it will see in the build. It runs patch(1), which the build
+// itself uses.
+func (b *Bumper) checkPatches(ctx context.Context, s *spec.Spec, tarball, version string, req Request) ([]PatchResult, error) {
+	prog := b.Patch
+	if prog == "" {
+		prog = "patch"
+	}
+	if _, err := exec.LookPath(prog); err != nil {
+		return nil, fmt.Errorf("checking the spec's patches needs patch(1): %w (apt-get install patch)", err)
+	}
+	src, err := os.MkdirTemp(req.WorkDir, "src-")
+	if err != nil {
+		return nil, fmt.Errorf("unpacking %s: %w", tarball, err)
+	}
+	top, err := unpack(tarball, src)
+	if err != nil {
+		return nil, err
+	}
+	lines := map[string]int{}
+	if d, err := parseDocument(string(mustRead(s.File()))); err == nil {
+		lines = d.keys
+	}
+	var out []PatchResult
+	for i, p := range s.Package.Patches {
+		key := fmt.Sprintf("package.patches[%d]", i)
+		name, file := p.File, s.Resolve(p.File)
+		if p.URL != "" {
+			name = p.URL
+			if file, err = b.patchFile(ctx, p, req); err != nil {
+				return nil, fmt.Errorf("%s: %w", key, err)
+			}
+		}
+		for _, dry := range []bool{true, false} {
+			args := []string{"-p1", "--forward", "--batch", "-i", file}
+			if dry {
+				args = append([]string{"--dry-run"}, args...)
+			}
+			cmd := exec.CommandContext(ctx, prog, args...)
+			cmd.Dir = top
+			var buf bytes.Buffer
+			cmd.Stdout, cmd.Stderr = &buf, &buf
+			if err := cmd.Run(); err != nil {
+				var ee *exec.ExitError
+				if !errors.As(err, &ee) {
+					return nil, fmt.Errorf("running patch: %w", err)
+				}
+				line := lines[key]
+				if line == 0 {
+					line = lines[key+".file"]
+				}
+				return nil, &PatchError{File: s.File(), Line: line, Key: key, Patch: name, Version: s.Package.Name + " " + version, Output: buf.String()}
+			}
+		}
+		out = append(out, PatchResult{Key: key, Patch: name, Applies: true})
+	}
+	return out, nil
+}
+
+func mustRead(file string) []byte {
+	b, _ := os.ReadFile(file)
+	return b
+}
+
+// patchFile gets a fetched patch: from the mirror (by name, then it must match its
+// sha256) or by download, checked against the spec's sha256.
+func (b *Bumper) patchFile(ctx context.Context, p spec.Patch, req Request) (string, error) {
+	base := path.Base(p.URL)
+	if req.Mirror != "" {
+		m := filepath.Join(req.Mirror, base)
+		if h, err := files.SHA256(m); err == nil {
+			if h != p.SHA256 {
+				return "", &HashMismatchError{What: "patch " + p.URL, Where: "mirror file " + m, Published: p.SHA256, Got: h}
+			}
+			return m, nil
+		}
+	}
+	f, err := os.CreateTemp(req.WorkDir, "patch-*-"+base)
+	if err != nil {
+		return "", err
+	}
+	defer f.Close()
+	if _, err := b.Index.Fetch(ctx, "patch "+p.URL, p.URL, f); err != nil {
+		return "", err
+	}
+	if err := f.Close(); err != nil {
+		return "", err
+	}
+	h, err := files.SHA256(f.Name())
+	if err != nil {
+		return "", err
+	}
+	if h != p.SHA256 {
+		return "", &HashMismatchError{What: "patch " + p.URL, Where: "the download", Published: p.SHA256, Got: h}
+	}
+	return f.Name(), nil
+}
+
+// unpack extracts a .tar.gz into dir and returns its one top-level directory, as the
+// recipe's kiln_unpack does. Entries that would land outside dir are refused.
+func unpack(tarball, dir string) (string, error) {
+	fail := func(err error) (string, error) { return "", fmt.Errorf("unpacking %s: %w", tarball, err) }
+	f, err := os.Open(tarball)
+	if err != nil {
+		return fail(err)
+	}
+	defer f.Close()
+	zr, err := gzip.NewReader(f)
+	if err != nil {
+		return fail(err)
+	}
+	tr := tar.NewReader(zr)
+	links := map[string]bool{} // symlinks created: nothing is written through them
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			return fail(err)
+		}
+		name := path.Clean(strings.TrimPrefix(h.Name, "./"))
+		if name == "." || path.IsAbs(name) || name == ".." || strings.HasPrefix(name, "../") {
+			if name == "." {
+				continue
+			}
+			return fail(fmt.Errorf("entry %q is outside the archive", h.Name))
+		}
+		for p := path.Dir(name); p != "."; p = path.Dir(p) {
+			if links[p] {
+				return fail(fmt.Errorf("entry %q goes through the symlink %s", h.Name, p))
+			}
+		}
+		dst := filepath.Join(dir, filepath.FromSlash(name))
+		switch h.Typeflag {
+		case tar.TypeDir:
+			err = os.MkdirAll(dst, 0o755)
+		case tar.TypeReg:
+			err = writeFile(dst, tr, h.FileInfo().Mode().Perm()|0o200)
+		case tar.TypeSymlink:
+			if err = os.MkdirAll(filepath.Dir(dst), 0o755); err == nil {
+				err = os.Symlink(h.Linkname, dst)
+			}
+			links[name] = true
+		case tar.TypeLink:
+			target := filepath.Join(dir, filepath.FromSlash(path.Clean(h.Linkname)))
+			var in *os.File
+			if in, err = os.Open(target); err == nil {
+				err = writeFile(dst, in, 0o644)
+				in.Close()
+			}
+		case tar.TypeXGlobalHeader:
+		default:
+			// Devices and FIFOs have no place in a source tarball; skip them.
+		}
+		if err != nil {
+			return fail(err)
+		}
+	}
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return fail(err)
+	}
+	if len(ents) != 1 || !ents[0].IsDir() {
+		return fail(fmt.Errorf("it does not unpack to one directory"))
+	}
+	return filepath.Join(dir, ents[0].Name()), nil
+}
+
+func writeFile(dst string, r io.Reader, mode os.FileMode) error {
+	if err := os.MkdirAll(filepath.Dir(dst), 0o755); err != nil {
+		return err
+	}
+	f, err := os.OpenFile(dst, os.O_CREATE|os.O_EXCL|os.O_WRONLY, mode)
+	if err != nil {
+		return err
+	}
+	if _, err := io.Copy(f, r); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
