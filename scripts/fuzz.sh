@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs kiln's Go fuzzers for a bounded time each (FUZZTIME, default 20s): the spec loader,
-# the OCI layout and docker-archive readers, the narinfo parser and the Nix quoting
+# the OCI layout and docker-archive readers, the narinfo parser, the TOML position scanner and the Nix quoting
 # function. A crash fails the run and leaves its input under testdata/fuzz/ to commit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -14,4 +14,5 @@ FuzzQuote ./nixgen
 FuzzOpenArchive ./orchestrator/publish
 FuzzOpenLayout ./orchestrator/publish
 FuzzNarInfo ./cache
+FuzzScanner ./internal/bump
 LIST

@@ -16,6 +16,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/kilnbuild/kiln/internal/tomlpos"
 	"github.com/kilnbuild/kiln/internal/upstream"
 	"github.com/kilnbuild/kiln/nixgen/spec"
 )
@@ -107,7 +108,7 @@ func (b *Bumper) Plan(ctx context.Context, req Request) (*Plan, error) {
 	if err := s.Validate(); err != nil {
 		return nil, fmt.Errorf("%w\nfix the spec before bumping it", err)
 	}
-	d, err := parseDocument(string(old))
+	d, err := tomlpos.Scan(string(old))
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", req.File, err)
 	}
@@ -152,7 +153,7 @@ func (b *Bumper) Plan(ctx context.Context, req Request) (*Plan, error) {
 		plan.New, plan.Spec = old, s
 		return plan, nil
 	}
-	text, err := d.apply(edits)
+	text, err := apply(d, edits)
 	if err != nil {
 		return nil, fmt.Errorf("editing %s: %w", req.File, err)
 	}
@@ -160,12 +161,12 @@ func (b *Bumper) Plan(ctx context.Context, req Request) (*Plan, error) {
 		text += "\n"
 	}
 	plan.New = []byte(text + appended.String())
-	_, tagPinned := d.keys["image.tag"]
+	_, tagPinned := d.Keys["image.tag"]
 	if plan.Spec, err = checkEdit(old, tagPinned, req.File, dir, plan.New, plan.Changes); err != nil {
 		return nil, err
 	}
-	if tag := s.Image.Tag; plan.Changes[0].Table == "package" && d.keys["image.tag"] != 0 && tag == s.Package.Version {
-		plan.Warnings = append(plan.Warnings, fmt.Sprintf("%s:%d: image.tag is pinned to %q, the old version; bump leaves it (remove it to follow package.version)", req.File, d.keys["image.tag"], tag))
+	if tag := s.Image.Tag; plan.Changes[0].Table == "package" && d.Keys["image.tag"] != 0 && tag == s.Package.Version {
+		plan.Warnings = append(plan.Warnings, fmt.Sprintf("%s:%d: image.tag is pinned to %q, the old version; bump leaves it (remove it to follow package.version)", req.File, d.Keys["image.tag"], tag))
 	}
 	return plan, nil
 }

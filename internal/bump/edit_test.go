@@ -10,6 +10,7 @@ import (
 
 	"github.com/BurntSushi/toml"
 
+	"github.com/kilnbuild/kiln/internal/tomlpos"
 	"github.com/kilnbuild/kiln/nixgen/spec"
 )
 
@@ -68,15 +69,15 @@ func TestScannerAgreesWithDecoder(t *testing.T) {
 			}
 			want := map[string]string{}
 			flatten("", m, want)
-			d, err := parseDocument(text)
+			d, err := tomlpos.Scan(text)
 			if err != nil {
 				t.Fatal(err)
 			}
 			got := map[string]string{}
-			for k, sp := range d.strs {
+			for k, sp := range d.Strings {
 				var v struct{ V string }
-				if _, err := toml.Decode("V = "+text[sp.start:sp.end], &v); err != nil {
-					t.Fatalf("%s: token %q: %v", k, text[sp.start:sp.end], err)
+				if _, err := toml.Decode("V = "+text[sp.Start:sp.End], &v); err != nil {
+					t.Fatalf("%s: token %q: %v", k, text[sp.Start:sp.End], err)
 				}
 				got[k] = v.V
 			}
@@ -105,18 +106,18 @@ func FuzzScanner(f *testing.F) {
 		}
 		want := map[string]string{}
 		flatten("", m, want)
-		d, err := parseDocument(text)
+		d, err := tomlpos.Scan(text)
 		if err != nil {
 			t.Fatalf("the decoder accepts it, the scanner does not: %v", err)
 		}
 		for k, v := range want {
-			sp, ok := d.strs[k]
+			sp, ok := d.Strings[k]
 			if !ok {
 				t.Fatalf("%s not found", k)
 			}
 			var got struct{ V string }
-			if _, err := toml.Decode("V = "+text[sp.start:sp.end], &got); err != nil || got.V != v {
-				t.Fatalf("%s: token %q (%v), want %q", k, text[sp.start:sp.end], err, v)
+			if _, err := toml.Decode("V = "+text[sp.Start:sp.End], &got); err != nil || got.V != v {
+				t.Fatalf("%s: token %q (%v), want %q", k, text[sp.Start:sp.End], err, v)
 			}
 		}
 	})
@@ -157,11 +158,11 @@ func keysOf[V any](m map[string]V) string {
 }
 
 func TestApplyKeepsQuoteStyle(t *testing.T) {
-	d, err := parseDocument(tricky)
+	d, err := tomlpos.Scan(tricky)
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := d.apply([]edit{{"b", "new literal"}, {"a", `with "quotes"`}, {"inline.y.z", "z2"}, {"aot[1].sub.v", "v2"}})
+	out, err := apply(d, []edit{{"b", "new literal"}, {"a", `with "quotes"`}, {"inline.y.z", "z2"}, {"aot[1].sub.v", "v2"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -173,24 +174,24 @@ func TestApplyKeepsQuoteStyle(t *testing.T) {
 	if strings.Count(out, "\n") != strings.Count(tricky, "\n") {
 		t.Error("line count changed")
 	}
-	if _, err := d.apply([]edit{{"num", "2"}}); err == nil {
+	if _, err := apply(d, []edit{{"num", "2"}}); err == nil {
 		t.Error("editing a number as a string was accepted")
 	}
 	// A literal string cannot hold a quote: the value switches to a basic string.
-	out, _ = d.apply([]edit{{"b", "it's"}})
+	out, _ = apply(d, []edit{{"b", "it's"}})
 	if !strings.Contains(out, `b = "it's"`) {
 		t.Errorf("got %s", out)
 	}
 }
 
 func TestScannerLines(t *testing.T) {
-	d, err := parseDocument(tricky)
+	d, err := tomlpos.Scan(tricky)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for key, line := range map[string]int{"a": 3, "c": 5, "d": 8, "t.k": 19, "aot[1].name": 25, "aot[1].sub.v": 27} {
-		if d.keys[key] != line {
-			t.Errorf("%s on line %d, want %d", key, d.keys[key], line)
+		if d.Keys[key] != line {
+			t.Errorf("%s on line %d, want %d", key, d.Keys[key], line)
 		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/kilnbuild/kiln/internal/tomlpos"
 	"github.com/kilnbuild/kiln/internal/upstream"
 	"github.com/kilnbuild/kiln/nixgen/spec"
 )
@@ -56,7 +57,7 @@ type Bumper struct {
 // Outdated compares every pin of s (whose file content is src) with upstream's indexes.
 // branches maps a component to the branch to compare with instead of its own.
 func (b *Bumper) Outdated(ctx context.Context, s *spec.Spec, src []byte, branches map[string]string) ([]Finding, error) {
-	d, err := parseDocument(string(src))
+	d, err := tomlpos.Scan(string(src))
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", specName(s), err)
 	}

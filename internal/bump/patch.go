@@ -15,6 +15,7 @@ import (
 	"strings"
 
 	"github.com/kilnbuild/kiln/internal/files"
+	"github.com/kilnbuild/kiln/internal/tomlpos"
 	"github.com/kilnbuild/kiln/nixgen/spec"
 )
 
@@ -70,8 +71,8 @@ func (b *Bumper) checkPatches(ctx context.Context, s *spec.Spec, tarball, versio
 		return nil, err
 	}
 	lines := map[string]int{}
-	if d, err := parseDocument(string(mustRead(s.File()))); err == nil {
-		lines = d.keys
+	if d, err := tomlpos.Scan(string(mustRead(s.File()))); err == nil {
+		lines = d.Keys
 	}
 	var out []PatchResult
 	for i, p := range s.Package.Patches {

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"strings"
 
+	"github.com/kilnbuild/kiln/internal/tomlpos"
 	"github.com/kilnbuild/kiln/nixgen/spec"
 )
 
@@ -27,14 +28,14 @@ type Pin struct {
 }
 
 // pins lists the spec's sources: the package, then each library an enabled feature links.
-func pins(s *spec.Spec, d *document) []Pin {
+func pins(s *spec.Spec, d *tomlpos.Document) []Pin {
 	p := s.Package
-	out := []Pin{{Name: p.Name, Table: "package", Version: p.Version, URL: p.URL, SHA256: p.SHA256, Line: d.keys["package.version"]}}
+	out := []Pin{{Name: p.Name, Table: "package", Version: p.Version, URL: p.URL, SHA256: p.SHA256, Line: d.Keys["package.version"]}}
 	for _, dep := range s.Deps() {
 		table := "sources." + dep.Name
-		_, inFile := d.keys[table+".version"]
+		_, inFile := d.Keys[table+".version"]
 		out = append(out, Pin{Name: dep.Name, Table: table, Version: dep.Source.Version, URL: dep.Source.URL,
-			SHA256: dep.Source.SHA256, Default: !inFile, Line: d.keys[table+".version"]})
+			SHA256: dep.Source.SHA256, Default: !inFile, Line: d.Keys[table+".version"]})
 	}
 	return out
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/BurntSushi/toml"
 
 	"github.com/kilnbuild/kiln/internal/files"
+	"github.com/kilnbuild/kiln/internal/tomlpos"
 )
 
 // DefaultName is the file name errors use for the embedded default spec.
@@ -40,7 +41,10 @@ const MaxSize = 1 << 20
 // Parse decodes a spec held in memory. name is used in errors; dir resolves relative paths.
 func Parse(name, dir string, data []byte) (*Spec, error) {
 	doc := string(data)
-	lines := keyLines(doc)
+	lines := map[string]int{}
+	if d, err := tomlpos.Scan(doc); err == nil { // only a malformed document fails, and the decoder says where
+		lines = d.Keys
+	}
 	s := &Spec{file: name, dir: dir, lines: lines}
 	md, err := toml.Decode(doc, s)
 	if err != nil {

@@ -297,17 +297,3 @@ func TestLoadResolvesRelativeFiles(t *testing.T) {
 		t.Fatalf("Resolve = %s", got)
 	}
 }
-
-func TestKeyLines(t *testing.T) {
-	doc := "a = 1\n[t]\n\"q.k\" = 'x' # c\nm = \"\"\"\n[not]\n\"\"\"\narr = [\n 1,\n]\n[[t.l]]\nx = 1\n[[t.l]]\nx = {y = 2}\n"
-	got := keyLines(doc)
-	want := map[string]int{"a": 1, "t": 2, "t.q.k": 3, "t.m": 4, "t.arr": 7, "t.l[0]": 10, "t.l[0].x": 11, "t.l[1]": 12, "t.l[1].x": 13}
-	for k, l := range want {
-		if got[k] != l {
-			t.Errorf("line of %s = %d, want %d (all: %v)", k, got[k], l, got)
-		}
-	}
-	if _, ok := got["not"]; ok {
-		t.Errorf("a table header inside a multi-line string was taken for a key")
-	}
-}

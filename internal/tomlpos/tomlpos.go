@@ -1,0 +1,362 @@
+// Package tomlpos locates what a TOML document holds: the line of every key and table
+// header, and the exact bytes of every string value. The TOML decoder keeps positions to
+// itself; kiln needs them to name file:line in spec errors and to edit a value in place
+// (kiln bump) without touching the user's comments, order or spacing.
+package tomlpos
+
+import (
+	"fmt"
+	"strconv"
+	"strings"
+)
+
+// Document is a TOML file as text, with the location of every key and string value.
+type Document struct {
+	Text string
+	// Strings locates each string value by key path: "package.version",
+	// "sources.lua.url", "package.patches[0].file", "image.cmd[1]".
+	Strings map[string]Span
+	// Keys holds the line of every key and table header ("image.files[1].mode",
+	// "sources.lua"); array elements have their array's line.
+	Keys map[string]int
+}
+
+// Span is one string token.
+type Span struct {
+	Start, End int    // byte offsets, quotes included
+	Quote      string // a double or single quote, or three of either
+	Line       int
+}
+
+// Scan scans a document the TOML decoder has accepted. It is a scanner, not a validating
+// parser; anything it does not expect is an error rather than a guess.
+func Scan(text string) (*Document, error) {
+	s := &scanner{doc: text, line: 1, arrays: map[string]int{},
+		d: &Document{Text: text, Strings: map[string]Span{}, Keys: map[string]int{}}}
+	if err := s.run(); err != nil {
+		return nil, fmt.Errorf("line %d: %w", s.line, err)
+	}
+	return s.d, nil
+}
+
+type scanner struct {
+	doc    string
+	i      int
+	line   int
+	arrays map[string]int // array-of-tables path → current index
+	d      *Document
+}
+
+func (s *scanner) peek(p string) bool { return strings.HasPrefix(s.doc[s.i:], p) }
+func (s *scanner) eof() bool          { return s.i >= len(s.doc) }
+
+// space skips spaces and tabs.
+func (s *scanner) space() {
+	for !s.eof() && (s.doc[s.i] == ' ' || s.doc[s.i] == '\t') {
+		s.i++
+	}
+}
+
+// blank skips whitespace, newlines and comments.
+func (s *scanner) blank() {
+	for !s.eof() {
+		switch s.doc[s.i] {
+		case ' ', '\t', '\r':
+			s.i++
+		case '\n':
+			s.line++
+			s.i++
+		case '#':
+			for !s.eof() && s.doc[s.i] != '\n' {
+				s.i++
+			}
+		default:
+			return
+		}
+	}
+}
+
+// endOfLine accepts spaces, a comment and the newline (or the end) after a statement.
+func (s *scanner) endOfLine() error {
+	s.space()
+	if !s.eof() && s.doc[s.i] == '#' {
+		for !s.eof() && s.doc[s.i] != '\n' {
+			s.i++
+		}
+	}
+	if !s.eof() && s.doc[s.i] == '\r' {
+		s.i++
+	}
+	if s.eof() {
+		return nil
+	}
+	if s.doc[s.i] != '\n' {
+		return fmt.Errorf("unexpected %q after a value", s.doc[s.i])
+	}
+	return nil
+}
+
+func (s *scanner) run() error {
+	table := ""
+	for {
+		s.blank()
+		if s.eof() {
+			return nil
+		}
+		if s.doc[s.i] == '[' {
+			double := s.peek("[[")
+			s.i += map[bool]int{true: 2, false: 1}[double]
+			parts, err := s.key()
+			if err != nil {
+				return err
+			}
+			s.space()
+			closer := map[bool]string{true: "]]", false: "]"}[double]
+			if !s.peek(closer) {
+				return fmt.Errorf("table header not closed by %s", closer)
+			}
+			s.i += len(closer)
+			if double {
+				name := s.qualify(parts[:len(parts)-1])
+				if name != "" {
+					name += "."
+				}
+				name += parts[len(parts)-1]
+				idx, seen := s.arrays[name]
+				if seen {
+					idx++
+				}
+				s.arrays[name] = idx
+				table = name + "[" + strconv.Itoa(idx) + "]"
+			} else {
+				table = s.qualify(parts)
+			}
+			s.d.Keys[table] = s.line
+			if err := s.endOfLine(); err != nil {
+				return err
+			}
+			continue
+		}
+		line := s.line
+		parts, err := s.key()
+		if err != nil {
+			return err
+		}
+		path := strings.Join(parts, ".")
+		if table != "" {
+			path = table + "." + path
+		}
+		s.d.Keys[path] = line
+		if err := s.equals(); err != nil {
+			return err
+		}
+		if err := s.value(path); err != nil {
+			return err
+		}
+		if err := s.endOfLine(); err != nil {
+			return err
+		}
+	}
+}
+
+func (s *scanner) equals() error {
+	s.space()
+	if s.eof() || s.doc[s.i] != '=' {
+		return fmt.Errorf("expected = after a key")
+	}
+	s.i++
+	s.space()
+	return nil
+}
+
+// qualify turns header parts into a path, inserting the current index of each array of
+// tables on the way ([[image.files]] then [image.files.x] → image.files[0].x).
+func (s *scanner) qualify(parts []string) string {
+	path := ""
+	for _, p := range parts {
+		if path != "" {
+			path += "."
+		}
+		path += p
+		if idx, ok := s.arrays[path]; ok {
+			path += "[" + strconv.Itoa(idx) + "]"
+		}
+	}
+	return path
+}
+
+// key reads a dotted key of bare and quoted parts.
+func (s *scanner) key() ([]string, error) {
+	var parts []string
+	for {
+		s.space()
+		if s.eof() {
+			return nil, fmt.Errorf("key expected")
+		}
+		switch c := s.doc[s.i]; {
+		case c == '"' || c == '\'':
+			start := s.i
+			if err := s.quoted(string(c)); err != nil {
+				return nil, err
+			}
+			raw := s.doc[start:s.i]
+			if u, err := strconv.Unquote(raw); c == '"' && err == nil {
+				raw = u
+			} else {
+				// A literal key, or an escape Go does not share with TOML: the text as
+				// written still tells keys apart for what bump looks up.
+				raw = raw[1 : len(raw)-1]
+			}
+			parts = append(parts, raw)
+		case isBare(c):
+			j := s.i
+			for j < len(s.doc) && isBare(s.doc[j]) {
+				j++
+			}
+			parts = append(parts, s.doc[s.i:j])
+			s.i = j
+		default:
+			return nil, fmt.Errorf("key expected, found %q", c)
+		}
+		s.space()
+		if !s.eof() && s.doc[s.i] == '.' {
+			s.i++
+			continue
+		}
+		return parts, nil
+	}
+}
+
+func isBare(c byte) bool {
+	return c == '_' || c == '-' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
+
+// quoted skips a one-line string starting at s.i with quote q.
+func (s *scanner) quoted(q string) error {
+	s.i++
+	for !s.eof() {
+		c := s.doc[s.i]
+		switch {
+		case c == '\n':
+			return fmt.Errorf("string not closed on its line")
+		case q == `"` && c == '\\':
+			s.i += 2
+			continue
+		case c == q[0]:
+			s.i++
+			return nil
+		}
+		s.i++
+	}
+	return fmt.Errorf("string not closed")
+}
+
+// multiline skips a multi-line string starting at s.i with delimiter q (""" or ”').
+func (s *scanner) multiline(q string) error {
+	s.i += 3
+	for !s.eof() {
+		c := s.doc[s.i]
+		switch {
+		case c == '\n':
+			s.line++
+		case q == `"""` && c == '\\':
+			if s.i+1 < len(s.doc) && s.doc[s.i+1] == '\n' {
+				s.line++
+			}
+			s.i += 2
+			continue
+		case s.peek(q):
+			// Up to two more quotes may belong to the string: """" ends with one quote in it.
+			n := 3
+			for n < 5 && s.i+n < len(s.doc) && s.doc[s.i+n] == q[0] {
+				n++
+			}
+			s.i += n
+			return nil
+		}
+		s.i++
+	}
+	return fmt.Errorf("multi-line string not closed")
+}
+
+// value reads the value of path, recording it if it is a string.
+func (s *scanner) value(path string) error {
+	if s.eof() {
+		return fmt.Errorf("value expected")
+	}
+	start, line := s.i, s.line
+	record := func(q string) { s.d.Strings[path] = Span{Start: start, End: s.i, Quote: q, Line: line} }
+	switch {
+	case s.peek(`"""`) || s.peek(`'''`):
+		q := s.doc[s.i : s.i+3]
+		if err := s.multiline(q); err != nil {
+			return err
+		}
+		record(q)
+	case s.doc[s.i] == '"' || s.doc[s.i] == '\'':
+		q := s.doc[s.i : s.i+1]
+		if err := s.quoted(q); err != nil {
+			return err
+		}
+		record(q)
+	case s.doc[s.i] == '[':
+		s.i++
+		for k := 0; ; k++ {
+			s.blank()
+			if s.eof() {
+				return fmt.Errorf("array not closed")
+			}
+			if s.doc[s.i] == ']' {
+				s.i++
+				return nil
+			}
+			if err := s.value(path + "[" + strconv.Itoa(k) + "]"); err != nil {
+				return err
+			}
+			s.blank()
+			if !s.eof() && s.doc[s.i] == ',' {
+				s.i++
+			}
+		}
+	case s.doc[s.i] == '{':
+		s.i++
+		for {
+			s.blank()
+			if s.eof() {
+				return fmt.Errorf("inline table not closed")
+			}
+			if s.doc[s.i] == '}' {
+				s.i++
+				return nil
+			}
+			parts, err := s.key()
+			if err != nil {
+				return err
+			}
+			sub := path + "." + strings.Join(parts, ".")
+			s.d.Keys[sub] = s.line
+			if err := s.equals(); err != nil {
+				return err
+			}
+			if err := s.value(sub); err != nil {
+				return err
+			}
+			s.blank()
+			if !s.eof() && s.doc[s.i] == ',' {
+				s.i++
+			}
+		}
+	default:
+		// A number, boolean or date-time: up to a delimiter (a date-time may hold a space).
+		for !s.eof() && !strings.ContainsRune(",]}\n#\r", rune(s.doc[s.i])) {
+			s.i++
+		}
+		for s.i > start && (s.doc[s.i-1] == ' ' || s.doc[s.i-1] == '\t') {
+			s.i--
+		}
+		if s.i == start {
+			return fmt.Errorf("value expected")
+		}
+	}
+	return nil
+}
