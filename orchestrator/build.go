@@ -4,9 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 
 	"github.com/kilnbuild/kiln/internal/storepath"
@@ -99,7 +100,7 @@ func (p *Pipeline) Build(ctx context.Context, s *spec.Spec, opts BuildOptions) (
 		if err != nil {
 			return nil, err
 		}
-		lookup, err := p.cache.Check(ctx, append(outs, sortedKeys(sources)...), p.log)
+		lookup, err := p.cache.Check(ctx, append(outs, slices.Sorted(maps.Keys(sources))...), p.log)
 		if err != nil {
 			return nil, err
 		}
@@ -168,22 +169,13 @@ func sourcePaths(srcs []Source) (map[string]Source, error) {
 	return paths, nil
 }
 
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
-}
-
 // seedStore makes every pinned download valid in a separate store before nix builds
 // there: what --mirror did not seed and the binary cache did not verify (fromCache) is
 // copied from the local store; anything still missing refuses the build. A fixed-output
 // fetch into a chroot store is what corrupts /nix/store on Nix 2.8, so it never happens.
 func (p *Pipeline) seedStore(ctx context.Context, n *nix.Nix, paths map[string]Source, fromCache map[string]bool) error {
 	var want []string
-	for _, sp := range sortedKeys(paths) {
+	for _, sp := range slices.Sorted(maps.Keys(paths)) {
 		if !fromCache[sp] {
 			want = append(want, sp)
 		}

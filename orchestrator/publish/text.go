@@ -5,7 +5,8 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"sort"
+	"maps"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -42,8 +43,8 @@ func (i Inspection) WriteText(w io.Writer) error {
 	row("Working dir", c.WorkingDir)
 	row("Stop signal", c.StopSignal)
 	row("Env", strings.Join(c.Env, " "))
-	row("Ports", strings.Join(sortedKeys(c.ExposedPorts), " "))
-	for _, k := range sortedKeys(c.Labels) {
+	row("Ports", strings.Join(slices.Sorted(maps.Keys(c.ExposedPorts)), " "))
+	for _, k := range slices.Sorted(maps.Keys(c.Labels)) {
 		row("Label", k+"="+c.Labels[k])
 	}
 	row("Size", fmt.Sprintf("%s B compressed, %s B uncompressed", thousands(i.CompressedSize), thousands(i.UncompressedSize)))
@@ -122,16 +123,6 @@ func quoteList(s []string) string {
 		q[i] = strconv.Quote(a)
 	}
 	return "[" + strings.Join(q, ", ") + "]"
-}
-
-// sortedKeys returns the keys of m in byte order.
-func sortedKeys[V any](m map[string]V) []string {
-	keys := make([]string, 0, len(m))
-	for k := range m {
-		keys = append(keys, k)
-	}
-	sort.Strings(keys)
-	return keys
 }
 
 // thousands formats n with comma separators: 1234567 -> "1,234,567".
