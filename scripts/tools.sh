@@ -1,0 +1,33 @@
+#!/usr/bin/env bash
+# Builds the test-only clients the attestation tests check kiln's output with — cosign
+# (signatures, attestations) and syft (SBOM reading) — from the Go module proxy, once: each
+# binary goes into a directory named after its version under DIR (default: the user's cache,
+# so a fresh clone on the same machine reuses it) and is reused while it is there. Prints the
+# directory to put on PATH; logs go to stderr.
+set -euo pipefail
+dir=${1:-${XDG_CACHE_HOME:-$HOME/.cache}/kiln/test-tools}
+export PATH=/usr/local/go/bin:$PATH
+export CGO_ENABLED=0
+
+tools=(
+  "cosign github.com/sigstore/cosign/v2/cmd/cosign v2.6.5"
+  "syft github.com/anchore/syft/cmd/syft v1.57.1"
+)
+bin="$dir/bin"
+mkdir -p "$bin"
+for t in "${tools[@]}"; do
+  read -r name pkg version <<<"$t"
+  target="$dir/$name-$version/$name"
+  if [ ! -x "$target" ]; then
+    echo "tools: building $name $version from the Go module proxy (once; a few minutes)" >&2
+    start=$(date +%s)
+    tmp=$(mktemp -d "$dir/.$name-XXXXXX")
+    GOBIN="$tmp" go install -trimpath "$pkg@$version" >&2
+    mkdir -p "$(dirname "$target")"
+    mv "$tmp/$name" "$target"
+    rmdir "$tmp"
+    echo "tools: $name $version built in $(( $(date +%s) - start )) s" >&2
+  fi
+  ln -sfn "$target" "$bin/$name"
+done
+echo "$bin"
