@@ -33,6 +33,7 @@ Results go to stdout (a digest, or JSON with --json); logs and build progress to
 			verifyCommand(),
 			auditCommand(),
 			cacheCommand(),
+			keyCommand(),
 		},
 		Writer:    os.Stdout,
 		ErrWriter: os.Stderr,
