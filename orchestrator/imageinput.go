@@ -151,10 +151,21 @@ func group(gid int) string {
 	return fmt.Sprintf("root:x:0:\n%s:x:%d:\n", name, gid)
 }
 
-// SpecDigest is the sha256 of the spec's canonical form: every value after defaults (the
-// effective toolchain included) and the content of every file it refers to, as JSON with a
-// fixed field order. It changes exactly when what is built or shipped changes.
+// SpecDigest is the sha256 of the spec's canonical form (CanonicalSpec). It changes exactly
+// when what is built or shipped changes; it is the image's revision label.
 func SpecDigest(s *spec.Spec) (string, error) {
+	data, err := CanonicalSpec(s)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:]), nil
+}
+
+// CanonicalSpec is the spec's canonical form: every value after defaults (the effective
+// toolchain included) and the sha256 of every file it refers to, as JSON with a fixed field
+// order. The provenance embeds it, so an image says how to rebuild it.
+func CanonicalSpec(s *spec.Spec) ([]byte, error) {
 	type file struct {
 		spec.File
 		SHA256 string `json:"sha256"`
@@ -167,7 +178,7 @@ func SpecDigest(s *spec.Spec) (string, error) {
 	for i, f := range s.Image.Files {
 		data, err := fileContent(s, i, f)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		sum := sha256.Sum256(data)
 		g := f
@@ -179,7 +190,7 @@ func SpecDigest(s *spec.Spec) (string, error) {
 		if p.File != "" {
 			data, err := os.ReadFile(s.Resolve(p.File))
 			if err != nil {
-				return "", fmt.Errorf("reading package.patches[%d].file: %w", i, err)
+				return nil, fmt.Errorf("reading package.patches[%d].file: %w", i, err)
 			}
 			sum := sha256.Sum256(data)
 			h = hex.EncodeToString(sum[:])
@@ -188,10 +199,9 @@ func SpecDigest(s *spec.Spec) (string, error) {
 	}
 	data, err := json.Marshal(canon)
 	if err != nil {
-		return "", fmt.Errorf("encoding spec: %w", err)
+		return nil, fmt.Errorf("encoding spec: %w", err)
 	}
-	sum := sha256.Sum256(data)
-	return "sha256:" + hex.EncodeToString(sum[:]), nil
+	return data, nil
 }
 
 // fileContent is what image.files[i] puts in the image: its inline content, or the file it

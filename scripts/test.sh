@@ -7,6 +7,9 @@ mirror=${1:?usage: test.sh MIRROR}
 cd "$(dirname "$0")/.."
 export KILN_MIRROR=$mirror
 export CI=${CI:-true}   # `make test` installed everything: a missing tool is a failure
+# cosign and syft, built once from the Go module proxy and reused (scripts/tools.sh).
+tools=$(bash scripts/tools.sh)
+export PATH=$tools:$PATH
 unformatted=$(gofmt -l $(git ls-files '*.go'))
 if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted" >&2; exit 1; fi
 go vet ./...

@@ -55,6 +55,9 @@ func cosignTag(repo name.Repository, subject v1.Hash) name.Tag {
 	return repo.Tag(subject.Algorithm + "-" + subject.Hex + ".att")
 }
 
+// cosignSignatureAnnotation is the layer annotation cosign reads a signature from.
+const cosignSignatureAnnotation = "dev.cosignproject.cosign/signature"
+
 // addCosignAttestations adds envelopes to the cosign attestation image of subject, keeping
 // those already there (other builders' attestations) and skipping duplicates.
 func addCosignAttestations(ctx context.Context, repo name.Repository, subject v1.Hash, envs []*artifactManifest, ropts []remote.Option) error {
@@ -82,7 +85,9 @@ func addCosignAttestations(ctx context.Context, repo name.Repository, subject v1
 		if have[e.blobDesc.Digest] {
 			continue
 		}
-		ann := map[string]string{}
+		// cosign reads every layer of this image as a signature and wants the (for an
+		// attestation, empty) signature annotation on each.
+		ann := map[string]string{cosignSignatureAnnotation: ""}
 		for k, v := range e.art.Annotations {
 			ann[k] = v
 		}
