@@ -14,7 +14,8 @@ import (
 	"fmt"
 	"io/fs"
 	"os"
-	"path/filepath"
+
+	"github.com/kilnbuild/kiln/internal/atomicfile"
 )
 
 // Algorithm is a signing key's algorithm.
@@ -196,39 +197,12 @@ func WriteKeyPair(k *PrivateKey, privPath, pubPath string) (err error) {
 			return fmt.Errorf("writing key pair: %w", err)
 		}
 	}
-	if err := writeNew(privPath, priv, 0o600); err != nil {
+	if err := atomicfile.WriteNew(privPath, priv, 0o600); err != nil {
 		return fmt.Errorf("writing private key: %w", err)
 	}
-	if err := writeNew(pubPath, k.public.MarshalPEM(), 0o644); err != nil {
+	if err := atomicfile.WriteNew(pubPath, k.public.MarshalPEM(), 0o644); err != nil {
 		os.Remove(privPath)
 		return fmt.Errorf("writing public key: %w", err)
 	}
 	return nil
-}
-
-// writeNew writes data to a temporary file beside path with mode perm, then links it into
-// place, failing if path exists (no window where a partial or world-readable key exists).
-func writeNew(path string, data []byte, perm fs.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".tmp-")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	return os.Link(tmp, path)
 }

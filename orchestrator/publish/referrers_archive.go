@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+
+	"github.com/kilnbuild/kiln/internal/atomicfile"
 )
 
 // ArchiveReferrersSuffix names the file beside a docker archive that holds what is attached
@@ -80,7 +82,7 @@ func attachArchive(ctx context.Context, t Target, subject v1.Descriptor, rawSubj
 	if err != nil {
 		return wrap(err)
 	}
-	if err := replaceFile(side, append(raw, '\n'), 0o644); err != nil {
+	if err := atomicfile.Write(side, append(raw, '\n'), 0o644); err != nil {
 		return wrap(explainFS(filepath.Dir(side), err))
 	}
 	return nil

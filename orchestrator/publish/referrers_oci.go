@@ -5,12 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io/fs"
 	"os"
 	"path/filepath"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/types"
+
+	"github.com/kilnbuild/kiln/internal/atomicfile"
 )
 
 // attachOCI writes each artifact's blobs into the layout and lists its manifest in
@@ -51,7 +52,7 @@ func attachOCI(ctx context.Context, t Target, subject v1.Descriptor, ms []*artif
 	if err != nil {
 		return wrap(err)
 	}
-	if err := replaceFile(filepath.Join(dir, "index.json"), raw, 0o644); err != nil {
+	if err := atomicfile.Write(filepath.Join(dir, "index.json"), raw, 0o644); err != nil {
 		return wrap(explainFS(dir, err))
 	}
 	return nil
@@ -88,7 +89,7 @@ func writeLayoutBlob(dir string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
 		return err
 	}
-	return replaceFile(p, data, 0o644)
+	return atomicfile.Write(p, data, 0o644)
 }
 
 // readLayoutBlob reads the blob d names and checks its digest.
@@ -101,35 +102,6 @@ func readLayoutBlob(dir string, d v1.Descriptor) ([]byte, error) {
 		return nil, &DigestError{What: layoutBlobPath(dir, d.Digest), Want: d.Digest, Got: got}
 	}
 	return data, nil
-}
-
-// replaceFile writes data to a temporary file beside p, syncs it and renames it over p.
-func replaceFile(p string, data []byte, perm fs.FileMode) error {
-	f, err := os.CreateTemp(filepath.Dir(p), "."+filepath.Base(p)+".kiln-tmp-")
-	if err != nil {
-		return err
-	}
-	tmp := f.Name()
-	defer os.Remove(tmp)
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Chmod(perm); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		return err
-	}
-	if err := f.Close(); err != nil {
-		return err
-	}
-	if err := os.Rename(tmp, p); err != nil {
-		return err
-	}
-	return syncPath(filepath.Dir(p))
 }
 
 // ociReferrers finds the image t names in the layout and the referrers listed beside it.
