@@ -5,10 +5,13 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
+	"github.com/google/go-containerregistry/pkg/v1/layout"
+	"github.com/google/go-containerregistry/pkg/v1/partial"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 
 	"github.com/kilnbuild/kiln/internal/atomicfile"
@@ -47,6 +50,9 @@ func attachOCI(ctx context.Context, t Target, subject v1.Descriptor, ms []*artif
 			idx.Manifests = append(idx.Manifests, m.desc)
 			have[m.desc.Digest] = true
 		}
+	}
+	if err := addLayoutCosignAttestations(dir, idx, subject, ms); err != nil {
+		return wrap(err)
 	}
 	raw, err := json.Marshal(idx)
 	if err != nil {
@@ -144,6 +150,9 @@ func ociReferrers(t Target) (v1.Descriptor, []Referrer, error) {
 // rather than an image: its artifactType is not an image config's media type (which
 // go-containerregistry writes as the artifactType of images).
 func isReferrerEntry(d v1.Descriptor) bool {
+	if d.Annotations[cosignKindAnnotation] == cosignKindAttestations {
+		return true
+	}
 	switch types.MediaType(d.ArtifactType) {
 	case "", types.OCIConfigJSON, types.DockerConfigJSON:
 		return false
@@ -172,4 +181,100 @@ func layoutImage(idx *v1.IndexManifest, dir, tag string) (v1.Descriptor, error) 
 		return v1.Descriptor{}, errors.New("the layout holds no image")
 	}
 	return v1.Descriptor{}, fmt.Errorf("the layout holds %d images: name one as oci:%s:TAG", len(images), dir)
+}
+
+// addLayoutCosignAttestations keeps cosign's own layout form of the DSSE envelopes in ms
+// (see cosignAttestations) in idx: the image entry annotated as cosign's image, and one
+// attestation image holding every envelope. A layout whose cosign image is another image
+// (it holds several) is left as it is: cosign reads one image per layout.
+func addLayoutCosignAttestations(dir string, idx *v1.IndexManifest, subject v1.Descriptor, ms []*artifactManifest) error {
+	var envs []*artifactManifest
+	for _, m := range ms {
+		if m.blobDesc.MediaType == DSSEMediaType {
+			envs = append(envs, m)
+		}
+	}
+	if len(envs) == 0 {
+		return nil
+	}
+	imageAt, attsAt := -1, -1
+	for i, d := range idx.Manifests {
+		switch d.Annotations[cosignKindAnnotation] {
+		case cosignKindImage:
+			if d.Digest != subject.Digest {
+				return nil
+			}
+			imageAt = i
+		case cosignKindAttestations:
+			attsAt = i
+		}
+		if d.Digest == subject.Digest && imageAt < 0 {
+			imageAt = i
+		}
+	}
+	var old v1.Image
+	if attsAt >= 0 {
+		var err error
+		if old, err = layout.Path(dir).Image(idx.Manifests[attsAt].Digest); err != nil {
+			return fmt.Errorf("reading cosign attestations: %w", err)
+		}
+	}
+	img, added, err := cosignAttestations(old, envs)
+	if err != nil || !added {
+		return err
+	}
+	if err := writeLayoutImage(dir, img); err != nil {
+		return err
+	}
+	desc, err := partial.Descriptor(img)
+	if err != nil {
+		return err
+	}
+	entry := v1.Descriptor{MediaType: desc.MediaType, Size: desc.Size, Digest: desc.Digest,
+		Annotations: map[string]string{cosignKindAnnotation: cosignKindAttestations}}
+	if attsAt >= 0 {
+		idx.Manifests[attsAt] = entry
+	} else {
+		idx.Manifests = append(idx.Manifests, entry)
+	}
+	ann := map[string]string{cosignKindAnnotation: cosignKindImage}
+	for k, v := range idx.Manifests[imageAt].Annotations {
+		ann[k] = v
+	}
+	idx.Manifests[imageAt].Annotations = ann
+	return nil
+}
+
+// writeLayoutImage writes img's config, layers and manifest as layout blobs.
+func writeLayoutImage(dir string, img v1.Image) error {
+	cfg, err := img.RawConfigFile()
+	if err != nil {
+		return err
+	}
+	if err := writeLayoutBlob(dir, cfg); err != nil {
+		return err
+	}
+	layers, err := img.Layers()
+	if err != nil {
+		return err
+	}
+	for _, l := range layers {
+		rc, err := l.Compressed()
+		if err != nil {
+			return err
+		}
+		data, err := io.ReadAll(rc)
+		rc.Close()
+		if err != nil {
+			return err
+		}
+		if err := writeLayoutBlob(dir, data); err != nil {
+			return err
+		}
+	}
+	raw, err := img.RawManifest()
+	if err != nil {
+		return err
+	}
+	return writeLayoutBlob(dir, raw)
 }

@@ -9,12 +9,8 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
-	"github.com/google/go-containerregistry/pkg/v1/empty"
-	"github.com/google/go-containerregistry/pkg/v1/mutate"
 	"github.com/google/go-containerregistry/pkg/v1/remote"
 	"github.com/google/go-containerregistry/pkg/v1/remote/transport"
-	"github.com/google/go-containerregistry/pkg/v1/static"
-	"github.com/google/go-containerregistry/pkg/v1/types"
 )
 
 // attachRegistry pushes each artifact manifest by digest. go-containerregistry maintains the
@@ -49,56 +45,25 @@ func attachRegistry(ctx context.Context, t Target, subject v1.Descriptor, ms []*
 	return nil
 }
 
-// cosignTag is where cosign 2.x looks for an image's attestations: one image manifest
-// whose layers are DSSE envelopes.
+// cosignTag is where cosign 2.x looks for an image's attestations in a registry.
 func cosignTag(repo name.Repository, subject v1.Hash) name.Tag {
 	return repo.Tag(subject.Algorithm + "-" + subject.Hex + ".att")
 }
 
-// cosignSignatureAnnotation is the layer annotation cosign reads a signature from.
-const cosignSignatureAnnotation = "dev.cosignproject.cosign/signature"
-
 // addCosignAttestations adds envelopes to the cosign attestation image of subject, keeping
-// those already there (other builders' attestations) and skipping duplicates.
+// those already there (other builders' attestations).
 func addCosignAttestations(ctx context.Context, repo name.Repository, subject v1.Hash, envs []*artifactManifest, ropts []remote.Option) error {
 	tag := cosignTag(repo, subject)
-	base := mutate.ConfigMediaType(mutate.MediaType(empty.Image, types.OCIManifestSchema1), types.OCIConfigJSON)
-	have := map[v1.Hash]bool{}
 	old, err := remote.Image(tag, ropts...)
-	switch {
-	case err == nil:
-		base = old
-		m, err := old.Manifest()
-		if err != nil {
-			return fmt.Errorf("reading %s: %w", tag, err)
-		}
-		for _, l := range m.Layers {
-			have[l.Digest] = true
-		}
-	case isNotFound(err):
-	default:
+	if err != nil && !isNotFound(err) {
 		return fmt.Errorf("reading %s: %w", tag, err)
 	}
-	img := base
-	added := 0
-	for _, e := range envs {
-		if have[e.blobDesc.Digest] {
-			continue
-		}
-		// cosign reads every layer of this image as a signature and wants the (for an
-		// attestation, empty) signature annotation on each.
-		ann := map[string]string{cosignSignatureAnnotation: ""}
-		for k, v := range e.art.Annotations {
-			ann[k] = v
-		}
-		img, err = mutate.Append(img, mutate.Addendum{Layer: static.NewLayer(e.blob, DSSEMediaType), Annotations: ann})
-		if err != nil {
-			return err
-		}
-		added++
+	if err != nil {
+		old = nil
 	}
-	if added == 0 {
-		return nil
+	img, added, err := cosignAttestations(old, envs)
+	if err != nil || !added {
+		return err
 	}
 	if err := remote.Write(tag, img, ropts...); err != nil {
 		return fmt.Errorf("writing %s: %w", tag, err)

@@ -135,9 +135,14 @@ func TestOCILayoutStaysUsable(t *testing.T) {
 	if si.Digest != digestOf(t, img).String() {
 		t.Errorf("skopeo sees %s", si.Digest)
 	}
+	// The image, one entry per referrer, and cosign's attestation image.
 	idx, _ := readLayoutIndex(dir)
-	if len(idx.Manifests) != 1+len(testArtifacts) {
-		t.Errorf("index.json has %d entries", len(idx.Manifests))
+	kinds := map[string]int{}
+	for _, d := range idx.Manifests {
+		kinds[d.Annotations[cosignKindAnnotation]]++
+	}
+	if len(idx.Manifests) != 2+len(testArtifacts) || kinds[cosignKindImage] != 1 || kinds[cosignKindAttestations] != 1 {
+		t.Errorf("index.json: %+v", idx.Manifests)
 	}
 }
 

@@ -23,7 +23,11 @@ type format struct {
 	make func(*record.Build) ([]byte, error)
 }
 
-var formats = []format{{"spdx.json", SPDX}, {"cdx.json", CycloneDX}}
+var formats = []format{
+	{"spdx.json", func(r *record.Build) ([]byte, error) { return SPDX(r) }},
+	{"cdx.json", CycloneDX},
+	{"tools.spdx.json", func(r *record.Build) ([]byte, error) { return SPDX(r, WithBuildTools()) }},
+}
 
 // TestGolden pins both formats for a default and a full-feature build: go test ./orchestrator/sbom -update.
 func TestGolden(t *testing.T) {
@@ -106,6 +110,9 @@ func TestOfficialReaders(t *testing.T) {
 	}
 	if doc.SPDXVersion != "SPDX-2.3" {
 		t.Errorf("version %q", doc.SPDXVersion)
+	}
+	if !strings.Contains(doc.CreationInfo.CreatorComment, "gcc-12 12.2.0-14+deb12u1") {
+		t.Errorf("creator comment does not name the toolchain: %s", doc.CreationInfo.CreatorComment)
 	}
 	names := map[string]string{}
 	for _, p := range doc.Packages {

@@ -17,13 +17,29 @@ import (
 // noAssertion is SPDX's "the document says nothing about this".
 const noAssertion = "NOASSERTION"
 
+// SPDXOption tunes SPDX.
+type SPDXOption func(*spdxOptions)
+
+type spdxOptions struct{ buildTools bool }
+
+// WithBuildTools lists the toolchain's components as SPDX packages (BUILD_TOOL_OF the built
+// packages). Off by default: SPDX has no section for how something was built, and scanners
+// (syft, grype) read every package as present in the image, so a Debian gcc package would
+// have its CVEs reported against an image that holds no compiler. The components are in the
+// document's creator comment either way, in CycloneDX's formulation, and in the provenance.
+func WithBuildTools() SPDXOption { return func(o *spdxOptions) { o.buildTools = true } }
+
 // SPDX returns the build's SBOM as an SPDX 2.3 JSON document.
-func SPDX(rec *record.Build) ([]byte, error) {
+func SPDX(rec *record.Build, opts ...SPDXOption) ([]byte, error) {
+	var o spdxOptions
+	for _, opt := range opts {
+		opt(&o)
+	}
 	b, err := newBill(rec)
 	if err != nil {
 		return nil, err
 	}
-	doc := b.spdx()
+	doc := b.spdx(o)
 	// The namespace must be unique per document: derive it from the document itself.
 	first, err := encodeSPDX(doc)
 	if err != nil {
@@ -42,7 +58,7 @@ func encodeSPDX(doc *spdx.Document) ([]byte, error) {
 	return buf.Bytes(), nil
 }
 
-func (b *bill) spdx() *spdx.Document {
+func (b *bill) spdx(o spdxOptions) *spdx.Document {
 	rec := b.rec
 	name := rec.Image.Name
 	if rec.Image.Tag != "" {
@@ -57,7 +73,7 @@ func (b *bill) spdx() *spdx.Document {
 			Creators: []common.Creator{{CreatorType: "Tool", Creator: "kiln-" + rec.KilnVersion}},
 			Created:  rec.Image.Created.UTC().Format(time.RFC3339),
 			CreatorComment: "Made by kiln from the build's record (spec, sources, patches, toolchain, closure), " +
-				"not by scanning the image. " + compressionNote(rec.Features.Compression) + ".",
+				"not by scanning the image. " + compressionNote(rec.Features.Compression) + ". " + b.toolchainNote(),
 		},
 	}
 	rel := func(a, typ, c string) {
@@ -105,15 +121,25 @@ func (b *bill) spdx() *spdx.Document {
 		rel(p.id, "GENERATED_FROM", b.sourceOf[p.id].id)
 	}
 	for _, id := range builtFrom {
-		add(b.sourceOf[id], "SOURCE")
-	}
-	for _, p := range b.patches {
-		add(p, "SOURCE")
-		if b.main >= 0 {
-			rel(p.id, "PATCH_APPLIED", b.sourceOf[b.closure[b.main].id].id)
+		src := b.sourceOf[id]
+		if b.main >= 0 && id == b.closure[b.main].id {
+			// Patches are annotations of the source they are applied to, in order: as
+			// packages of their own, scanners would list them as installed software.
+			src.props = append([][2]string(nil), src.props...)
+			for i, p := range b.patches {
+				v := p.name + " sha256:" + p.sha256
+				if p.url != "" {
+					v += " " + p.url
+				}
+				src.props = append(src.props, [2]string{fmt.Sprintf("kiln:patch:%d", i+1), v})
+			}
 		}
+		add(src, "SOURCE")
 	}
 	for _, t := range b.tools {
+		if !o.buildTools {
+			break
+		}
 		add(t, "APPLICATION")
 		for _, id := range builtFrom {
 			rel(t.id, "BUILD_TOOL_OF", id)
@@ -168,4 +194,22 @@ func spdxPackage(p part, purpose, kilnVersion, created string) *spdx.Package {
 		})
 	}
 	return pkg
+}
+
+// toolchainNote names the toolchain and its components in a sentence.
+func (b *bill) toolchainNote() string {
+	tc := b.rec.Toolchain
+	pure := "pinned by hash"
+	if !tc.Pure {
+		pure = "not pinned: the builder's own"
+	}
+	var parts []string
+	for _, t := range b.tools {
+		parts = append(parts, strings.TrimSpace(t.name+" "+t.version))
+	}
+	note := fmt.Sprintf("Compiled with the %s toolchain (%s)", tc.Name, pure)
+	if len(parts) > 0 {
+		note += ": " + strings.Join(parts, ", ")
+	}
+	return note + "."
 }
