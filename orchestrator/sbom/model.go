@@ -8,9 +8,10 @@
 // and, for known upstreams, a CPE. The feature switches are stated on the package
 // (kiln:feature:compression = slz means HAProxy's own SLZ and no zlib at all, so no zlib CVE
 // applies). How it was built — source tarballs, patches, the toolchain — is recorded as
-// provenance of those packages: SPDX GENERATED_FROM / PATCH_APPLIED / BUILD_TOOL_OF
-// relationships, and CycloneDX pedigree and formulation, which scanners do not treat as
-// installed software.
+// provenance of those packages, where scanners do not read installed software: in SPDX,
+// source packages related by GENERATED_FROM, patches as annotations of the source they
+// apply to, the toolchain in the creator comment (as BUILD_TOOL_OF packages only with
+// WithBuildTools); in CycloneDX, pedigree (ancestors, patches) and formulation (toolchain).
 //
 // Output is deterministic: the same record gives the same bytes. There is no random UUID or
 // wall-clock time: the creation time is the image's created time, every list is sorted, IDs
