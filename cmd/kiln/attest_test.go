@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -14,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-containerregistry/pkg/v1/random"
 	"golang.org/x/sys/unix"
 
 	"github.com/kilnbuild/kiln/internal/testenv"
@@ -130,6 +132,66 @@ func TestAttestRealImage(t *testing.T) {
 	kiln(t, "key", "generate", "--dir", other, "stranger")
 	if out, err := cosign(t, "verify-attestation", "--key", filepath.Join(other, "stranger.pub"), "--insecure-ignore-tlog", "--type", "slsaprovenance1", ref); err == nil {
 		t.Errorf("cosign accepted the provenance with another key:\n%s", out)
+	}
+
+	// Bad attestations in the registry are refused with an error naming the referrer: one
+	// that is not JSON, one altered after signing, and this image's provenance attached to
+	// another image.
+	regTarget, _ := publish.ParseTarget(targets[2])
+	tampered := bytes.Replace(envelope, []byte(`"payload":"ey`), []byte(`"payload":"eX`), 1)
+	if _, err := publish.Attach(ctx, img, regTarget, []publish.Artifact{
+		{ArtifactType: publish.DSSEMediaType, Data: []byte("<html>not an envelope</html>")},
+		{ArtifactType: publish.DSSEMediaType, Data: tampered},
+	}, opts); err != nil {
+		t.Fatal(err)
+	}
+	_, refs, err := publish.Referrers(ctx, regTarget, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var refusals []string
+	for _, r := range refs {
+		if r.ArtifactType != publish.DSSEMediaType {
+			continue
+		}
+		_, _, err := attest.Keyring{key.Public()}.OpenProvenance(r.Name(), r.Data, b.Digest)
+		var ae *attest.Error
+		switch {
+		case bytes.Equal(r.Data, envelope):
+			if err != nil {
+				t.Errorf("the good provenance: %v", err)
+			}
+		case err == nil:
+			t.Errorf("%s accepted", r.Name())
+		case !errors.As(err, &ae) || !strings.Contains(err.Error(), r.Digest.String()):
+			t.Errorf("%s: error does not name it: %v", r.Name(), err)
+		default:
+			refusals = append(refusals, err.Error())
+		}
+	}
+	otherImg, _ := random.Image(64, 1)
+	otherRef := "docker://" + repo + ":other"
+	otherTarget, _ := publish.ParseTarget(otherRef)
+	if _, err := publish.Write(ctx, otherImg, otherTarget, opts); err != nil {
+		t.Fatal(err)
+	}
+	publish.Attach(ctx, otherImg, otherTarget, arts[:1], opts)
+	otherSubject, otherRefs, err := publish.Referrers(ctx, otherTarget, opts)
+	if err != nil || len(otherRefs) != 1 {
+		t.Fatalf("referrers of the other image: %v %v", otherRefs, err)
+	}
+	_, _, err = attest.Keyring{key.Public()}.OpenProvenance(otherRefs[0].Name(), otherRefs[0].Data, otherSubject.Digest.String())
+	var se *attest.SubjectError
+	if !errors.As(err, &se) {
+		t.Errorf("provenance of %s attached to %s: got %v, want a SubjectError", b.Digest, otherSubject.Digest, err)
+	} else {
+		refusals = append(refusals, err.Error())
+	}
+	if len(refusals) != 3 {
+		t.Errorf("%d refusals, want 3: %q", len(refusals), refusals)
+	}
+	for _, r := range refusals {
+		t.Log(r)
 	}
 
 	// syft reads both SBOMs; the packages it finds are exactly the closure.
