@@ -151,7 +151,7 @@ func TestAttestRealImage(t *testing.T) {
 	}
 	var refusals []string
 	for _, r := range refs {
-		if r.ArtifactType != publish.DSSEMediaType {
+		if r.ArtifactType != publish.DSSEMediaType || r.Err != nil {
 			continue
 		}
 		_, _, err := attest.Keyring{key.Public()}.OpenProvenance(r.Name(), r.Data, b.Digest)
@@ -242,6 +242,9 @@ func checkAttached(t *testing.T, tg publish.Target, digest string, key *attest.P
 	got := map[string][]byte{}
 	var info *attest.ProvenanceInfo
 	for _, r := range refs {
+		if r.Err != nil {
+			t.Fatalf("%s: %v", tg, r.Err)
+		}
 		got[r.ArtifactType] = r.Data
 		if r.ArtifactType == publish.DSSEMediaType {
 			ring := attest.Keyring{key}

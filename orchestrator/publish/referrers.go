@@ -37,6 +37,8 @@ type Referrer struct {
 	MediaType   string
 	Data        []byte
 	Annotations map[string]string
+	// Err is why the referrer could not be read (a *ReferrerError); Data is nil then.
+	Err error
 }
 
 // Name is how errors and listings name the referrer: its digest and artifact type.
@@ -183,10 +185,11 @@ func Attach(ctx context.Context, img v1.Image, t Target, arts []Artifact, opts O
 	return out, nil
 }
 
-// Referrers lists what is attached to the image at t, oldest first where the target keeps
-// an order (else by digest), and returns the image's manifest descriptor. Every manifest
-// and blob is read whole and checked against its digest; a referrer that is not an OCI
-// manifest about this image is an error naming it.
+// Referrers lists what is attached to the image at t, in the target's order, and returns
+// the image's manifest descriptor. Every manifest and blob is read whole and checked against
+// its digest. A referrer that cannot be read — not an OCI manifest, about another image, a
+// blob that does not match its digest — is listed with Err set: anyone who can push can
+// attach junk, and junk must not hide the referrers that are good.
 func Referrers(ctx context.Context, t Target, opts Options) (v1.Descriptor, []Referrer, error) {
 	if err := t.checkRef(); err != nil {
 		return v1.Descriptor{}, nil, err
@@ -232,10 +235,24 @@ func (e *DigestError) Error() string {
 	return fmt.Sprintf("%s: content has digest %s, not %s: it was altered or corrupted", e.What, e.Got, e.Want)
 }
 
-// readReferrer checks a referrer manifest (raw, named by digest d) against subject and
-// returns it with its blob, fetched by blob and checked against its digest.
-func readReferrer(d v1.Hash, raw []byte, subject v1.Hash, blob func(v1.Descriptor) ([]byte, error)) (Referrer, error) {
-	fail := func(err error) (Referrer, error) { return Referrer{}, &ReferrerError{Digest: d, Err: err} }
+// badReferrer is the listing entry of a referrer that could not be read.
+func badReferrer(desc v1.Descriptor, err error) Referrer {
+	return Referrer{Digest: desc.Digest, ArtifactType: desc.ArtifactType, Annotations: desc.Annotations, Err: &ReferrerError{Digest: desc.Digest, Err: err}}
+}
+
+// readReferrer checks a referrer manifest (raw, listed as desc) against subject and returns
+// it with its blob, fetched by blob and checked against its digest; or, when any of that
+// fails, a Referrer whose Err says why.
+func readReferrer(desc v1.Descriptor, raw []byte, subject v1.Hash, blob func(v1.Descriptor) ([]byte, error)) Referrer {
+	r, err := checkReferrer(desc.Digest, raw, subject, blob)
+	if err != nil {
+		return badReferrer(desc, err)
+	}
+	return r
+}
+
+func checkReferrer(d v1.Hash, raw []byte, subject v1.Hash, blob func(v1.Descriptor) ([]byte, error)) (Referrer, error) {
+	fail := func(err error) (Referrer, error) { return Referrer{}, err }
 	if got := sha256Hash(raw); got != d {
 		return fail(&DigestError{What: "manifest", Want: d, Got: got})
 	}

@@ -141,17 +141,13 @@ func archiveReferrers(ctx context.Context, t Target, opts Options) (v1.Descripto
 	}
 	var refs []Referrer
 	for _, d := range ar.Manifests {
-		r, err := readReferrer(d.Digest, d.Data, subject.Digest, func(l v1.Descriptor) ([]byte, error) {
+		refs = append(refs, readReferrer(d, d.Data, subject.Digest, func(l v1.Descriptor) ([]byte, error) {
 			data, ok := blobs[l.Digest]
 			if !ok {
 				return nil, fmt.Errorf("not in %s", side)
 			}
 			return data, nil
-		})
-		if err != nil {
-			return v1.Descriptor{}, nil, err
-		}
-		refs = append(refs, r)
+		}))
 	}
 	subject.Data = nil
 	return subject, refs, nil

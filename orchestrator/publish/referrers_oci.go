@@ -129,7 +129,10 @@ func ociReferrers(t Target) (v1.Descriptor, []Referrer, error) {
 		}
 		raw, err := readLayoutBlob(dir, d)
 		if err != nil {
-			return v1.Descriptor{}, nil, &ReferrerError{Digest: d.Digest, Err: err}
+			if isReferrerEntry(d) {
+				refs = append(refs, badReferrer(d, err))
+			}
+			continue
 		}
 		var probe struct {
 			Subject *v1.Descriptor `json:"subject"`
@@ -137,11 +140,7 @@ func ociReferrers(t Target) (v1.Descriptor, []Referrer, error) {
 		if json.Unmarshal(raw, &probe) == nil && (probe.Subject == nil || probe.Subject.Digest != subject.Digest) {
 			continue // another image of the layout, or a referrer of one
 		}
-		r, err := readReferrer(d.Digest, raw, subject.Digest, func(l v1.Descriptor) ([]byte, error) { return readLayoutBlob(dir, l) })
-		if err != nil {
-			return v1.Descriptor{}, nil, err
-		}
-		refs = append(refs, r)
+		refs = append(refs, readReferrer(d, raw, subject.Digest, func(l v1.Descriptor) ([]byte, error) { return readLayoutBlob(dir, l) }))
 	}
 	return subject, refs, nil
 }

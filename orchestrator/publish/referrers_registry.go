@@ -116,9 +116,13 @@ func registryReferrers(ctx context.Context, t Target, opts Options) (v1.Descript
 	for _, desc := range im.Manifests {
 		md, err := remote.Get(repo.Digest(desc.Digest.String()), ropts...)
 		if err != nil {
-			return v1.Descriptor{}, nil, &ReferrerError{Digest: desc.Digest, Err: explainRegistry(ctx, ref, err)}
+			if ctx.Err() != nil {
+				return v1.Descriptor{}, nil, ctx.Err()
+			}
+			refs = append(refs, badReferrer(desc, explainRegistry(ctx, ref, err)))
+			continue
 		}
-		r, err := readReferrer(desc.Digest, md.Manifest, d.Digest, func(l v1.Descriptor) ([]byte, error) {
+		r := readReferrer(desc, md.Manifest, d.Digest, func(l v1.Descriptor) ([]byte, error) {
 			layer, err := remote.Layer(repo.Digest(l.Digest.String()), ropts...)
 			if err != nil {
 				return nil, err
@@ -130,9 +134,6 @@ func registryReferrers(ctx context.Context, t Target, opts Options) (v1.Descript
 			defer rc.Close()
 			return io.ReadAll(io.LimitReader(rc, maxReferrerBlob+1))
 		})
-		if err != nil {
-			return v1.Descriptor{}, nil, err
-		}
 		refs = append(refs, r)
 	}
 	return subject, refs, nil

@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"log"
 	"net/http/httptest"
@@ -162,7 +163,7 @@ func TestReferrersRefuseTampering(t *testing.T) {
 		}
 		p := layoutBlobPath(tg.Path, sha256Hash(testArtifacts[1].Data))
 		os.WriteFile(p, []byte(`{"spdxVersion":"SPDX-2.2"}`), 0o644)
-		_, _, err := Referrers(ctx, tg, Options{})
+		err := onlyReferrerErr(t, tg)
 		var de *DigestError
 		var re *ReferrerError
 		if !errors.As(err, &de) || !errors.As(err, &re) {
@@ -179,7 +180,7 @@ func TestReferrersRefuseTampering(t *testing.T) {
 		idx.Manifests = append(idx.Manifests, v1.Descriptor{MediaType: "application/vnd.oci.image.manifest.v1+json", Digest: sha256Hash(junk), Size: int64(len(junk)), ArtifactType: "application/spdx+json"})
 		raw, _ := json.Marshal(idx)
 		os.WriteFile(filepath.Join(tg.Path, "index.json"), raw, 0o644)
-		_, _, err := Referrers(ctx, tg, Options{})
+		err := onlyReferrerErr(t, tg)
 		var re *ReferrerError
 		if !errors.As(err, &re) || re.Digest != sha256Hash(junk) || !strings.Contains(err.Error(), "not an OCI manifest") {
 			t.Fatalf("got %v, want a ReferrerError naming %s", err, sha256Hash(junk))
@@ -207,7 +208,7 @@ func TestReferrersRefuseTampering(t *testing.T) {
 		Write(ctx, img, tg, Options{})
 		sub, _, _ := subjectOf(other)
 		m, _ := newArtifactManifest(testArtifacts[1], sub)
-		_, err := readReferrer(m.desc.Digest, m.raw, digestOf(t, img), func(v1.Descriptor) ([]byte, error) { return m.blob, nil })
+		err := readReferrer(m.desc, m.raw, digestOf(t, img), func(v1.Descriptor) ([]byte, error) { return m.blob, nil }).Err
 		if err == nil || !strings.Contains(err.Error(), "not the image") {
 			t.Fatalf("got %v", err)
 		}
@@ -219,4 +220,17 @@ func TestReferrersRefuseTampering(t *testing.T) {
 			t.Fatalf("got %v", err)
 		}
 	})
+}
+
+// onlyReferrerErr lists tg's referrers, expecting exactly one, unreadable, and returns why.
+func onlyReferrerErr(t *testing.T, tg Target) error {
+	t.Helper()
+	_, refs, err := Referrers(context.Background(), tg, Options{})
+	if err != nil {
+		t.Fatalf("one bad referrer failed the whole listing: %v", err)
+	}
+	if len(refs) != 1 || refs[0].Err == nil || refs[0].Data != nil {
+		t.Fatalf("want one unreadable referrer, got %+v", refs)
+	}
+	return fmt.Errorf("listing %s: %w", tg, refs[0].Err)
 }
