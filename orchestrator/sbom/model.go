@@ -89,7 +89,8 @@ type bill struct {
 	main    int
 	// linked are the libraries statically linked into the main package.
 	linked []part
-	// sources[i] is what closure[main] (i = -1 … ) or linked[i] was built from; keyed by part id.
+	// sourceOf is the source tarball each built part (the main store path, a linked
+	// library) was compiled from, by part id.
 	sourceOf map[string]part
 	// patches are applied to the main package's source, in order.
 	patches []part
@@ -306,5 +307,5 @@ func cpeEscape(s string) string {
 	return b.String()
 }
 
-// contentID is the hex sha256 of b: what namespaces and serial numbers are derived from.
+// contentID is the sha256 of b: what namespaces and serial numbers are derived from.
 func contentID(b []byte) [32]byte { return sha256.Sum256(b) }
