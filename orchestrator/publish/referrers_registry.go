@@ -24,6 +24,12 @@ func attachRegistry(ctx context.Context, t Target, subject v1.Descriptor, ms []*
 	}
 	repo := ref.Context()
 	ropts := opts.remoteOptions(ctx, repo.RegistryStr())
+	if _, err := remote.Head(repo.Digest(subject.Digest.String()), ropts...); err != nil {
+		if isNotFound(err) {
+			return fmt.Errorf("attaching to %s: image %s is not in %s: push it first", t, subject.Digest, repo)
+		}
+		return fmt.Errorf("attaching to %s: %w", t, explainRegistry(ctx, ref, err))
+	}
 	var envelopes []*artifactManifest
 	for _, m := range ms {
 		img, err := m.image()

@@ -109,6 +109,10 @@ func TestReferrersEveryTarget(t *testing.T) {
 			t.Errorf("tag %s: %v", tag, err)
 		}
 	}
+	other := testImage(t, "b", 0)
+	if _, err := Attach(context.Background(), other, mustTarget(t, "docker://"+host+"/kiln/haproxy:3.0.11"), testArtifacts, Options{Insecure: true, Retry: fastRetry}); err == nil || !strings.Contains(err.Error(), "push it first") {
+		t.Errorf("attached to an image the registry does not hold: %v", err)
+	}
 	att, _ := remote.Image(repo.Tag("sha256-" + d.Hex + ".att"))
 	m, _ := att.Manifest()
 	if len(m.Layers) != 1 || m.Layers[0].MediaType != DSSEMediaType {
