@@ -158,10 +158,21 @@ func group(gid int) string {
 	return fmt.Sprintf("root:x:0:\n%s:x:%d:\n", name, gid)
 }
 
-// SpecDigest is the sha256 of the spec's canonical form: every value after defaults (the
-// effective toolchain included) and the content of every file it refers to, as JSON with a
-// fixed field order. It changes exactly when what is built or shipped changes.
+// SpecDigest is the sha256 of the spec's canonical form (CanonicalSpec). It changes exactly
+// when what is built or shipped changes; it is the image's revision label.
 func SpecDigest(s *spec.Spec) (string, error) {
+	data, err := CanonicalSpec(s)
+	if err != nil {
+		return "", err
+	}
+	sum := sha256.Sum256(data)
+	return "sha256:" + hex.EncodeToString(sum[:]), nil
+}
+
+// CanonicalSpec is the spec's canonical form: every value after defaults (the effective
+// toolchain included) and the sha256 of every file it refers to, as JSON with a fixed field
+// order. The provenance embeds it, so an image says how to rebuild it.
+func CanonicalSpec(s *spec.Spec) ([]byte, error) {
 	type file struct {
 		spec.File
 		SHA256 string `json:"sha256"`
@@ -174,7 +185,7 @@ func SpecDigest(s *spec.Spec) (string, error) {
 	for i, f := range s.Image.Files {
 		data, err := s.FileData(i)
 		if err != nil {
-			return "", err
+			return nil, err
 		}
 		sum := sha256.Sum256(data)
 		g := f
@@ -186,7 +197,7 @@ func SpecDigest(s *spec.Spec) (string, error) {
 		if p.File != "" {
 			data, err := s.PatchData(i)
 			if err != nil {
-				return "", err
+				return nil, err
 			}
 			sum := sha256.Sum256(data)
 			h = hex.EncodeToString(sum[:])
@@ -195,8 +206,7 @@ func SpecDigest(s *spec.Spec) (string, error) {
 	}
 	data, err := json.Marshal(canon)
 	if err != nil {
-		return "", fmt.Errorf("encoding spec: %w", err)
+		return nil, fmt.Errorf("encoding spec: %w", err)
 	}
-	sum := sha256.Sum256(data)
-	return "sha256:" + hex.EncodeToString(sum[:]), nil
+	return data, nil
 }

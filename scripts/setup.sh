@@ -26,6 +26,8 @@ have file           || need+=(file)
 have checksec       || need+=(checksec)
 have hardening-check || need+=(devscripts)
 [ -e /usr/include/linux/types.h ] || need+=(linux-libc-dev)
+# Verifies kiln's DSSE envelopes independently of Go (the attestation tests).
+/usr/bin/python3 -c 'import securesystemslib.signer' 2>/dev/null || need+=(python3-securesystemslib)
 
 SUDO=
 [ "$(id -u)" = 0 ] || SUDO=sudo

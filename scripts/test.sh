@@ -8,9 +8,9 @@ mirror=${1:?usage: test.sh MIRROR}
 cd "$(dirname "$0")/.."
 export KILN_MIRROR=$mirror
 export CI=${CI:-true}   # `make test` installed everything: a missing tool is a failure
-# Go test tools (actionlint), built once into .tools/bin from the Go module proxy.
-PATH="$(bash scripts/tools.sh):$PATH"
-export PATH
+# actionlint, cosign and syft, built once from the Go module proxy and reused (scripts/tools.sh).
+tools=$(bash scripts/tools.sh)
+export PATH=$tools:$PATH
 unformatted=$(gofmt -l $(git ls-files '*.go'))
 if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted" >&2; exit 1; fi
 go vet ./...

@@ -35,6 +35,7 @@ Results go to stdout (a digest, or JSON with --json); logs and build progress to
 			cacheCommand(),
 			outdatedCommand(),
 			bumpCommand(),
+			keyCommand(),
 		},
 		Writer:    os.Stdout,
 		ErrWriter: os.Stderr,

@@ -1,7 +1,9 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 
@@ -61,11 +63,16 @@ func runKeygen(c *cli.Context) error {
 			return fmt.Errorf("%s exists; keys are never overwritten (remove it or pick another NAME)", p)
 		}
 	}
-	if err := files.WriteFile(sec, []byte(secret), 0o600); err != nil {
-		return err
-	}
-	if err := files.WriteFile(pub, []byte(public), 0o644); err != nil {
-		return err
+	for _, k := range []struct {
+		path string
+		data string
+		perm os.FileMode
+	}{{sec, secret, 0o600}, {pub, public, 0o644}} {
+		if err := files.WriteNew(k.path, []byte(k.data), k.perm); errors.Is(err, fs.ErrExist) {
+			return fmt.Errorf("%s exists; keys are never overwritten (remove it or pick another NAME)", k.path)
+		} else if err != nil {
+			return err
+		}
 	}
 	fmt.Fprintf(c.App.ErrWriter, "wrote %s (secret, 0600) and %s; trust it with --trusted-key %s\n", sec, pub, public)
 	fmt.Fprintln(c.App.Writer, public)

@@ -159,11 +159,19 @@ func openOCI(dir, tag string) (v1.Image, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading OCI layout: %w", err)
 	}
-	var tags []string
+	// Referrers attached to the image (Attach) are listed in index.json too: they are not
+	// images to choose from.
+	var images []v1.Descriptor
 	for _, d := range im.Manifests {
+		if !isReferrerEntry(d) {
+			images = append(images, d)
+		}
+	}
+	var tags []string
+	for _, d := range images {
 		ref := d.Annotations[refNameAnnotation]
 		tags = append(tags, ref)
-		if tag != "" && ref == tag || tag == "" && len(im.Manifests) == 1 {
+		if tag != "" && ref == tag || tag == "" && len(images) == 1 {
 			if !d.MediaType.IsImage() {
 				return nil, fmt.Errorf("%s is a %s, not an image", d.Digest, d.MediaType)
 			}
@@ -171,7 +179,7 @@ func openOCI(dir, tag string) (v1.Image, error) {
 		}
 	}
 	if tag == "" {
-		return nil, fmt.Errorf("the layout holds %d images (tags %q): name one as oci:%s:TAG", len(im.Manifests), tags, dir)
+		return nil, fmt.Errorf("the layout holds %d images (tags %q): name one as oci:%s:TAG", len(images), tags, dir)
 	}
 	return nil, fmt.Errorf("no image tagged %q in the layout (tags %q)", tag, tags)
 }

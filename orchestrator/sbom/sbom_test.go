@@ -1,0 +1,182 @@
+package sbom
+
+import (
+	"bytes"
+	"encoding/json"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	cdx "github.com/CycloneDX/cyclonedx-go"
+	spdxjson "github.com/spdx/tools-golang/json"
+
+	"github.com/kilnbuild/kiln/orchestrator/record"
+	"github.com/kilnbuild/kiln/orchestrator/record/recordtest"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files in testdata/")
+
+type format struct {
+	name string
+	make func(*record.Build) ([]byte, error)
+}
+
+var formats = []format{
+	{"spdx.json", func(r *record.Build) ([]byte, error) { return SPDX(r) }},
+	{"cdx.json", CycloneDX},
+	{"tools.spdx.json", func(r *record.Build) ([]byte, error) { return SPDX(r, WithBuildTools()) }},
+}
+
+// TestGolden pins both formats for a default and a full-feature build: go test ./orchestrator/sbom -update.
+func TestGolden(t *testing.T) {
+	records := map[string]*record.Build{"default": recordtest.Default(), "full": recordtest.Full()}
+	for name, rec := range records {
+		for _, f := range formats {
+			t.Run(name+"."+f.name, func(t *testing.T) {
+				got, err := f.make(rec)
+				if err != nil {
+					t.Fatal(err)
+				}
+				golden := filepath.Join("testdata", name+"."+f.name)
+				if *update {
+					if err := os.WriteFile(golden, got, 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				want, err := os.ReadFile(golden)
+				if err != nil {
+					t.Fatalf("%v (run go test ./orchestrator/sbom -update)", err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("%s differs from the golden file; if intended, run go test ./orchestrator/sbom -update\n%s", golden, got)
+				}
+			})
+		}
+	}
+}
+
+// TestDeterministic: the same record gives the same bytes; any change of content gives
+// another namespace / serial number.
+func TestDeterministic(t *testing.T) {
+	for _, f := range formats {
+		a, err := f.make(recordtest.Default())
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := f.make(recordtest.Default())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(a, b) {
+			t.Errorf("%s: two runs differ", f.name)
+		}
+		changed := recordtest.Default()
+		changed.Closure[0].NarSize++
+		c, err := f.make(changed)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if id(t, a) == id(t, c) {
+			t.Errorf("%s: different content, same document id %s", f.name, id(t, a))
+		}
+	}
+}
+
+// id is the SPDX namespace or the CycloneDX serial number.
+func id(t *testing.T, doc []byte) string {
+	var v struct {
+		Namespace string `json:"documentNamespace"`
+		Serial    string `json:"serialNumber"`
+	}
+	if err := json.Unmarshal(doc, &v); err != nil {
+		t.Fatal(err)
+	}
+	return v.Namespace + v.Serial
+}
+
+// TestOfficialReaders: what the formats' own Go libraries read back has the closure, the
+// linked libraries and the feature switches.
+func TestOfficialReaders(t *testing.T) {
+	rec := recordtest.Full()
+	s, err := SPDX(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	doc, err := spdxjson.Read(bytes.NewReader(s))
+	if err != nil {
+		t.Fatalf("tools-golang cannot read kiln's SPDX: %v", err)
+	}
+	if doc.SPDXVersion != "SPDX-2.3" {
+		t.Errorf("version %q", doc.SPDXVersion)
+	}
+	if !strings.Contains(doc.CreationInfo.CreatorComment, "gcc-12 12.2.0-14+deb12u1") {
+		t.Errorf("creator comment does not name the toolchain: %s", doc.CreationInfo.CreatorComment)
+	}
+	names := map[string]string{}
+	for _, p := range doc.Packages {
+		names[p.PackageName+"@"+p.PackageVersion] = p.PrimaryPackagePurpose
+	}
+	for _, want := range []string{"haproxy@3.0.11", "openssl@3.5.7", "lua@5.4.7", "pcre2@10.46", "zlib@1.3.1"} {
+		if _, ok := names[want]; !ok {
+			t.Errorf("SPDX has no package %s: %v", want, names)
+		}
+	}
+
+	c, err := CycloneDX(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bom cdx.BOM
+	if err := cdx.NewBOMDecoder(bytes.NewReader(c), cdx.BOMFileFormatJSON).Decode(&bom); err != nil {
+		t.Fatalf("cyclonedx-go cannot read kiln's CycloneDX: %v", err)
+	}
+	if bom.SpecVersion != cdx.SpecVersion1_6 {
+		t.Errorf("spec version %v", bom.SpecVersion)
+	}
+	comps := map[string]cdx.Component{}
+	for _, c := range *bom.Components {
+		comps[c.Name] = c
+	}
+	h, ok := comps["haproxy"]
+	if !ok || h.CPE != "cpe:2.3:a:haproxy:haproxy:3.0.11:*:*:*:*:*:*:*" || !strings.HasPrefix(h.PackageURL, "pkg:generic/haproxy@3.0.11?") {
+		t.Errorf("haproxy component: %+v", h)
+	}
+	if _, ok := comps["zlib"]; !ok {
+		t.Errorf("zlib linked but not listed: %v", comps)
+	}
+	if f := (*bom.Formulation)[0]; f.Components == nil || len(*f.Components) != 2 {
+		t.Errorf("formulation should hold the 2 toolchain components: %+v", f)
+	}
+}
+
+// TestSLZHasNoZlib: with SLZ nothing in either document names zlib as a package, and the
+// feature switch says why.
+func TestSLZHasNoZlib(t *testing.T) {
+	for _, f := range formats {
+		doc, err := f.make(recordtest.Default())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(doc, []byte("pkg:generic/zlib")) || bytes.Contains(doc, []byte("cpe:2.3:a:zlib")) {
+			t.Errorf("%s names zlib on an SLZ build", f.name)
+		}
+		if !bytes.Contains(doc, []byte("kiln:feature:compression")) || !bytes.Contains(doc, []byte("zlib is not linked")) {
+			t.Errorf("%s does not state the compression switch", f.name)
+		}
+	}
+}
+
+// TestBadRecord: a record with a hole is refused, naming the field.
+func TestBadRecord(t *testing.T) {
+	rec := recordtest.Default()
+	rec.Image.Digest = "sha256:abc"
+	rec.Closure[0].NarHash = "md5:nope"
+	for _, f := range formats {
+		_, err := f.make(rec)
+		if err == nil || !strings.Contains(err.Error(), "image:") || !strings.Contains(err.Error(), "closure[0]") {
+			t.Errorf("%s: got %v, want an error naming image and closure[0]", f.name, err)
+		}
+	}
+}
