@@ -98,6 +98,17 @@ func New(opts ...Option) *Pipeline {
 	return p
 }
 
+// With returns a copy of the pipeline with opts applied on top (a verify round in a store
+// of its own, say).
+func (p *Pipeline) With(opts ...Option) *Pipeline {
+	q := *p
+	q.publishOpts = append([]publish.Option(nil), p.publishOpts...)
+	for _, o := range opts {
+		o(&q)
+	}
+	return &q
+}
+
 // Logger is the pipeline's logger.
 func (p *Pipeline) Logger() *slog.Logger { return p.log }
 

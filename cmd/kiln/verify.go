@@ -18,27 +18,36 @@ const exitNotReproducible = 2
 func verifyCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "verify",
-		Usage:     "prove SPEC's build reproducible: build it, rebuild it from scratch, compare every store path and the image digest",
+		Usage:     "prove SPEC's build reproducible: build it, rebuild every derivation from scratch (and in a fresh store), compare every output and the image digest",
 		ArgsUsage: "[SPEC]",
 		Description: `Round 1 builds SPEC as kiln build does (the store's result if it has one) and packages
 the image in memory exactly as kiln build would (same created time, same compression).
-Every further round rebuilds from scratch with nix build --rebuild --keep-failed: a fresh
-build in a new sandbox that nix itself compares with round 1, bit for bit. verify then
-compares the NAR hash of every closure path and the image digest per round, and with
---against the published image's digest.
+Every further round (--rounds) rebuilds, in a new sandbox with its inputs from the store,
+every derivation of the build graph that is not a fixed-output fetch — the toolchain's
+steps, each library (Lua, PCRE2, OpenSSL, zlib), HAProxy — and nix compares each new output
+with the store's, bit for bit (nix-store --realise --check). --shallow rebuilds only the
+package's own derivation, as earlier kiln did. --fresh-store adds a round that builds
+everything again from the pinned sources alone in a new, empty Nix store (a temporary
+directory, or --fresh-store-dir DIR, which is kept), borrowing nothing from your store
+and never writing to it. verify compares the NAR hash of every output and the image digest
+per round, and with --against the published image's digest.
 
-stdout gets a table (store path, hash per round, same/DIFFERENT; then the image rows) and,
-for whatever differs, the files (path, size, sha256 per round) and, for ELF files, the
-sections (name, size, sha256) that differ. --json prints one object instead.
+stdout gets a table (store path, NAR hash per round, same/DIFFERENT, which paths the image
+carries; then the image rows) and, for whatever differs, the derivation, the files in its
+output (path, size, sha256 per round), for ELF files the sections, for static libraries the
+objects and their sections that differ. --json prints one object instead.
 
 Exit status: 0 when everything matches, 2 when something differs, 1 on any other error.
---rounds 1 rebuilds nothing and only compares the image with --against.`,
+--rounds 1 rebuilds nothing in your store (with --fresh-store or --against).`,
 		Flags: []cli.Flag{
 			toolchainFlag,
 			allowFlag,
 			mirrorFlag,
 			&cli.StringFlag{Name: "against", Usage: "also compare the image with a published one: a sha256:… manifest digest, oci:DIR[:TAG], docker-archive:FILE or docker://REF"},
-			&cli.IntFlag{Name: "rounds", Value: 2, Usage: "how many times to build: 1 build + N-1 rebuilds from scratch"},
+			&cli.IntFlag{Name: "rounds", Value: 2, Usage: "how many times to build in your store: 1 build + N-1 rebuilds of every derivation"},
+			&cli.BoolFlag{Name: "shallow", Usage: "rebuild only the package's own derivation (libraries and toolchain as round 1 left them): a quick check"},
+			&cli.BoolFlag{Name: "fresh-store", Usage: "add a round that builds everything from the pinned sources in a new, empty Nix store (temporary)"},
+			&cli.StringFlag{Name: "fresh-store-dir", Usage: "make the fresh-store round's store in `DIR` (empty or absent) and keep it; implies --fresh-store"},
 			compressionFlag,
 			insecureFlag,
 			timeoutFlag,
@@ -70,8 +79,9 @@ func runVerify(c *cli.Context) error {
 	if rounds < 1 {
 		return fmt.Errorf("--rounds %d: want 2 or more (1 only compares with --against)", rounds)
 	}
-	if rounds == 1 && c.String("against") == "" {
-		return errors.New("--rounds 1 rebuilds nothing: give --against IMAGE to compare with, or use 2 rounds or more")
+	fresh := c.Bool("fresh-store") || c.String("fresh-store-dir") != ""
+	if rounds == 1 && c.String("against") == "" && !fresh {
+		return errors.New("--rounds 1 rebuilds nothing: give --against IMAGE to compare with, add --fresh-store, or use 2 rounds or more")
 	}
 	diffoscope := ""
 	if c.Bool("diffoscope") {
@@ -89,12 +99,15 @@ func runVerify(c *cli.Context) error {
 
 	v := &verify.Verifier{Pipeline: newPipeline(c)}
 	rep, err := v.Run(c.Context, verify.Request{
-		Spec:       s,
-		Rounds:     rounds,
-		Image:      &pkg,
-		Against:    against,
-		KeepFailed: c.Bool("keep-failed"),
-		KeepTrees:  diffoscope != "",
+		Spec:          s,
+		Rounds:        rounds,
+		Shallow:       c.Bool("shallow"),
+		FreshStore:    fresh,
+		FreshStoreDir: c.String("fresh-store-dir"),
+		Image:         &pkg,
+		Against:       against,
+		KeepFailed:    c.Bool("keep-failed"),
+		KeepTrees:     diffoscope != "",
 	})
 	if err != nil {
 		return err
@@ -129,7 +142,7 @@ func runVerify(c *cli.Context) error {
 	if !rep.Reproducible {
 		return cli.Exit("kiln: not reproducible: "+rep.Summary(), exitNotReproducible)
 	}
-	log.Info("reproducible", "rounds", rep.Rounds, "store_paths", len(rep.Paths))
+	log.Info("reproducible", "rounds", rep.Rounds, "depth", rep.Depth, "store_paths", len(rep.Paths))
 	return nil
 }
 

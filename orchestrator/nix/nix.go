@@ -330,3 +330,27 @@ func (n *Nix) CopyFromLocal(ctx context.Context, paths ...string) error {
 	_, err := n.exec(ctx, "copying sources into "+n.store, n.bin, args, nil)
 	return err
 }
+
+// Check rebuilds derivations whose outputs are already valid and compares each new output
+// with the store's, bit for bit (nix-store --realise --check), every one of them even
+// after a difference (--keep-going). A difference fails with a *NotDeterministicError
+// listing every differing output; with keepFailed each is kept at <out>.check.
+func (n *Nix) Check(ctx context.Context, drvs []string, keepFailed bool, act *Activity) error {
+	if act == nil {
+		act = &Activity{}
+	}
+	args := []string{"--realise", "--check", "--keep-going"}
+	if keepFailed {
+		args = append(args, "--keep-failed")
+	}
+	args = append(args, drvs...)
+	_, err := n.exec(ctx, fmt.Sprintf("rebuilding %d derivations", len(drvs)), n.sibling("nix-store"), n.withStore(args), act.observe)
+	if err != nil {
+		var ne *Error
+		if errors.As(err, &ne) {
+			ne.Kept = append([]string(nil), act.Kept...)
+		}
+		return act.explain(err)
+	}
+	return nil
+}

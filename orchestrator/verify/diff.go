@@ -62,8 +62,27 @@ type FileDiff struct {
 	First *ByteDiff `json:"first_difference,omitempty"`
 	// Sections lists the ELF sections that differ (both files ELF).
 	Sections []SectionDiff `json:"elf_sections,omitempty"`
+	// Members lists the members that differ when both files are static libraries (ar
+	// archives): which object, and in it which ELF sections.
+	Members []MemberDiff `json:"archive_members,omitempty"`
 	// Note explains an ELF difference no section shows (headers, padding).
 	Note string `json:"note,omitempty"`
+}
+
+// MemberDiff is one member of an ar archive (an object of a static library) that differs.
+type MemberDiff struct {
+	// Name is the member's name, e.g. lapi.o (the n-th of a repeated name is name#n).
+	Name string `json:"name"`
+	// What says how it differs: content, or only in one archive.
+	What string `json:"what"`
+	// A and B are the member in the first and the second archive.
+	A FileState `json:"a"`
+	// B is the member in the second archive.
+	B FileState `json:"b"`
+	// Sections lists the ELF sections that differ (both members ELF).
+	Sections []SectionDiff `json:"elf_sections,omitempty"`
+	// First is where the contents first differ (no section shows it).
+	First *ByteDiff `json:"first_difference,omitempty"`
 }
 
 // SectionDiff is one ELF section whose size or contents differ.
@@ -231,6 +250,16 @@ func detail(d *FileDiff, a, b string) error {
 	if err != nil {
 		return err
 	}
+	if ma, errA := arMembers(da); errA == nil {
+		if mb, errB := arMembers(db); errB == nil {
+			d.Members = compareMembers(ma, mb)
+			if len(d.Members) == 0 {
+				d.Note = "no member differs: the difference lies in the archive's headers or symbol table"
+				d.First = firstDiff(da, db)
+			}
+			return nil
+		}
+	}
 	ea, errA := elf.NewFile(bytes.NewReader(da))
 	eb, errB := elf.NewFile(bytes.NewReader(db))
 	if errA != nil || errB != nil {
@@ -352,4 +381,113 @@ func around(data []byte, i int) string {
 		b.WriteString("…")
 	}
 	return b.String()
+}
+
+// arMember is one member of an ar archive.
+type arMember struct {
+	name string
+	data []byte
+}
+
+// arMembers splits an ar archive (a static library) into its members, in order, the
+// symbol table and the long-name table left out. Long names (GNU "/123", BSD "#1/n") are
+// resolved; a repeated name becomes name#2, name#3…
+func arMembers(data []byte) ([]arMember, error) {
+	const magic = "!<arch>\n"
+	if !bytes.HasPrefix(data, []byte(magic)) {
+		return nil, fmt.Errorf("not an ar archive")
+	}
+	var out []arMember
+	var longNames []byte
+	seen := map[string]int{}
+	for i := len(magic); i < len(data); {
+		if i+60 > len(data) {
+			return nil, fmt.Errorf("truncated member header at %d", i)
+		}
+		h := data[i : i+60]
+		if string(h[58:60]) != "`\n" {
+			return nil, fmt.Errorf("bad member header at %d", i)
+		}
+		name := strings.TrimRight(string(h[0:16]), " ")
+		var size int
+		if _, err := fmt.Sscanf(strings.TrimSpace(string(h[48:58])), "%d", &size); err != nil || size < 0 || i+60+size > len(data) {
+			return nil, fmt.Errorf("bad member size at %d", i)
+		}
+		body := data[i+60 : i+60+size]
+		i += 60 + size + size%2
+		switch {
+		case name == "/" || name == "/SYM64/" || name == "__.SYMDEF" || name == "__.SYMDEF SORTED":
+			continue
+		case name == "//":
+			longNames = body
+			continue
+		case strings.HasPrefix(name, "#1/"):
+			var n int
+			fmt.Sscanf(name[3:], "%d", &n)
+			if n > len(body) {
+				return nil, fmt.Errorf("bad BSD long name at %d", i)
+			}
+			name, body = strings.TrimRight(string(body[:n]), "\x00"), body[n:]
+		case len(name) > 1 && name[0] == '/':
+			var off int
+			if _, err := fmt.Sscanf(name[1:], "%d", &off); err != nil || off >= len(longNames) {
+				return nil, fmt.Errorf("bad long-name reference %q", name)
+			}
+			end := bytes.IndexByte(longNames[off:], '\n')
+			if end < 0 {
+				end = len(longNames) - off
+			}
+			name = strings.TrimSuffix(string(longNames[off:off+end]), "/")
+		default:
+			name = strings.TrimSuffix(name, "/")
+		}
+		seen[name]++
+		if n := seen[name]; n > 1 {
+			name = fmt.Sprintf("%s#%d", name, n)
+		}
+		out = append(out, arMember{name: name, data: body})
+	}
+	return out, nil
+}
+
+// compareMembers lists the members that differ between two archives, in the first
+// archive's order, then those only the second has.
+func compareMembers(a, b []arMember) []MemberDiff {
+	state := func(data []byte) FileState {
+		sum := sha256.Sum256(data)
+		return FileState{Type: "file", Size: int64(len(data)), SHA256: hex.EncodeToString(sum[:])}
+	}
+	mb := map[string][]byte{}
+	for _, m := range b {
+		mb[m.name] = m.data
+	}
+	ma := map[string]bool{}
+	var out []MemberDiff
+	for _, m := range a {
+		ma[m.name] = true
+		other, ok := mb[m.name]
+		if !ok {
+			out = append(out, MemberDiff{Name: m.name, What: "only in the first archive", A: state(m.data), B: FileState{Type: "missing"}})
+			continue
+		}
+		if bytes.Equal(m.data, other) {
+			continue
+		}
+		d := MemberDiff{Name: m.name, What: "content", A: state(m.data), B: state(other)}
+		ea, errA := elf.NewFile(bytes.NewReader(m.data))
+		eb, errB := elf.NewFile(bytes.NewReader(other))
+		if errA == nil && errB == nil {
+			d.Sections = compareSections(ea, m.data, eb, other)
+		}
+		if len(d.Sections) == 0 {
+			d.First = firstDiff(m.data, other)
+		}
+		out = append(out, d)
+	}
+	for _, m := range b {
+		if !ma[m.name] {
+			out = append(out, MemberDiff{Name: m.name, What: "only in the second archive", A: FileState{Type: "missing"}, B: state(m.data)})
+		}
+	}
+	return out
 }

@@ -5,10 +5,13 @@ import (
 	"debug/elf"
 	"encoding/binary"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/kilnbuild/kiln/internal/testenv"
 )
 
 // section is one section of a synthetic ELF file.
@@ -312,5 +315,49 @@ func TestFirstDiff(t *testing.T) {
 		if d == nil || d.Offset != c.offset || d.A != c.ctxA || d.B != c.ctxB {
 			t.Errorf("firstDiff(%q, %q) = %+v, want offset %d, %q / %q", c.a, c.b, d, c.offset, c.ctxA, c.ctxB)
 		}
+	}
+}
+
+// TestCompareStaticLibraries: two static libraries that differ in one object name that
+// object and its differing ELF section.
+func TestCompareStaticLibraries(t *testing.T) {
+	testenv.Require(t, "gcc", "ar")
+	dir := t.TempDir()
+	build := func(out, nonce string) {
+		for name, src := range map[string]string{
+			"same.c":  "int same(void) { return 1; }\n",
+			"nonce.c": "const char nonce[] = \"built " + nonce + "\";\nint get(void) { return nonce[0]; }\n",
+			"a_very_long_object_file_name_for_gnu_ar.c": "int longname(void) { return 2; }\n",
+		} {
+			os.WriteFile(filepath.Join(dir, name), []byte(src), 0o644)
+			obj := filepath.Join(dir, strings.TrimSuffix(name, ".c")+".o")
+			if out, err := exec.Command("gcc", "-c", "-O2", filepath.Join(dir, name), "-o", obj).CombinedOutput(); err != nil {
+				t.Fatalf("gcc: %v\n%s", err, out)
+			}
+		}
+		os.Remove(out)
+		args := []string{"rcD", out}
+		for _, o := range []string{"same.o", "nonce.o", "a_very_long_object_file_name_for_gnu_ar.o"} {
+			args = append(args, filepath.Join(dir, o))
+		}
+		if out, err := exec.Command("ar", args...).CombinedOutput(); err != nil {
+			t.Fatalf("ar: %v\n%s", err, out)
+		}
+	}
+	a, b := filepath.Join(t.TempDir(), "a"), filepath.Join(t.TempDir(), "b")
+	os.MkdirAll(filepath.Join(a, "lib"), 0o755)
+	os.MkdirAll(filepath.Join(b, "lib"), 0o755)
+	build(filepath.Join(a, "lib", "liblua.a"), "1795733203")
+	build(filepath.Join(b, "lib", "liblua.a"), "1795733258")
+	diffs, err := CompareTrees(a, b)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(diffs) != 1 || diffs[0].Path != "lib/liblua.a" || len(diffs[0].Members) != 1 {
+		t.Fatalf("diffs %+v", diffs)
+	}
+	m := diffs[0].Members[0]
+	if m.Name != "nonce.o" || len(m.Sections) == 0 || !strings.HasPrefix(m.Sections[0].Name, ".rodata") {
+		t.Fatalf("member %+v, want nonce.o with its .rodata", m)
 	}
 }

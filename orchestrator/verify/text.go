@@ -17,7 +17,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	tw := tabwriter.NewWriter(ew, 0, 0, 2, ' ', 0)
 	head := []string{"STORE PATH"}
 	for k := 1; k <= r.Rounds; k++ {
-		head = append(head, fmt.Sprintf("ROUND %d", k))
+		head = append(head, "ROUND "+strings.ToUpper(r.roundName(k)))
 	}
 	head = append(head, "RESULT")
 	row := func(cells ...string) { fmt.Fprintln(tw, strings.Join(cells, "\t")) }
@@ -25,8 +25,11 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, p := range r.Paths {
 		cells := append([]string{p.Path}, padRounds(p.NarHashes, r.Rounds)...)
 		res := verdict(p.Same)
-		if !p.Rebuilt {
-			res += " (an input, not rebuilt)"
+		switch {
+		case p.InImage && p.Rebuilt:
+			res += " (in the image)"
+		case p.InImage:
+			res += " (in the image; an input, not rebuilt)"
 		}
 		row(append(cells, res)...)
 	}
@@ -52,16 +55,20 @@ func (r *Report) WriteText(w io.Writer) error {
 	for _, p := range r.Paths {
 		for k, h := range p.NarHashes {
 			if h == "" && k > 0 {
-				fmt.Fprintf(ew, "\n%s: round %d: nix stopped at another output's difference before checking this one\n", p.Path, k+1)
+				fmt.Fprintf(ew, "\n%s: round %s did not produce it\n", p.Path, r.roundName(k+1))
 			}
 		}
 		for _, d := range p.Diffs {
-			fmt.Fprintf(ew, "\n%s: round %d differs from round 1 in %d file(s)\n", p.Path, d.Round, len(d.Files))
+			what := p.Path
+			if p.Name != "" {
+				what = p.Name + " (" + p.Path + ")"
+			}
+			fmt.Fprintf(ew, "\n%s: round %s differs from round 1 in %d file(s)\n", what, r.roundName(d.Round), len(d.Files))
 			if d.Trees[0] != "" && len(r.Kept) > 0 {
 				fmt.Fprintf(ew, "  trees: %s\n         %s\n", d.Trees[0], d.Trees[1])
 			}
 			for _, f := range d.Files {
-				writeFileDiff(ew, f, d.Round)
+				writeFileDiff(ew, f, r.roundName(d.Round))
 			}
 		}
 	}
@@ -72,7 +79,7 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		sort.Ints(rounds)
 		for _, k := range rounds {
-			fmt.Fprintf(ew, "\nimage: round %d differs from round 1\n", k)
+			fmt.Fprintf(ew, "\nimage: round %s differs from round 1\n", r.roundName(k))
 			for _, l := range im.Diffs[k] {
 				fmt.Fprintf(ew, "  %s\n", l)
 			}
@@ -90,34 +97,57 @@ func (r *Report) WriteText(w io.Writer) error {
 	return ew.err
 }
 
+// roundName is round k's name (1-based): "2", "fresh store".
+func (r *Report) roundName(k int) string {
+	if k-1 < len(r.RoundNames) {
+		return r.RoundNames[k-1]
+	}
+	return fmt.Sprint(k)
+}
+
 // writeFileDiff writes one differing file of round k.
-func writeFileDiff(w io.Writer, f FileDiff, k int) {
+func writeFileDiff(w io.Writer, f FileDiff, k string) {
 	what := f.What
 	switch what {
 	case "only in the first tree":
 		what = "only in round 1"
 	case "only in the second tree":
-		what = fmt.Sprintf("only in round %d", k)
+		what = "only in round " + k
 	default:
 		what += " differs"
 	}
 	fmt.Fprintf(w, "  %s: %s\n", f.Path, what)
 	fmt.Fprintf(w, "    round 1: %s\n", f.A)
-	fmt.Fprintf(w, "    round %d: %s\n", k, f.B)
-	if len(f.Sections) > 0 {
-		fmt.Fprintf(w, "    ELF sections that differ:\n")
-		for _, s := range f.Sections {
-			fmt.Fprintf(w, "      %s\n", s.Name)
-			fmt.Fprintf(w, "        round 1: %s\n", s.A)
-			fmt.Fprintf(w, "        round %d: %s\n", k, s.B)
-			writeByteDiff(w, "        ", s.First)
+	fmt.Fprintf(w, "    round %s: %s\n", k, f.B)
+	writeSections(w, "    ", f.Sections, k)
+	for _, m := range f.Members {
+		fmt.Fprintf(w, "    archive member %s: %s\n", m.Name, m.What)
+		fmt.Fprintf(w, "      round 1: %s\n", m.A)
+		fmt.Fprintf(w, "      round %s: %s\n", k, m.B)
+		writeSections(w, "      ", m.Sections, k)
+		if len(m.Sections) == 0 {
+			writeByteDiff(w, "      ", m.First)
 		}
 	}
 	if f.Note != "" {
 		fmt.Fprintf(w, "    %s\n", f.Note)
 	}
-	if len(f.Sections) == 0 {
+	if len(f.Sections) == 0 && len(f.Members) == 0 {
 		writeByteDiff(w, "    ", f.First)
+	}
+}
+
+// writeSections writes the ELF sections that differ.
+func writeSections(w io.Writer, indent string, secs []SectionDiff, k string) {
+	if len(secs) == 0 {
+		return
+	}
+	fmt.Fprintf(w, "%sELF sections that differ:\n", indent)
+	for _, s := range secs {
+		fmt.Fprintf(w, "%s  %s\n", indent, s.Name)
+		fmt.Fprintf(w, "%s    round 1: %s\n", indent, s.A)
+		fmt.Fprintf(w, "%s    round %s: %s\n", indent, k, s.B)
+		writeByteDiff(w, indent+"    ", s.First)
 	}
 }
 
@@ -140,21 +170,28 @@ func (r *Report) Summary() string {
 			for _, f := range d.Files {
 				s := f.Path
 				if len(f.Sections) > 0 {
-					names := make([]string, len(f.Sections))
-					for i, sec := range f.Sections {
-						names[i] = sec.Name
+					s += " (ELF sections " + sectionNames(f.Sections) + ")"
+				}
+				for _, m := range f.Members {
+					s += " (member " + m.Name
+					if len(m.Sections) > 0 {
+						s += ": ELF sections " + sectionNames(m.Sections)
 					}
-					s += " (ELF sections " + strings.Join(names, " ") + ")"
+					s += ")"
 				}
 				if !slices.Contains(files, s) {
 					files = append(files, s)
 				}
 			}
 		}
+		what := p.Path
+		if p.Name != "" {
+			what = p.Name + " (" + p.Path + ")"
+		}
 		if len(files) == 0 {
-			parts = append(parts, p.Path+" differs between rounds")
+			parts = append(parts, what+" differs between rounds")
 		} else {
-			parts = append(parts, p.Path+" differs between rounds: "+strings.Join(files, ", "))
+			parts = append(parts, what+" differs between rounds: "+strings.Join(files, ", "))
 		}
 	}
 	if r.Image != nil && !r.Image.Same {
@@ -169,6 +206,14 @@ func (r *Report) Summary() string {
 	}
 	parts = append(parts, r.Problems...)
 	return strings.Join(parts, "; ")
+}
+
+func sectionNames(secs []SectionDiff) string {
+	names := make([]string, len(secs))
+	for i, sec := range secs {
+		names[i] = sec.Name
+	}
+	return strings.Join(names, " ")
 }
 
 func padRounds(vals []string, n int) []string {

@@ -53,6 +53,9 @@ func (f *fakeNix) Run(_ context.Context, c nix.Command) ([]byte, error) {
 		return []byte("nix (Nix) 2.8.0\n"), nil
 	case "--check-validity": // the sources are in the store: nothing is invalid
 		return nil, nil
+	case "--realise": // nix-store --realise --check: the rebuild of every derivation
+		args = append([]string{"build", "--rebuild"}, args...)
+		fallthrough
 	case "build":
 		f.builds++
 		round := f.builds
@@ -71,6 +74,8 @@ func (f *fakeNix) Run(_ context.Context, c nix.Command) ([]byte, error) {
 			if _, err := os.Stat(out); err != nil {
 				writeStoreTree(out, bin)
 			}
+			drvFile := filepath.Join(f.root, "/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-haproxy-3.0.11.drv")
+			os.WriteFile(drvFile, fmt.Appendf(nil, `Derive([("out",%q,"","")],[],[],"x86_64-linux","/bin/sh",[],[("name","haproxy-3.0.11")])`, fakeOut), 0o444)
 			return result, nil
 		}
 		f.keepFailed = append(f.keepFailed, slices.Contains(args, "--keep-failed"))
