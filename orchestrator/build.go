@@ -90,6 +90,12 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 	}
 
 	res := &Result{NixVersion: version, Sources: Sources(req.Spec)}
+	// The pinned toolchain's .debs and bootstrap; downloaded only when no binary cache may
+	// hold the toolchain already.
+	seeder := &ToolchainSeeder{Nix: b.Nix, Mirror: req.Mirror, Download: req.Cache == nil, Log: log}
+	if err := seeder.Seed(ctx, req.Spec); err != nil {
+		return nil, err
+	}
 	if req.Mirror != "" {
 		missing, err := Seed(ctx, b.Nix, req.Mirror, res.Sources, log)
 		if err != nil {
@@ -117,8 +123,11 @@ func (b *Builder) Build(ctx context.Context, req Request) (*Result, error) {
 	results, err := b.Nix.Build(ctx, installable, nix.BuildOptions{Rebuild: req.Rebuild, Extra: extra, Activity: &res.Activity})
 	if err != nil {
 		var ne *nix.Error
+		if errors.As(err, &ne) && bootstrapMissing(ne) {
+			return nil, fmt.Errorf("%w\n%s", err, BootstrapHint)
+		}
 		if errors.As(err, &ne) && ne.NetworkError() {
-			return nil, fmt.Errorf("%w\nnix tried to download something: seed the sources with --mirror DIR (scripts/sources.sh fetches them), use a binary cache, or build with --toolchain host when nixpkgs cannot be reached", err)
+			return nil, fmt.Errorf("%w\nnix tried to download something: seed the sources and the pinned toolchain's packages with --mirror DIR (`make sources` fetches them), or use a binary cache", err)
 		}
 		return nil, err
 	}

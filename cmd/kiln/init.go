@@ -42,7 +42,7 @@ func initCommand() *cli.Command {
 			if err := os.Rename(tmp.Name(), path); err != nil {
 				return fmt.Errorf("writing %s: %w", path, err)
 			}
-			fmt.Fprintf(c.App.ErrWriter, "wrote %s; build it with: kiln build %s (offline: --toolchain host --mirror DIR)\n", path, path)
+			fmt.Fprintf(c.App.ErrWriter, "wrote %s; build it with: kiln build %s (offline: --mirror DIR)\n", path, path)
 			return nil
 		},
 	}

@@ -17,9 +17,6 @@ import (
 // still apply; the rest of the environment (HOME, NIX_REMOTE) is kept.
 func nixFor(s *spec.Spec, cfg nix.Settings) *nix.Nix {
 	cfg.Sandbox = true
-	if s == nil || s.Build.Toolchain == spec.ToolchainHost {
-		cfg.ExtraSandboxPaths = nix.HostSandboxPaths
-	}
 	if os.Geteuid() == 0 {
 		if _, err := user.LookupGroup("nixbld"); err != nil {
 			cfg.NoBuildUsers = true // root without build users: build as root in the sandbox

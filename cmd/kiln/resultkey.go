@@ -30,12 +30,6 @@ func resultKey(s *spec.Spec, compression string, created time.Time, store string
 		fileIdentity(lookPath("nix")), string(s.Build.Toolchain),
 		compression, created.UTC().Format(time.RFC3339), store,
 	}
-	if s.Build.Toolchain == spec.ToolchainHost {
-		// The host toolchain is impure: its compiler and libc are part of the result.
-		parts = append(parts, fileIdentity("/usr/bin/gcc"), fileIdentity("/usr/lib/x86_64-linux-musl/libc.a"),
-			fileIdentity("/usr/bin/ld"), fileIdentity("/usr/bin/strip"), fileIdentity("/usr/bin/ar"),
-			fileIdentity("/usr/bin/ranlib"), fileIdentity("/usr/bin/perl"))
-	}
 	return cache.ResultKey(parts...), nil
 }
 

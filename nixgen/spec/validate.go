@@ -123,8 +123,8 @@ func (s *Spec) validate(v *validator) {
 
 	// build
 	b := s.Build
-	if !b.Toolchain.Valid() {
-		v.add("build.toolchain", "%q: must be nixpkgs or host", b.Toolchain)
+	if err := b.Toolchain.Check(); err != nil {
+		v.add("build.toolchain", "%s", err)
 	}
 	if !b.Optimize.Valid() {
 		v.add("build.optimize", "%q: must be size or speed", b.Optimize)

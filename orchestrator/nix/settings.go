@@ -10,9 +10,6 @@ import (
 type Settings struct {
 	// Sandbox builds in Nix's sandbox (always on for kiln's builds).
 	Sandbox bool
-	// ExtraSandboxPaths are host paths visible in the sandbox; the host toolchain needs
-	// /bin /usr /lib /lib64.
-	ExtraSandboxPaths []string
 	// Substituters are binary caches to use; empty means none (offline).
 	Substituters []string
 	// TrustedPublicKeys verify what Substituters serve.
@@ -38,7 +35,10 @@ func (s Settings) String() string {
 	} else {
 		line("sandbox", "false")
 	}
-	line("extra-sandbox-paths", strings.Join(s.ExtraSandboxPaths, " "))
+	// No host path in the sandbox, whatever nix.conf says: every toolchain brings its own
+	// (and NixOS' default /bin/sh would hide a recipe that still needs one).
+	line("sandbox-paths", "")
+	line("extra-sandbox-paths", "")
 	line("substituters", strings.Join(s.Substituters, " "))
 	line("trusted-public-keys", strings.Join(s.TrustedPublicKeys, " "))
 	if s.Fallback {
@@ -52,6 +52,3 @@ func (s Settings) String() string {
 	}
 	return b.String()
 }
-
-// HostSandboxPaths are the host directories the host toolchain needs inside the sandbox.
-var HostSandboxPaths = []string{"/bin", "/usr", "/lib", "/lib64"}
