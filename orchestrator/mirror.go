@@ -54,13 +54,14 @@ func fetchName(raw string) string {
 	return path.Base(raw)
 }
 
-// HashMismatchError is a mirror file whose content is not what the spec pins.
+// HashMismatchError is a file whose content is not what the spec (or the pinned
+// toolchain) pins.
 type HashMismatchError struct {
 	File, Want, Got string
 }
 
 func (e *HashMismatchError) Error() string {
-	return fmt.Sprintf("%s: sha256 is %s but the spec pins %s; the file is not the pinned source (re-download it, or fix the spec's sha256 if the source really changed)", e.File, e.Got, e.Want)
+	return fmt.Sprintf("%s: sha256 is %s but the pin says %s; the file is not the pinned one (download it again, or fix the pin — the spec's sha256, or the toolchain's pins.toml — if it really changed)", e.File, e.Got, e.Want)
 }
 
 // Seed adds each source found in the mirror directory to the Nix store under the name the

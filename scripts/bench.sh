@@ -5,7 +5,7 @@
 set -euo pipefail
 kiln=${1:?usage: bench.sh KILN MIRROR}; mirror=${2:?usage: bench.sh KILN MIRROR}
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-k() { "$kiln" -q build --toolchain host --mirror "$mirror" "$@"; }
+k() { "$kiln" -q build --mirror "$mirror" "$@"; }
 now() { date +%s.%N; }
 secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f", b - a }'; }
 jq_num() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(d'"$1"')'; }
@@ -25,19 +25,19 @@ auditt=$(secs "$t0" "$t1")
 # Binary cache: push the build to a signed file cache served over HTTP, then build into an
 # empty store from it; and an unchanged spec with the result cache (no nix at all).
 "$kiln" cache keygen --dir "$work" bench-1 > "$work/pub"
-"$kiln" -q cache push --toolchain host --mirror "$mirror" --to "file://$work/bc" --sign-key "$work/bench-1.sec" > /dev/null
+"$kiln" -q cache push --mirror "$mirror" --to "file://$work/bc" --sign-key "$work/bench-1.sec" > /dev/null
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 python3 -m http.server --bind 127.0.0.1 "$port" --directory "$work/bc" > /dev/null 2>&1 &
 srv=$!; trap 'kill $srv 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/nix-cache-info" > /dev/null && break; sleep 0.1; done
-t0=$(now); "$kiln" -q build --toolchain host --store "$work/fresh" --cache "http://127.0.0.1:$port" \
+t0=$(now); "$kiln" -q build --store "$work/fresh" --cache "http://127.0.0.1:$port" \
   --trusted-key "$(cat "$work/pub")" --no-result-cache -o "oci:$work/c1" > /dev/null; t1=$(now)
 hit=$(secs "$t0" "$t1")
 k --result-cache "$work/rc" -o "oci:$work/r1" > /dev/null
 t0=$(now); k --result-cache "$work/rc" -o "oci:$work/r2" > /dev/null; t1=$(now)
 unchanged=$(secs "$t0" "$t1")
 
-t0=$(now); "$kiln" -q verify --toolchain host --mirror "$mirror" --rounds 2 > /dev/null; t1=$(now)
+t0=$(now); "$kiln" -q verify --mirror "$mirror" --rounds 2 > /dev/null; t1=$(now)
 verifyt=$(secs "$t0" "$t1")
 
 gz=$(jq_num '["compressed_size"]' < "$work/gz.json")
