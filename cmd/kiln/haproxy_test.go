@@ -37,6 +37,15 @@ func haproxyBin(t *testing.T, specFile string) string {
 func TestDefaultBinaryIsStaticPIEHardenedStripped(t *testing.T) {
 	bin := haproxyBin(t, "")
 	assertStaticPIEHardened(t, bin)
+	// The pinned toolchain (binutils 2.44, musl 1.2.5) packs relative relocations.
+	f, err := elf.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if relr, _ := f.DynValue(elf.DynTag(36)); len(relr) == 0 { // DT_RELR
+		t.Errorf("no DT_RELR: relative relocations are not packed")
+	}
+	f.Close()
 	st, _ := os.Stat(bin)
 	t.Logf("haproxy 3.0.11 binary: %d bytes", st.Size())
 	if st.Size() > 2_400_000 {

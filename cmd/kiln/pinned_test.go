@@ -114,3 +114,16 @@ func TestPinnedToolchainRebuildsBitIdentical(t *testing.T) {
 		t.Fatalf("nix build --rebuild of the toolchain: %v\n%s", err, tailLines(stderr, 30))
 	}
 }
+
+// TestPlainNixBuildSaysToPrefetch: `nix build` of a generated flake without kiln, in a
+// store that lacks the bootstrap, stops at it with a message that says what to run.
+func TestPlainNixBuildSaysToPrefetch(t *testing.T) {
+	dir := pinnedFlake(t)
+	_, stderr, err := kilnNix(t, "build", "--no-link", "--store", t.TempDir(), "-f", filepath.Join(dir, "probe.nix"), "parts.bootstrap")
+	if err == nil {
+		t.Fatal("the bootstrap built in an empty store")
+	}
+	if !strings.Contains(stderr, "is-not-in-the-nix-store:run-kiln-prefetch--mirror-DIR-or-kiln-build-first") {
+		t.Fatalf("nix's error does not say to run kiln prefetch:\n%s", tailLines(stderr, 15))
+	}
+}
