@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kilnbuild/kiln/flakes"
 	"github.com/kilnbuild/kiln/nixgen/spec"
 	"github.com/kilnbuild/kiln/orchestrator/nix"
 )
@@ -18,8 +19,21 @@ import (
 func pinnedFlake(t *testing.T) string {
 	t.Helper()
 	m := mirror(t)
-	if _, stderr, err := kiln(t, "prefetch", "--mirror", m); err != nil {
+	stdout, stderr, err := kiln(t, "prefetch", "--mirror", m)
+	if err != nil {
 		t.Fatalf("kiln prefetch: %v\n%s", err, stderr)
+	}
+	// The haproxy tarball, every pinned .deb and the bootstrap, each a valid store path.
+	pins, err := flakes.PinnedToolchain()
+	if err != nil {
+		t.Fatal(err)
+	}
+	paths := strings.Fields(stdout)
+	if len(paths) != 1+len(pins.Deb)+1 || !strings.HasSuffix(paths[0], "-haproxy-3.0.11.tar.gz") || !strings.HasSuffix(paths[len(paths)-1], "-"+pins.Bootstrap.Name) {
+		t.Fatalf("kiln prefetch printed %d paths, want the source, %d packages and the bootstrap:\n%s", len(paths), len(pins.Deb), stdout)
+	}
+	if out, err := exec.Command("nix-store", append([]string{"--check-validity"}, paths...)...).CombinedOutput(); err != nil {
+		t.Fatalf("prefetched paths are not valid: %v\n%s", err, out)
 	}
 	dir := filepath.Join(t.TempDir(), "flake")
 	if _, stderr, err := kiln(t, "gen", "-o", dir); err != nil {

@@ -46,9 +46,31 @@ func runPrefetch(c *cli.Context) error {
 		return err
 	}
 	srcs = append(srcs, debs...)
-	missing := srcs
-	if dir := c.String("mirror"); dir != "" {
-		if missing, err = orchestrator.Seed(ctx, n, dir, srcs, log); err != nil {
+	// Only what is not in the store yet: a warm store costs one nix-store call.
+	paths := make([]string, len(srcs))
+	for i, src := range srcs {
+		sum, err := hex.DecodeString(src.SHA256)
+		if err != nil {
+			return fmt.Errorf("prefetching %s: sha256 %q: %w", src.Name, src.SHA256, err)
+		}
+		paths[i] = orchestrator.FlatStorePath(src.Name, sum)
+	}
+	invalid, err := n.InvalidPaths(ctx, paths...)
+	if err != nil {
+		return err
+	}
+	want := map[string]bool{}
+	for _, p := range invalid {
+		want[p] = true
+	}
+	var missing []orchestrator.Source
+	for i, src := range srcs {
+		if want[paths[i]] {
+			missing = append(missing, src)
+		}
+	}
+	if dir := c.String("mirror"); dir != "" && len(missing) > 0 {
+		if missing, err = orchestrator.Seed(ctx, n, dir, missing, log); err != nil {
 			return err
 		}
 	}
@@ -68,12 +90,8 @@ func runPrefetch(c *cli.Context) error {
 	if err := seeder.Seed(ctx, s); err != nil {
 		return err
 	}
-	for _, src := range srcs {
-		sum, err := hex.DecodeString(src.SHA256)
-		if err != nil {
-			return fmt.Errorf("prefetching %s: sha256 %q: %w", src.Name, src.SHA256, err)
-		}
-		fmt.Fprintln(c.App.Writer, orchestrator.FlatStorePath(src.Name, sum))
+	for _, p := range paths {
+		fmt.Fprintln(c.App.Writer, p)
 	}
 	if s.Build.Toolchain == spec.ToolchainPinned {
 		p, err := orchestrator.BootstrapPath()
