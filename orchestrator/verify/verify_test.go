@@ -81,6 +81,8 @@ func (f *fakeNix) Run(_ context.Context, c nix.Command) ([]byte, error) {
 			fmt.Sprintf("note: keeping build directory '%s'", buildDir),
 			fmt.Sprintf("error: derivation '/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-haproxy-3.0.11.drv' may not be deterministic: output '%s' differs from '%s.check'", out, out))
 		return nil, errors.New("exit status 1")
+	case "--check-validity": // nix-store: the pinned toolchain's seeds are all valid here
+		return nil, nil
 	case "path-info":
 		h := f.registered
 		if h == "" {
