@@ -154,7 +154,13 @@ func (t *ToolchainSeeder) Seed(ctx context.Context, s *spec.Spec) error {
 	}
 	if err := t.seedBootstrap(ctx, pins, boot, narSum); err != nil {
 		var bm *BootstrapMissingError
-		if errors.As(err, &bm) && !t.Require {
+		switch {
+		case !errors.As(err, &bm) || t.Require:
+		case bm.Err == nil && !t.Download:
+			// Nothing was tried: a binary cache is expected to hold the toolchain.
+			t.log().Info("the pinned toolchain's bootstrap is not in the store; nix needs it only if the binary cache lacks the toolchain", "path", boot)
+			return nil
+		default:
 			t.log().Warn(err.Error())
 			return nil
 		}
