@@ -13,14 +13,16 @@ all: kiln
 setup:
 	bash scripts/setup.sh
 
-# Pinned upstream tarballs from Debian's source packages, checked by sha256.
+# Pinned upstream tarballs from Debian's source packages and the pinned toolchain's Debian
+# packages, every one checked by sha256.
 sources: setup
 	bash scripts/sources.sh $(MIRROR) haproxy-3.0.11 haproxy-2.6.12 lua pcre2 openssl zlib
+	bash scripts/debs.sh $(MIRROR)
 
 kiln:
 	$(GO) build -trimpath -o $(KILN) ./cmd/kiln
 
-# Build the default HAProxy image offline (host toolchain, sources from the mirror).
+# Build the default HAProxy image offline (pinned toolchain, everything from the mirror).
 demo: setup sources kiln
 	bash scripts/demo.sh $(KILN) $(MIRROR)
 

@@ -12,7 +12,7 @@ import (
 )
 
 // FS holds the recipe tree: recipes/ (one build script per package, shared by every
-// toolchain, and the derivation around it), toolchains/ (host, nixpkgs) and lib/.
+// toolchain, and the derivation around it), toolchains/ (pinned, nixpkgs) and lib/.
 //
 //go:embed recipes toolchains lib
 var FS embed.FS

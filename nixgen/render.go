@@ -142,7 +142,7 @@ func renderFlake(s *spec.Spec, w *writer) []byte {
 		toolchain = "import ./flakes/toolchains/nixpkgs.nix { inherit system; pkgs = nixpkgs.legacyPackages.${system}; }"
 	default:
 		args = "{ self }"
-		toolchain = "import ./flakes/toolchains/host.nix { inherit system; }"
+		toolchain = "import ./flakes/toolchains/pinned.nix { inherit system; }"
 	}
 	recipe := "./" + path.Join("flakes/recipes", s.Package.Name+".nix") // validated: a known recipe name
 	fmt.Fprintf(&b, `  outputs = %s:

@@ -22,27 +22,27 @@ var update = flag.Bool("update", false, "rewrite golden files under testdata/gol
 func specs(t *testing.T) map[string]*spec.Spec {
 	t.Helper()
 	def := spec.Default()
-	host := spec.Default()
-	host.Build.Toolchain = spec.ToolchainHost
-	host.Nixpkgs.URL = ""
+	nixpkgs := spec.Default()
+	nixpkgs.Build.Toolchain = spec.ToolchainNixpkgs
+	nixpkgs.Nixpkgs.URL = spec.DefaultNixpkgsURL
 	old, err := spec.Load("../testdata/specs/haproxy-2.6.12.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Every library at once, on the nixpkgs toolchain: the rendering users get by default.
+	// Every library at once, on the nixpkgs toolchain.
 	full, err := spec.Load("../testdata/specs/features-full.toml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	full.Build.Toolchain = spec.ToolchainNixpkgs
-	full.Nixpkgs.URL = def.Nixpkgs.URL
+	full.Nixpkgs.URL = spec.DefaultNixpkgsURL
 	full.Features.Compression = spec.CompressionZlib
 	full.Features.PCRE2JIT = true
 	full.Sources.Zlib = &spec.Source{Version: "1.3.1", URL: "https://zlib.net/fossils/zlib-1.3.1.tar.gz", SHA256: spec.DefaultSources[spec.DepZlib].SHA256}
 	if err := full.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	return map[string]*spec.Spec{"default-nixpkgs": def, "default-host": host, "haproxy-2.6.12": old, "features-nixpkgs": full}
+	return map[string]*spec.Spec{"default-pinned": def, "default-nixpkgs": nixpkgs, "haproxy-2.6.12": old, "features-nixpkgs": full}
 }
 
 func TestGolden(t *testing.T) {

@@ -77,6 +77,12 @@ func (p *Pipeline) Build(ctx context.Context, s *spec.Spec, opts BuildOptions) (
 	}
 
 	res := &Result{Spec: s, NixVersion: version, Sources: Sources(s)}
+	// The pinned toolchain's .debs and bootstrap; downloaded only when no binary cache may
+	// hold the toolchain already.
+	seeder := &ToolchainSeeder{Nix: n, Mirror: p.mirror, Download: p.cache == nil, Log: p.log}
+	if err := seeder.Seed(ctx, s); err != nil {
+		return nil, err
+	}
 	if p.mirror != "" {
 		missing, err := Seed(ctx, n, p.mirror, res.Sources, p.log)
 		if err != nil {
@@ -120,8 +126,11 @@ func (p *Pipeline) Build(ctx context.Context, s *spec.Spec, opts BuildOptions) (
 	results, err := n.Build(ctx, installable, bo)
 	if err != nil {
 		var ne *nix.Error
+		if errors.As(err, &ne) && bootstrapMissing(ne) {
+			return nil, fmt.Errorf("%w\n%s", err, BootstrapHint)
+		}
 		if errors.As(err, &ne) && ne.NetworkError() {
-			return nil, fmt.Errorf("%w\nnix tried to download something: seed the sources with --mirror DIR (scripts/sources.sh fetches them) or use a binary cache", err)
+			return nil, fmt.Errorf("%w\nnix tried to download something: seed the sources and the pinned toolchain's packages with --mirror DIR (`make sources` fetches them), or use a binary cache", err)
 		}
 		return nil, err
 	}

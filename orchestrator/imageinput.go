@@ -83,9 +83,6 @@ func ImageInput(s *spec.Spec, res *Result, storeRoot string, created time.Time) 
 	if ca := s.Image.CABundle; ca != nil {
 		labels["dev.kiln.ca_bundle"] = ca.Path + " sha256:" + ca.SHA256
 	}
-	if s.Build.Toolchain == spec.ToolchainHost {
-		labels["dev.kiln.impure"] = "host toolchain: built with this machine's gcc and musl, not a pinned toolchain"
-	}
 	cfg := image.Config{
 		Entrypoint:   entrypoint,
 		Cmd:          s.Image.Cmd,

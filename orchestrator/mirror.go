@@ -52,13 +52,14 @@ func fetchName(raw string) string {
 	return path.Base(raw)
 }
 
-// HashMismatchError is a mirror file whose content is not what the spec pins.
+// HashMismatchError is a file whose content is not what the spec (or the pinned
+// toolchain) pins.
 type HashMismatchError struct {
 	File, Want, Got string
 }
 
 func (e *HashMismatchError) Error() string {
-	return fmt.Sprintf("%s: sha256 is %s but the spec pins %s; the file is not the pinned source (re-download it, or fix the spec's sha256 if the source really changed)", e.File, e.Got, e.Want)
+	return fmt.Sprintf("%s: sha256 is %s but the pin says %s; the file is not the pinned one (download it again, or fix the pin — the spec's sha256, or the toolchain's pins.toml — if it really changed)", e.File, e.Got, e.Want)
 }
 
 // Seed adds each source found in the mirror directory to the Nix store under the name the
@@ -67,27 +68,15 @@ func (e *HashMismatchError) Error() string {
 // equals the pin is added. It returns the sources it could not find in dir.
 func Seed(ctx context.Context, n *nix.Nix, dir string, srcs []Source, log *slog.Logger) ([]Source, error) {
 	var missing []Source
-	var byHash map[string]string // sha256 → file, built on first need
+	m := &mirror{dir: dir}
 	for _, src := range srcs {
-		file := filepath.Join(dir, src.Name)
-		got, err := files.SHA256(file)
-		switch {
-		case err == nil && got != src.SHA256:
-			return nil, &HashMismatchError{File: file, Want: src.SHA256, Got: got}
-		case err != nil && !os.IsNotExist(err):
-			return nil, fmt.Errorf("reading mirror: %w", err)
-		case err != nil:
-			if byHash == nil {
-				if byHash, err = hashDir(dir); err != nil {
-					return nil, err
-				}
-			}
-			f, ok := byHash[src.SHA256]
-			if !ok {
-				missing = append(missing, src)
-				continue
-			}
-			file = f
+		file, err := m.locate(src)
+		if err != nil {
+			return nil, err
+		}
+		if file == "" {
+			missing = append(missing, src)
+			continue
 		}
 		p, err := n.AddFile(ctx, src.Name, file)
 		if err != nil {
@@ -96,6 +85,38 @@ func Seed(ctx context.Context, n *nix.Nix, dir string, srcs []Source, log *slog.
 		log.Info("seeded source from mirror", "file", file, "store_path", p)
 	}
 	return missing, nil
+}
+
+// Locate finds src in the mirror directory dir: the file named src.Name, else any file
+// whose sha256 is src.SHA256. It returns "" when there is none, and a *HashMismatchError
+// when the file of that name has another hash.
+func Locate(dir string, src Source) (string, error) {
+	return (&mirror{dir: dir}).locate(src)
+}
+
+// mirror is a mirror directory, hashed once on first need.
+type mirror struct {
+	dir    string
+	byHash map[string]string // sha256 → file
+}
+
+func (m *mirror) locate(src Source) (string, error) {
+	file := filepath.Join(m.dir, src.Name)
+	got, err := files.SHA256(file)
+	switch {
+	case err == nil && got != src.SHA256:
+		return "", &HashMismatchError{File: file, Want: src.SHA256, Got: got}
+	case err == nil:
+		return file, nil
+	case !os.IsNotExist(err):
+		return "", fmt.Errorf("reading mirror: %w", err)
+	}
+	if m.byHash == nil {
+		if m.byHash, err = hashDir(m.dir); err != nil {
+			return "", err
+		}
+	}
+	return m.byHash[src.SHA256], nil
 }
 
 func hashDir(dir string) (map[string]string, error) {

@@ -129,16 +129,10 @@ func (p *Pipeline) PublishOptions() []publish.Option {
 	return append([]publish.Option{publish.WithLogger(p.log)}, p.publishOpts...)
 }
 
-// hostSandboxPaths are the host directories the host toolchain needs inside the sandbox.
-var hostSandboxPaths = []string{"/bin", "/usr", "/lib", "/lib64"}
-
 // Nix returns the nix driver for building s: kiln's own settings (sandbox on, the
 // toolchain's sandbox paths, the binary cache if any) over the user's NIX_CONFIG.
 func (p *Pipeline) Nix(s *spec.Spec) *nix.Nix {
 	settings := nix.Settings{Sandbox: true, Cores: p.cores}
-	if s != nil && s.Build.Toolchain == spec.ToolchainHost {
-		settings.ExtraSandboxPaths = hostSandboxPaths
-	}
 	if os.Geteuid() == 0 {
 		if _, err := user.LookupGroup("nixbld"); err != nil {
 			settings.NoBuildUsers = true // root without build users: build as root in the sandbox

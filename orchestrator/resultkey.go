@@ -14,11 +14,6 @@ import (
 	"github.com/kilnbuild/kiln/orchestrator/nix"
 )
 
-// hostToolchainFiles identify the host toolchain: it is impure, so its compiler and libc
-// are part of a result's key.
-var hostToolchainFiles = []string{"/usr/bin/gcc", "/usr/lib/x86_64-linux-musl/libc.a", "/usr/bin/ld",
-	"/usr/bin/strip", "/usr/bin/ar", "/usr/bin/ranlib", "/usr/bin/perl"}
-
 // resultKey is the result-cache key of a build: everything its image depends on. Tools
 // are identified by their files (path, size, mtime) rather than by running them, so a hit
 // costs no nix invocation at all.
@@ -31,11 +26,6 @@ func (p *Pipeline) resultKey(s *spec.Spec, opts PackageOptions) (string, error) 
 		"kiln-result-v2", specDigest, flakes.Digest(), p.kilnID,
 		fileIdentity(p.nixBin), string(s.Build.Toolchain),
 		string(opts.Compression), opts.Created.UTC().Format(time.RFC3339), p.store,
-	}
-	if s.Build.Toolchain == spec.ToolchainHost {
-		for _, f := range hostToolchainFiles {
-			parts = append(parts, fileIdentity(f))
-		}
 	}
 	return resultcache.Key(parts...), nil
 }

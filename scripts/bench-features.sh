@@ -8,7 +8,7 @@
 #
 # Build times are measured with `nix build --rebuild` (a full compile, the result checked
 # bit-identical) of each derivation, one after the other; a cold build is the sum over the
-# variant's libraries plus haproxy. Everything runs offline: host toolchain, sources seeded
+# variant's libraries plus haproxy. Everything runs offline: pinned toolchain, sources seeded
 # from the mirror.
 #
 # usage: scripts/bench-features.sh KILN MIRROR [VARIANT...]
@@ -32,7 +32,7 @@ secs() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.1f", b - a }'; }
 fmt() { python3 -c 'import sys; print(f"{int(sys.argv[1]):,}")' "$1"; }
 json() { python3 -c 'import json,sys; d=json.load(sys.stdin); print(d'"$1"')'; }
 
-# spec VARIANT: the default spec (kiln init), host toolchain, with the variant's features.
+# spec VARIANT: the default spec (kiln init), pinned toolchain, with the variant's features.
 spec() {
   local f="$work/$1.toml" feats=()
   case "$1" in
@@ -47,7 +47,6 @@ spec() {
     *) echo "bench-features: unknown variant $1 (have: $all)" >&2; exit 2 ;;
   esac
   "$kiln" init --force "$f" 2>/dev/null
-  sed -i 's/^toolchain = "nixpkgs"/toolchain = "host"/; /^\[nixpkgs\]/,/^url = /d' "$f"
   for kv in "${feats[@]}"; do
     sed -i "s/^${kv%% =*} = [^#]*/$kv /" "$f"
   done
@@ -73,7 +72,7 @@ rows=()
 for v in "$@"; do
   f=$(spec "$v")
   echo "bench-features: $v" >&2
-  "$kiln" -q build --toolchain host --mirror "$mirror" --no-image --json "$f" > "$work/$v.nix.json"
+  "$kiln" -q build --mirror "$mirror" --no-image --json "$f" > "$work/$v.nix.json"
   out=$(json '["outputs"][0]' < "$work/$v.nix.json")
   bin=$(stat -c %s "$out/bin/haproxy")
   "$kiln" gen -o "$work/flake-$v" "$f" >/dev/null 2>&1
@@ -84,11 +83,11 @@ for v in "$@"; do
     dep_time "$d" "$work/flake-$v"
     depsum=$(awk -v a="$depsum" -v b="$t" 'BEGIN { printf "%.1f", a + b }')
   done
-  t0=$(now); "$kiln" -q build --toolchain host --mirror "$mirror" --no-image --rebuild "$f" > /dev/null; t1=$(now)
+  t0=$(now); "$kiln" -q build --mirror "$mirror" --no-image --rebuild "$f" > /dev/null; t1=$(now)
   cached=$(secs "$t0" "$t1")
   cold=$(awk -v a="$depsum" -v b="$cached" 'BEGIN { printf "%.1f", a + b }')
-  gz=$("$kiln" -q build --toolchain host --mirror "$mirror" --json -o "oci:$work/img-$v-gz" "$f" | json '["compressed_size"]')
-  zst=$("$kiln" -q build --toolchain host --mirror "$mirror" --json --compression zstd -o "oci:$work/img-$v-zst" "$f" | json '["compressed_size"]')
+  gz=$("$kiln" -q build --mirror "$mirror" --json -o "oci:$work/img-$v-gz" "$f" | json '["compressed_size"]')
+  zst=$("$kiln" -q build --mirror "$mirror" --json --compression zstd -o "oci:$work/img-$v-zst" "$f" | json '["compressed_size"]')
   "$kiln" audit "oci:$work/img-$v-gz" > /dev/null || { echo "bench-features: $v fails the audit" >&2; exit 1; }
   label=$v; [ "$v" = full ] && label="full (openssl+lua+pcre2+promex)"
   [ "$v" = minimal ] && label="minimal (default: slz)"

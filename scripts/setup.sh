@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs what kiln's demo and tests need on a Debian 12 machine (root), idempotently:
-# Nix (Debian's nix-bin), Debian's musl toolchain for the offline host toolchain, and the
-# real clients the tests check images with. Prints nothing it did not do.
+# Nix (Debian's nix-bin), gcc and musl-tools for the audit's tests (builds use the pinned
+# toolchain, which brings its own), and the real clients the tests check images with.
+# Prints nothing it did not do.
 set -euo pipefail
 
 need=()
@@ -9,8 +10,6 @@ have() { command -v "$1" >/dev/null 2>&1; }
 have nix            || need+=(nix-bin)
 have musl-gcc       || need+=(musl-tools)
 have gcc            || need+=(gcc)
-have patch          || need+=(patch)
-have perl && perl -MFile::Spec::Functions -e1 2>/dev/null || need+=(perl)   # OpenSSL's Configure
 [ -e /usr/include/stdio.h ] || need+=(libc6-dev)   # cgo (libzstd) and the audit tests' gcc builds
 have git            || need+=(git)
 have skopeo         || need+=(skopeo)
@@ -25,7 +24,6 @@ have file           || need+=(file)
 # Independent hardening checkers: the audit tests compare kiln's verdicts with theirs.
 have checksec       || need+=(checksec)
 have hardening-check || need+=(devscripts)
-[ -e /usr/include/linux/types.h ] || need+=(linux-libc-dev)
 # Verifies kiln's DSSE envelopes independently of Go (the attestation tests).
 /usr/bin/python3 -c 'import securesystemslib.signer' 2>/dev/null || need+=(python3-securesystemslib)
 

@@ -29,6 +29,7 @@ Results go to stdout (a digest, or JSON with --json); logs and build progress to
 			initCommand(),
 			genCommand(),
 			buildCommand(),
+			prefetchCommand(),
 			inspectCommand(),
 			verifyCommand(),
 			auditCommand(),

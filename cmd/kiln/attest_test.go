@@ -30,7 +30,7 @@ import (
 
 // attestToolchain is the toolchain the attestation tests build with; one parameter, so the
 // pinned toolchain can take the host's place.
-const attestToolchain = "host"
+const attestToolchain = "pinned"
 
 // TestAttestRealImage builds the default image to a registry, an OCI layout and a docker
 // archive, makes its SBOMs and signed provenance from the build's record, attaches them to

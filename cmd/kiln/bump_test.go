@@ -17,7 +17,7 @@ import (
 
 // checkToolchain is the toolchain bump --check builds with in the tests: one parameter,
 // for when the host toolchain gives way to a pinned one.
-var checkToolchain = []string{"--toolchain", "host"}
+var checkToolchain = []string{"--toolchain", "pinned"}
 
 // outdatedJSON is the part of kiln outdated --json the tests read.
 type outdatedJSON struct {
@@ -256,7 +256,7 @@ func TestBumpCheck(t *testing.T) {
 	if len(rep.Changes) != 1 || rep.Changes[0].To.SHA256 != hash || !rep.Written {
 		t.Fatalf("report: %s", stdout)
 	}
-	if c.Toolchain != "host" || c.Before.Version != "3.0.11" || c.After.Version != "3.0.12" || c.After.Rounds != 2 ||
+	if c.Toolchain != "pinned" || c.Before.Version != "3.0.11" || c.After.Version != "3.0.12" || c.After.Rounds != 2 ||
 		c.After.Reproducible == nil || !*c.After.Reproducible || c.Before.Digest == c.After.Digest {
 		t.Errorf("check: %+v", c)
 	}

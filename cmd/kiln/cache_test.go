@@ -55,7 +55,7 @@ func signedCache(t *testing.T) (dir, pub string) {
 		t.Fatalf("secret key file: %v %v", st, err)
 	}
 	dir = filepath.Join(t.TempDir(), "cache")
-	stdout, stderr, err := kiln(t, "-q", "cache", "push", "--toolchain", "host", "--mirror", m, "--to", "file://"+dir, "--sign-key", filepath.Join(keys, "test-cache-1.sec"))
+	stdout, stderr, err := kiln(t, "-q", "cache", "push", "--mirror", m, "--to", "file://"+dir, "--sign-key", filepath.Join(keys, "test-cache-1.sec"))
 	if err != nil {
 		t.Fatalf("kiln cache push: %v\n%s", err, stderr)
 	}
@@ -79,7 +79,7 @@ type cacheBuild struct {
 // buildFromCache builds the default image into a fresh store with the cache.
 func buildFromCache(t *testing.T, store, url string, extra ...string) (*cacheBuild, string, error) {
 	t.Helper()
-	args := append([]string{"build", "--toolchain", "host", "--store", store, "--cache", url, "--no-result-cache", "--json", "-o", "oci:" + filepath.Join(t.TempDir(), "img")}, extra...)
+	args := append([]string{"build", "--store", store, "--cache", url, "--no-result-cache", "--json", "-o", "oci:" + filepath.Join(t.TempDir(), "img")}, extra...)
 	stdout, stderr, err := kiln(t, args...)
 	if err != nil {
 		return nil, stderr, err
@@ -205,7 +205,7 @@ func TestCacheGoingAwayFallsBackToBuilding(t *testing.T) {
 	dir, pub := signedCache(t)
 	url, stop := serveDir(t, dir)
 	store := filepath.Join(t.TempDir(), "store")
-	cmd := exec.Command(kilnBin, "build", "--toolchain", "host", "--mirror", m, "--store", store, "--cache", url, "--trusted-key", pub,
+	cmd := exec.Command(kilnBin, "build", "--mirror", m, "--store", store, "--cache", url, "--trusted-key", pub,
 		"--no-result-cache", "--json", "-o", "oci:"+filepath.Join(t.TempDir(), "img"))
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
@@ -238,7 +238,7 @@ func TestCacheGoingAwayFallsBackToBuilding(t *testing.T) {
 func TestUnreachableCacheWarnsAndBuilds(t *testing.T) {
 	m := mirror(t)
 	_, pub := signedCache(t)
-	stdout, stderr, err := kiln(t, "build", "--toolchain", "host", "--mirror", m, "--cache", "http://127.0.0.1:1", "--trusted-key", pub,
+	stdout, stderr, err := kiln(t, "build", "--mirror", m, "--cache", "http://127.0.0.1:1", "--trusted-key", pub,
 		"--no-result-cache", "--json", "-o", "oci:"+filepath.Join(t.TempDir(), "img"))
 	if err != nil {
 		t.Fatalf("build with an unreachable cache: %v\n%s", err, stderr)
@@ -263,7 +263,7 @@ func TestUnchangedSpecSkipsNix(t *testing.T) {
 	// Any nix evaluation or build would now fail; the nix binary itself is unchanged, as it
 	// is part of the result key.
 	noStore := "NIX_REMOTE=unix://" + filepath.Join(t.TempDir(), "no-daemon")
-	cmd := exec.Command(kilnBin, "build", "--toolchain", "host", "--mirror", m, "--result-cache", results, "--json", "-o", "oci:b")
+	cmd := exec.Command(kilnBin, "build", "--mirror", m, "--result-cache", results, "--json", "-o", "oci:b")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), noStore)
 	var stdout, stderr bytes.Buffer
@@ -281,7 +281,7 @@ func TestUnchangedSpecSkipsNix(t *testing.T) {
 		t.Errorf("a result-cache hit reports sources %v, nix_version %q", b.Sources, b.NixVersion)
 	}
 	// A changed spec is a miss: here, another created time.
-	cmd = exec.Command(kilnBin, "-q", "build", "--toolchain", "host", "--mirror", m, "--result-cache", results, "--json", "-o", "oci:c")
+	cmd = exec.Command(kilnBin, "-q", "build", "--mirror", m, "--result-cache", results, "--json", "-o", "oci:c")
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), noStore, "SOURCE_DATE_EPOCH=1700000000")
 	if err := cmd.Run(); err == nil {

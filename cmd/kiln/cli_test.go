@@ -32,14 +32,14 @@ func TestInitWritesASpecThatLoads(t *testing.T) {
 
 func TestGenWritesFlake(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "flake")
-	stdout, stderr, err := kiln(t, "gen", "--toolchain", "host", "-o", dir)
+	stdout, stderr, err := kiln(t, "gen", "-o", dir)
 	if err != nil {
 		t.Fatalf("kiln gen: %v\n%s", err, stderr)
 	}
 	if strings.TrimSpace(stdout) != dir {
 		t.Errorf("stdout = %q, want the flake dir", stdout)
 	}
-	for _, f := range []string{"flake.nix", "spec.nix", "flakes/recipes/haproxy.sh", "flakes/toolchains/host.nix"} {
+	for _, f := range []string{"flake.nix", "spec.nix", "flakes/recipes/haproxy.sh", "flakes/toolchains/pinned.nix", "flakes/toolchains/pinned/pins.toml"} {
 		if _, err := os.Stat(filepath.Join(dir, f)); err != nil {
 			t.Errorf("flake lacks %s: %v", f, err)
 		}
@@ -50,7 +50,7 @@ func TestGenWritesFlake(t *testing.T) {
 // non-zero exit, and leaves no output behind.
 func TestBadSpecWritesNothing(t *testing.T) {
 	cases := map[string]struct{ doc, want string }{
-		"unknown key": {strings.Replace(string(spec.DefaultTOML), "optimize =", "optimise =", 1), ":37: build.optimise: unknown key"},
+		"unknown key": {strings.Replace(string(spec.DefaultTOML), "optimize =", "optimise =", 1), ":39: build.optimise: unknown key"},
 		"bad sha256":  {strings.Replace(string(spec.DefaultTOML), `sha256 = "a133`, `sha256 = "zz33`, 1), ":10: package.sha256:"},
 		"http url":    {strings.Replace(string(spec.DefaultTOML), `url = "https://www.haproxy`, `url = "http://www.haproxy`, 1), ":9: package.url:"},
 	}
@@ -80,7 +80,7 @@ func TestBadSpecWritesNothing(t *testing.T) {
 }
 
 func TestMissingNixSaysHowToInstall(t *testing.T) {
-	cmd := exec.Command(kilnBin, "build", "--toolchain", "host", "--no-image", "--no-result-cache")
+	cmd := exec.Command(kilnBin, "build", "--no-image", "--no-result-cache")
 	cmd.Env = append(os.Environ(), "PATH="+t.TempDir())
 	out, err := cmd.CombinedOutput()
 	if err == nil || !strings.Contains(string(out), "nix is not installed") || !strings.Contains(string(out), "apt-get install nix-bin") {

@@ -44,8 +44,8 @@ func kiln(t *testing.T, args ...string) (string, string, error) {
 func mirror(t *testing.T) string {
 	t.Helper()
 	testenv.Short(t)
-	testenv.Require(t, "nix", "musl-gcc")
-	return testenv.Env(t, "KILN_MIRROR", "the directory of pinned source tarballs (scripts/sources.sh)")
+	testenv.Require(t, "nix")
+	return testenv.Env(t, "KILN_MIRROR", "the directory of pinned source tarballs and packages (make sources)")
 }
 
 // built is one `kiln build --json` result, shared by every test that needs that build, so
@@ -63,12 +63,12 @@ var (
 	buildMemo = map[string]*built{}
 )
 
-// buildSpec runs kiln build --json for spec ("" = the default) with the host toolchain and
+// buildSpec runs kiln build --json for spec ("" = the default) with the pinned toolchain and
 // the mirror, plus extra args, once per distinct argument list.
 func buildSpec(t *testing.T, spec string, extra ...string) *built {
 	t.Helper()
 	m := mirror(t)
-	args := []string{"build", "--toolchain", "host", "--mirror", m, "--json"}
+	args := []string{"build", "--mirror", m, "--json"}
 	args = append(args, extra...)
 	if spec != "" {
 		args = append(args, spec)

@@ -404,7 +404,7 @@ func TestFeatureImages(t *testing.T) {
 			spec, _ := filepath.Abs(c.spec)
 			dir := t.TempDir()
 			img := filepath.Join(dir, "img")
-			stdout, stderr, err := kiln(t, "-q", "build", "--toolchain", "host", "--mirror", mirror(t), "--json", "--compression", c.compression, "-o", "oci:"+img, spec)
+			stdout, stderr, err := kiln(t, "-q", "build", "--mirror", mirror(t), "--json", "--compression", c.compression, "-o", "oci:"+img, spec)
 			if err != nil {
 				t.Fatalf("kiln build %s: %v\n%s", c.spec, err, tailLines(stderr, 30))
 			}
@@ -445,7 +445,7 @@ func TestFeatureImageCABundle(t *testing.T) {
 	spec := filepath.Join(dir, "ca.toml")
 	os.WriteFile(spec, []byte(text), 0o644)
 	img := filepath.Join(dir, "img")
-	if _, stderr, err := kiln(t, "-q", "build", "--toolchain", "host", "--mirror", mirror(t), "-o", "oci:"+img, spec); err != nil {
+	if _, stderr, err := kiln(t, "-q", "build", "--mirror", mirror(t), "-o", "oci:"+img, spec); err != nil {
 		t.Fatalf("kiln build with image.ca_bundle: %v\n%s", err, tailLines(stderr, 30))
 	}
 	stdout, stderr, err := kiln(t, "inspect", "--json", "oci:"+img)
@@ -475,7 +475,7 @@ func TestFeatureImageCABundle(t *testing.T) {
 
 	// The bundle changed on disk: the spec no longer describes it, and nothing is built.
 	os.WriteFile(bundle, append(pki.caPEM, '\n'), 0o644)
-	if _, stderr, err := kiln(t, "-q", "build", "--toolchain", "host", "--mirror", mirror(t), "-o", "oci:"+filepath.Join(dir, "img2"), spec); err == nil || !strings.Contains(stderr, "image.ca_bundle.sha256") {
+	if _, stderr, err := kiln(t, "-q", "build", "--mirror", mirror(t), "-o", "oci:"+filepath.Join(dir, "img2"), spec); err == nil || !strings.Contains(stderr, "image.ca_bundle.sha256") {
 		t.Errorf("kiln build with a changed bundle: %v\n%s", err, stderr)
 	}
 }
@@ -514,7 +514,7 @@ func imageLabels(t *testing.T, dir string) map[string]string {
 // TestNixpkgsFullFeatureEvalAgainstStandIn renders the full-feature spec, plus zlib and
 // PCRE2's JIT, for the nixpkgs toolchain and has nix evaluate it against the stand-in:
 // every library derivation and haproxy's must evaluate (OpenSSL's needs pkgs.perl). Nothing
-// is built: that is what the host-toolchain tests do.
+// is built: that is what the pinned-toolchain tests do.
 func TestNixpkgsFullFeatureEvalAgainstStandIn(t *testing.T) {
 	testenv.Short(t)
 	testenv.Require(t, "nix")
@@ -525,7 +525,7 @@ func TestNixpkgsFullFeatureEvalAgainstStandIn(t *testing.T) {
 	}
 	abs, _ := filepath.Abs(specsDir)
 	text := strings.ReplaceAll(string(doc), `source = "features/`, `source = "`+abs+`/features/`)
-	text = strings.Replace(text, `toolchain = "host"`, `toolchain = "nixpkgs"`, 1)
+	text = strings.Replace(text, `toolchain = "pinned"`, `toolchain = "nixpkgs"`, 1)
 	text = strings.Replace(text, "[features]\n", "[features]\ncompression = \"zlib\"\npcre2_jit = true\n", 1)
 	text += "\n[nixpkgs]\nurl = \"github:NixOS/nixpkgs/030ba1976b7c0e1a67d9716b17308ccdab5b381e\"\n"
 	spec := filepath.Join(dir, "nixpkgs.toml")
@@ -536,7 +536,7 @@ func TestNixpkgsFullFeatureEvalAgainstStandIn(t *testing.T) {
 	}
 	standin := filepath.Join(dir, "standin")
 	copyDir(t, "../../testdata/nixpkgs-standin", standin)
-	copyFile(t, "../../flakes/toolchains/host-static-pie.specs", filepath.Join(standin, "static-pie.specs"))
+	copyFile(t, "../../testdata/standin-static-pie.specs", filepath.Join(standin, "static-pie.specs"))
 	override := []string{"--no-write-lock-file", "--override-input", "nixpkgs", "path:" + standin}
 	eval := func(attr string, args ...string) string {
 		return nixCmd(t, append(append([]string{"eval"}, args...), append(override, "path:"+flake+"#packages.x86_64-linux."+attr)...)...)

@@ -6,6 +6,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/kilnbuild/kiln/nixgen"
+	"github.com/kilnbuild/kiln/nixgen/spec"
 )
 
 func genCommand() *cli.Command {
@@ -33,6 +34,9 @@ func genCommand() *cli.Command {
 			}
 			fmt.Fprintln(c.App.Writer, dir)
 			fmt.Fprintf(c.App.ErrWriter, "build it with: nix build path:%s#%s (kiln build runs it with kiln's own Nix settings)\n", dir, nixgen.Attr)
+			if s.Build.Toolchain == spec.ToolchainPinned {
+				fmt.Fprintf(c.App.ErrWriter, "first seed the pinned toolchain's bootstrap (and, offline, every download): kiln prefetch --mirror DIR\n")
+			}
 			return nil
 		},
 	}

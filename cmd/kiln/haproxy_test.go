@@ -37,6 +37,15 @@ func haproxyBin(t *testing.T, specFile string) string {
 func TestDefaultBinaryIsStaticPIEHardenedStripped(t *testing.T) {
 	bin := haproxyBin(t, "")
 	assertStaticPIEHardened(t, bin)
+	// The pinned toolchain (binutils 2.44, musl 1.2.5) packs relative relocations.
+	f, err := elf.Open(bin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if relr, _ := f.DynValue(elf.DynTag(36)); len(relr) == 0 { // DT_RELR
+		t.Errorf("no DT_RELR: relative relocations are not packed")
+	}
+	f.Close()
 	st, _ := os.Stat(bin)
 	t.Logf("haproxy 3.0.11 binary: %d bytes", st.Size())
 	if st.Size() > 2_400_000 {
@@ -240,7 +249,7 @@ func getWithRetry(ctx context.Context, url string) (string, error) {
 	}
 }
 
-// TestNixpkgsToolchainAgainstStandIn renders the default spec (nixpkgs toolchain), swaps its
+// TestNixpkgsToolchainAgainstStandIn renders the default spec for the nixpkgs toolchain, swaps its
 // pinned nixpkgs input for testdata/nixpkgs-standin — same attribute paths, host tools
 // inside — and has nix evaluate and build it. This exercises all of kiln's nixpkgs glue
 // (flake inputs, toolchain attrs, the cc wrapper contract, -static-pie); it cannot exercise
@@ -249,14 +258,14 @@ func TestNixpkgsToolchainAgainstStandIn(t *testing.T) {
 	m := mirror(t)
 	dir := t.TempDir()
 	flake := filepath.Join(dir, "flake")
-	if _, stderr, err := kiln(t, "gen", "-o", flake); err != nil {
+	if _, stderr, err := kiln(t, "gen", "--toolchain", "nixpkgs", "-o", flake); err != nil {
 		t.Fatalf("kiln gen: %v\n%s", err, stderr)
 	}
 	standin := filepath.Join(dir, "standin")
 	copyDir(t, "../../testdata/nixpkgs-standin", standin)
-	copyFile(t, "../../flakes/toolchains/host-static-pie.specs", filepath.Join(standin, "static-pie.specs"))
-	if _, _, err := kiln(t, "build", "--no-image", "--toolchain", "host", "--mirror", m, "--json"); err != nil {
-		t.Fatal(err) // seeds the haproxy source into the store
+	copyFile(t, "../../testdata/standin-static-pie.specs", filepath.Join(standin, "static-pie.specs"))
+	if _, stderr, err := kiln(t, "prefetch", "--toolchain", "nixpkgs", "--mirror", m); err != nil {
+		t.Fatalf("kiln prefetch: %v\n%s", err, stderr) // seeds the haproxy source into the store
 	}
 	override := []string{"--no-write-lock-file", "--override-input", "nixpkgs", "path:" + standin}
 	drv := nixCmd(t, append([]string{"eval", "--raw"}, append(override, "path:"+flake+"#packages.x86_64-linux.default.drvPath")...)...)
@@ -326,7 +335,7 @@ func TestProjectFlake(t *testing.T) {
 	}
 	standin := filepath.Join(t.TempDir(), "standin")
 	copyDir(t, "../../testdata/nixpkgs-standin", standin)
-	copyFile(t, "../../flakes/toolchains/host-static-pie.specs", filepath.Join(standin, "static-pie.specs"))
+	copyFile(t, "../../testdata/standin-static-pie.specs", filepath.Join(standin, "static-pie.specs"))
 	// A copy holding only what the flake reads, so the evaluation does not copy the whole tree.
 	dir := filepath.Join(t.TempDir(), "kiln")
 	os.MkdirAll(filepath.Join(dir, "flakes"), 0o755)

@@ -24,7 +24,7 @@ import (
 )
 
 // testToolchain is the toolchain the end-to-end tests build with.
-const testToolchain = "host"
+const testToolchain = "pinned"
 
 // uniqueSpec writes the default spec with another package version (it names the store
 // path, so nix builds it afresh) into dir and returns its path.

@@ -18,17 +18,18 @@ import (
 	"github.com/kilnbuild/kiln/orchestrator/publish/publishtest"
 )
 
-// goldenDigest is the default spec's image (host toolchain, gzip, created 1970-01-01T00:00:01Z)
-// on Debian 12's gcc 12.2 + musl 1.2.3. It changes when the recipe, the compiler, the image
-// layout or the compressor changes — update it deliberately, never to make a test pass.
-const goldenDigest = "sha256:f9b5a849d4d27101cd870517ffa334f72b5b3e1fd755ae3862b7f2af59cfc025"
+// goldenDigest is the default spec's image (pinned toolchain, gzip, created 1970-01-01T00:00:01Z):
+// Debian 13's gcc 14.2, binutils 2.44 and musl 1.2.5, so the same on any host with Nix. It
+// changes when the recipe, the toolchain's pins, the image layout or the compressor
+// changes — update it deliberately, never to make a test pass.
+const goldenDigest = "sha256:5722f0407ab13562527e967aab1f700b7804c7e341b9a33354854ac8e1a8d0e2"
 
-// buildImage runs kiln build with the host toolchain and the mirror in dir, with env added,
+// buildImage runs kiln build with the pinned toolchain and the mirror in dir, with env added,
 // and returns the --json result.
 func buildImage(t *testing.T, dir string, env []string, args ...string) *built {
 	t.Helper()
 	m := mirror(t)
-	full := append([]string{"-q", "build", "--toolchain", "host", "--mirror", m, "--json"}, args...)
+	full := append([]string{"-q", "build", "--mirror", m, "--json"}, args...)
 	cmd := exec.Command(kilnBin, full...)
 	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
@@ -85,7 +86,7 @@ func TestImageSizeAndContents(t *testing.T) {
 			MediaType string `json:"media_type"`
 		} `json:"layers"`
 	}
-	stdout, stderr, err := kiln(t, "-q", "build", "--toolchain", "host", "--mirror", mirror(t), "--json", "-o", "oci:"+filepath.Join(dir, "img"))
+	stdout, stderr, err := kiln(t, "-q", "build", "--mirror", mirror(t), "--json", "-o", "oci:"+filepath.Join(dir, "img"))
 	if err != nil {
 		t.Fatalf("%v\n%s", err, stderr)
 	}
@@ -258,7 +259,7 @@ func TestBadOutputsLoseNothing(t *testing.T) {
 	}
 	for name, c := range cases {
 		t.Run(name, func(t *testing.T) {
-			stdout, stderr, err := kiln(t, "-q", "build", "--toolchain", "host", "--mirror", m, "--insecure", "-o", c.output)
+			stdout, stderr, err := kiln(t, "-q", "build", "--mirror", m, "--insecure", "-o", c.output)
 			if err == nil {
 				t.Fatalf("kiln build -o %s succeeded", c.output)
 			}

@@ -27,7 +27,7 @@ func initCommand() *cli.Command {
 			if err := files.WriteFile(path, spec.DefaultTOML, 0o644); err != nil {
 				return err
 			}
-			fmt.Fprintf(c.App.ErrWriter, "wrote %s; build it with: kiln build %s (offline: --toolchain host --mirror DIR)\n", path, path)
+			fmt.Fprintf(c.App.ErrWriter, "wrote %s; build it with: kiln build %s (offline: --mirror DIR)\n", path, path)
 			return nil
 		},
 	}

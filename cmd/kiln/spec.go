@@ -12,7 +12,7 @@ import (
 
 var toolchainFlag = &cli.StringFlag{
 	Name:  "toolchain",
-	Usage: "override the spec's build.toolchain: nixpkgs (pure, pinned nixpkgs) or host (this machine's gcc + musl-tools inside Nix's sandbox: works offline, but IMPURE — the result depends on the host compiler, and the image's labels say so)",
+	Usage: "override the spec's build.toolchain: pinned (Debian 13's gcc, binutils and musl pinned by hash, relocated into the Nix store: pure, offline with --mirror) or nixpkgs (pinned nixpkgs' static musl toolchain; the spec's [nixpkgs] pin, else kiln's)",
 }
 
 // Flags several commands share.
@@ -63,12 +63,15 @@ func specName(file string) string {
 func overrideToolchain(c *cli.Context, s *spec.Spec) error {
 	if tc := c.String("toolchain"); tc != "" {
 		t := spec.Toolchain(tc)
-		if !t.Valid() {
-			return fmt.Errorf("--toolchain %q: must be nixpkgs or host", tc)
+		if err := t.Check(); err != nil {
+			return fmt.Errorf("--toolchain %w", err)
 		}
 		s.Build.Toolchain = t
-		if t == spec.ToolchainHost {
-			s.Nixpkgs.URL = "" // unused by the host toolchain
+		switch {
+		case t != spec.ToolchainNixpkgs:
+			s.Nixpkgs.URL = "" // unused by this toolchain
+		case s.Nixpkgs.URL == "":
+			s.Nixpkgs.URL = spec.DefaultNixpkgsURL
 		}
 	}
 	return nil

@@ -63,7 +63,7 @@ func TestVerifyDefaultSpec(t *testing.T) {
 		t.Fatalf("kiln build printed digest %q", b.Digest)
 	}
 
-	stdout, stderr, err := kiln(t, "verify", "--toolchain", "host", "--mirror", m, "--json", "--against", b.Digest)
+	stdout, stderr, err := kiln(t, "verify", "--mirror", m, "--json", "--against", b.Digest)
 	if err != nil {
 		t.Fatalf("kiln verify: %v\n%s\n%s", err, stdout, tailLines(stderr, 40))
 	}
@@ -87,7 +87,7 @@ func TestVerifyDefaultSpec(t *testing.T) {
 	}
 
 	// The published image itself, read back from the OCI layout: no rebuild needed.
-	stdout, stderr, err = kiln(t, "verify", "--toolchain", "host", "--mirror", m, "--rounds", "1", "--against", layout)
+	stdout, stderr, err = kiln(t, "verify", "--mirror", m, "--rounds", "1", "--against", layout)
 	if err != nil {
 		t.Fatalf("kiln verify --against %s: %v\n%s\n%s", layout, err, stdout, tailLines(stderr, 20))
 	}
@@ -96,7 +96,7 @@ func TestVerifyDefaultSpec(t *testing.T) {
 	}
 
 	wrong := "sha256:" + strings.Repeat("0", 64)
-	stdout, stderr, err = kiln(t, "verify", "--toolchain", "host", "--mirror", m, "--rounds", "1", "--against", wrong)
+	stdout, stderr, err = kiln(t, "verify", "--mirror", m, "--rounds", "1", "--against", wrong)
 	if code := exitCode(err); code != exitNotReproducible {
 		t.Fatalf("kiln verify --against a wrong digest: exit %d (%v), want %d\n%s\n%s", code, err, exitNotReproducible, stdout, tailLines(stderr, 20))
 	}
@@ -116,7 +116,7 @@ func TestVerifyDefaultSpec(t *testing.T) {
 // (~55 s each).
 func TestVerifyNondeterministicSpec(t *testing.T) {
 	m := mirror(t)
-	stdout, stderr, err := kiln(t, "verify", "--toolchain", "host", "--mirror", m, specNondeterministic)
+	stdout, stderr, err := kiln(t, "verify", "--mirror", m, specNondeterministic)
 	if code := exitCode(err); code != exitNotReproducible {
 		t.Fatalf("kiln verify of a non-reproducible recipe: exit %d (%v), want %d\n%s\n%s", code, err, exitNotReproducible, stdout, tailLines(stderr, 40))
 	}

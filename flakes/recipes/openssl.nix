@@ -5,4 +5,6 @@ import ./static-lib.nix { inherit spec toolchain; } {
   script = ./openssl.sh;
   source = spec.sources.openssl;
   extraPath = ":" + toolchain.perl;
+  # A toolchain whose perl needs its environment (the pinned one: where its modules are).
+  env = toolchain.perlEnv or { };
 }

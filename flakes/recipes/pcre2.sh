@@ -5,7 +5,7 @@ set -eu
 kiln_unpack
 
 if [ -n "${jit:-}" ]; then jit=--enable-jit; else jit=--disable-jit; fi
-CC=cc CFLAGS="$cflags $nounwind" AR="$AR" RANLIB="$RANLIB" ./configure \
+CC=cc CFLAGS="$cflags $nounwind" AR="$AR" RANLIB="$RANLIB" "$kiln_sh" ./configure \
   --prefix=/usr --disable-shared --enable-static \
   --enable-pcre2-8 --disable-pcre2-16 --disable-pcre2-32 "$jit" \
   --disable-pcre2grep-libz --disable-pcre2grep-libbz2 \

@@ -4,7 +4,7 @@ set -eu
 . "$common"
 kiln_unpack
 
-CC=cc CFLAGS="$cflags $nounwind" AR="$AR" RANLIB="$RANLIB" ./configure --static --prefix=/usr
+CC=cc CFLAGS="$cflags $nounwind" AR="$AR" RANLIB="$RANLIB" "$kiln_sh" ./configure --static --prefix=/usr
 make -j"${NIX_BUILD_CORES:-1}" libz.a
 
 mkdir -p "$out/include" "$out/lib"

@@ -122,3 +122,12 @@ func writeTree(t *testing.T, root string, tree map[string]node) {
 		}
 	}
 }
+
+// TestHashBootstrapTree: the vector the pinned toolchain's bootstrap check relies on.
+func TestHashBootstrapTree(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "t")
+	writeTree(t, p, map[string]node{"bin/busybox": {data: "#!kiln\n", exec: true}})
+	if got, err := Hash(p); err != nil || got != "sha256-J2Psf0tnTilWnqJphCqT+hyW5eAfBLO47NIvK0CwzNQ=" {
+		t.Errorf("Hash = %s, %v", got, err)
+	}
+}

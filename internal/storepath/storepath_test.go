@@ -2,6 +2,7 @@ package storepath
 
 import (
 	"crypto/sha256"
+	"encoding/base64"
 	"encoding/hex"
 	"os"
 	"os/exec"
@@ -57,4 +58,17 @@ func must(s string, err error) string {
 		panic(err)
 	}
 	return s
+}
+
+// TestFixedOutputPathVectors: paths nix 2.8 printed (nix store add-file, add-path).
+func TestFixedOutputPathVectors(t *testing.T) {
+	hello := sha256.Sum256([]byte("hello"))
+	if got := must(FixedOutputPath("hello.txt", hex.EncodeToString(hello[:]), false)); got != "/nix/store/iixxin28s82lrxs8v4lcf7nha2dkwprm-hello.txt" {
+		t.Errorf("flat: %s", got)
+	}
+	// The NAR of a tree holding bin/busybox ("#!kiln\n", executable): sha256-J2Psf0tn….
+	nar, _ := base64.StdEncoding.DecodeString("J2Psf0tnTilWnqJphCqT+hyW5eAfBLO47NIvK0CwzNQ=")
+	if got := must(FixedOutputPath("narv-test", hex.EncodeToString(nar), true)); got != "/nix/store/5si5vlr98zxw0xk4x0p11gr41vlr1dm5-narv-test" {
+		t.Errorf("recursive: %s", got)
+	}
 }

@@ -97,9 +97,13 @@ func lineOfUnindexed(lines map[string]int, key string) int {
 const (
 	DefaultUser        = "65534:65534"
 	DefaultCompression = CompressionSLZ
-	DefaultToolchain   = ToolchainNixpkgs
+	DefaultToolchain   = ToolchainPinned
 	DefaultOptimize    = OptimizeSize
 )
+
+// DefaultNixpkgsURL is the nixpkgs `--toolchain nixpkgs` uses for a spec that pins none
+// (nixos-24.11).
+const DefaultNixpkgsURL = "github:NixOS/nixpkgs/030ba1976b7c0e1a67d9716b17308ccdab5b381e"
 
 // DefaultHardening is the hardening policy when a spec names none: everything.
 var DefaultHardening = []string{"pie", "relro", "bindnow", "nx", "canary", "static", "stripped"}

@@ -3,6 +3,8 @@
 // that name the file, the line and the key.
 package spec
 
+import "fmt"
+
 // Version is the only spec format this kiln reads.
 const Version = 1
 
@@ -106,14 +108,32 @@ type Toolchain string
 
 // The toolchains kiln can build with.
 const (
+	// ToolchainPinned is Debian 13's gcc, binutils, musl and build tools, pinned by version
+	// and sha256 and relocated into the Nix store: pure, offline with --mirror (default).
+	ToolchainPinned Toolchain = "pinned"
 	// ToolchainNixpkgs is pinned nixpkgs' pkgsStatic (musl) toolchain: pure, needs nixpkgs.
 	ToolchainNixpkgs Toolchain = "nixpkgs"
-	// ToolchainHost is the machine's gcc + musl inside Nix's sandbox: offline, impure.
-	ToolchainHost Toolchain = "host"
 )
 
+// RemovedToolchains are toolchain names kiln no longer builds with, and what to use.
+var RemovedToolchains = map[Toolchain]string{
+	"host": "the host toolchain was removed: use pinned: same offline use with --mirror, pure and portable",
+}
+
 // Valid reports whether t is a known toolchain.
-func (t Toolchain) Valid() bool { return t == ToolchainNixpkgs || t == ToolchainHost }
+func (t Toolchain) Valid() bool { return t == ToolchainPinned || t == ToolchainNixpkgs }
+
+// Check says what is wrong with t, or nil: one message for a removed toolchain, another
+// for an unknown one.
+func (t Toolchain) Check() error {
+	if t.Valid() {
+		return nil
+	}
+	if msg, ok := RemovedToolchains[t]; ok {
+		return fmt.Errorf("%s: %s", show(string(t)), msg)
+	}
+	return fmt.Errorf("%s: must be pinned or nixpkgs", show(string(t)))
+}
 
 // Optimize is the compiler's optimisation goal.
 type Optimize string

@@ -71,7 +71,7 @@ version = "3.0.11"
 url = "https://example.org/haproxy-3.0.11.tar.gz"
 sha256 = "a133e2d550c5fd9a849b5c7ab17bb945bcdad209ca140d41f45ebf31943ae783"
 [build]
-toolchain = "host"
+toolchain = "pinned"
 [image]
 ports = ["8080"]
 `
@@ -98,7 +98,7 @@ func TestBadSpecs(t *testing.T) {
 		line           int
 		key, msg       string
 	}{
-		{"unknown key", `toolchain = "host"`, "toolchain = \"host\"\noptimise = \"size\"", 9, "build.optimise", "unknown key"},
+		{"unknown key", `toolchain = "pinned"`, "toolchain = \"pinned\"\noptimise = \"size\"", 9, "build.optimise", "unknown key"},
 		{"unknown table", `[image]`, "[imag]\nx = 1\n[image]", 9, "imag", "unknown key"},
 		{"wrong type", `version = "3.0.11"`, `version = 3`, 4, "package.version", "incompatible types"},
 		{"short sha", `sha256 = "a133e2d550c5fd9a849b5c7ab17bb945bcdad209ca140d41f45ebf31943ae783"`, `sha256 = "a133"`, 6, "package.sha256", "not a sha256"},
@@ -106,9 +106,10 @@ func TestBadSpecs(t *testing.T) {
 		{"http url", `url = "https://example.org/haproxy-3.0.11.tar.gz"`, `url = "http://example.org/haproxy-3.0.11.tar.gz"`, 5, "package.url", "https://"},
 		{"empty name", `name = "haproxy"`, `name = ""`, 3, "package.name", "required"},
 		{"no recipe", `name = "haproxy"`, `name = "nginx"`, 3, "package.name", "no recipe"},
-		{"bad toolchain", `toolchain = "host"`, `toolchain = "gcc"`, 8, "build.toolchain", "nixpkgs or host"},
-		{"nixpkgs unpinned", `toolchain = "host"`, "toolchain = \"nixpkgs\"\n[nixpkgs]\nurl = \"github:NixOS/nixpkgs/nixos-24.11\"", 10, "nixpkgs.url", "not pinned"},
-		{"nixpkgs with host", `[image]`, "[nixpkgs]\nurl = \"github:NixOS/nixpkgs/030ba1976b7c0e1a67d9716b17308ccdab5b381e\"\n[image]", 10, "nixpkgs.url", "does not use nixpkgs"},
+		{"bad toolchain", `toolchain = "pinned"`, `toolchain = "gcc"`, 8, "build.toolchain", "must be pinned or nixpkgs"},
+		{"host removed", `toolchain = "pinned"`, `toolchain = "host"`, 8, "build.toolchain", "use pinned: same offline use with --mirror, pure and portable"},
+		{"nixpkgs unpinned", `toolchain = "pinned"`, "toolchain = \"nixpkgs\"\n[nixpkgs]\nurl = \"github:NixOS/nixpkgs/nixos-24.11\"", 10, "nixpkgs.url", "not pinned"},
+		{"nixpkgs with pinned", `[image]`, "[nixpkgs]\nurl = \"github:NixOS/nixpkgs/030ba1976b7c0e1a67d9716b17308ccdab5b381e\"\n[image]", 10, "nixpkgs.url", "does not use nixpkgs"},
 		{"root user", `[image]`, "[image]\nuser = \"0:0\"", 10, "image.user", "root"},
 		{"named user", `[image]`, "[image]\nuser = \"nobody\"", 10, "image.user", "numeric"},
 		{"bad port", `ports = ["8080"]`, `ports = ["8080", "99999/tcp"]`, 10, "image.ports[1]", "1 to 65535"},
@@ -123,9 +124,9 @@ func TestBadSpecs(t *testing.T) {
 		{"unknown source key", `[build]`, "[features]\nlua = true\n[sources.lua]\nurl = \"https://www.lua.org/ftp/lua-5.4.7.tar.gz\"\nsha = \"x\"\n[build]", 11, "sources.lua.sha", "unknown key"},
 		{"jit without pcre2", `[build]`, "[features]\npcre2_jit = true\n[build]", 8, "features.pcre2_jit", "features.pcre2 is false"},
 		{"ca bundle without openssl", `ports = ["8080"]`, "ports = [\"8080\"]\n[image.ca_bundle]\nsource = \"ca.pem\"\nsha256 = \"60dd315c07f616887caa029408308a018ace66e3d142726a97db164b3b8f69fb\"", 11, "image.ca_bundle", "features.openssl is false"},
-		{"bindnow without relro", `toolchain = "host"`, "toolchain = \"host\"\nhardening = [\"bindnow\"]", 9, "build.hardening", "full RELRO"},
-		{"unknown hardening", `toolchain = "host"`, "toolchain = \"host\"\nhardening = [\n  \"pie\",\n  \"fortify\",\n]", 9, "build.hardening[1]", "not a hardening word"},
-		{"strip conflict", `toolchain = "host"`, "toolchain = \"host\"\nstrip = false\nhardening = [\"stripped\"]", 9, "build.strip", "drop one"},
+		{"bindnow without relro", `toolchain = "pinned"`, "toolchain = \"pinned\"\nhardening = [\"bindnow\"]", 9, "build.hardening", "full RELRO"},
+		{"unknown hardening", `toolchain = "pinned"`, "toolchain = \"pinned\"\nhardening = [\n  \"pie\",\n  \"fortify\",\n]", 9, "build.hardening[1]", "not a hardening word"},
+		{"strip conflict", `toolchain = "pinned"`, "toolchain = \"pinned\"\nstrip = false\nhardening = [\"stripped\"]", 9, "build.strip", "drop one"},
 		{"patch both", `[build]`, "[[package.patches]]\nfile = \"a.patch\"\nurl = \"https://e.org/a.patch\"\n[build]", 7, "package.patches[0]", "both"},
 		{"patch missing file", `[build]`, "[[package.patches]]\nfile = \"nope.patch\"\n[build]", 8, "package.patches[0].file", "no such file"},
 		{"file bad mode", `ports = ["8080"]`, "ports = [\"8080\"]\n[[image.files]]\npath = \"/etc/a\"\ncontent = \"x\"\n[[image.files]]\npath = \"/etc/b\"\ncontent = \"\"\"\nmulti\nline\n\"\"\"\nmode = \"4755\"", 20, "image.files[1].mode", "setuid"},

@@ -169,8 +169,8 @@ func (v *validator) features() {
 func (v *validator) build() {
 	s := v.s
 	b := s.Build
-	if !b.Toolchain.Valid() {
-		v.add("build.toolchain", "%s: must be nixpkgs or host", show(string(b.Toolchain)))
+	if err := b.Toolchain.Check(); err != nil {
+		v.add("build.toolchain", "%s", err)
 	}
 	if !b.Optimize.Valid() {
 		v.add("build.optimize", "%s: must be size or speed", show(string(b.Optimize)))

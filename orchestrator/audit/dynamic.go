@@ -17,6 +17,7 @@ type dynamicInfo struct {
 	flags, flags1  uint64
 	hasBindNow     bool // DT_BIND_NOW
 	hasTextRel     bool // DT_TEXTREL
+	hasRELR        bool // DT_RELR
 }
 
 func (d dynamicInfo) bindNow() bool {
@@ -26,6 +27,10 @@ func (d dynamicInfo) bindNow() bool {
 func (d dynamicInfo) textRel() bool {
 	return d.hasTextRel || d.flags&uint64(elf.DF_TEXTREL) != 0
 }
+
+// dtRELR is DT_RELR (36, gABI 2022): the address of the packed relative relocations.
+// Go's debug/elf has no name for it (nor for DT_RELRSZ 35 and DT_RELRENT 37).
+const dtRELR elf.DynTag = 36
 
 // maxDynStr bounds the dynamic section and string table reads, so a corrupt
 // header or DT_STRSZ cannot make the audit allocate gigabytes.
@@ -90,6 +95,8 @@ func readDynamic(f *elf.File) (dynamicInfo, error) {
 			d.hasBindNow = true
 		case elf.DT_TEXTREL:
 			d.hasTextRel = true
+		case dtRELR:
+			d.hasRELR = true
 		}
 	}
 	if len(neededOff)+len(rpathOff)+len(runpathOff) == 0 && sonameOff == ^uint64(0) {

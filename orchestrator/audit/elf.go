@@ -100,6 +100,9 @@ type ELFReport struct {
 	WX bool `json:"wx"`
 	// TextRel is true when the dynamic section has DT_TEXTREL or DF_TEXTREL.
 	TextRel bool `json:"textrel"`
+	// RELR is true when relative relocations are packed (DT_RELR, .relr.dyn: what
+	// -z pack-relative-relocs links, and a static-PIE's own start code must apply).
+	RELR bool `json:"relr"`
 }
 
 // ELFFile audits the ELF file at path; a non-ELF file gives an error wrapping ErrNotELF.
@@ -135,6 +138,7 @@ func ELF(name string, r io.ReaderAt) (ELFReport, error) {
 	rep.Needed, rep.RPath, rep.RunPath = dyn.needed, dyn.rpath, dyn.runpath
 	rep.BindNow = dyn.bindNow()
 	rep.TextRel = dyn.textRel()
+	rep.RELR = dyn.hasRELR
 
 	var relro *elf.Prog
 	for _, p := range f.Progs {

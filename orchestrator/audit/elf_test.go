@@ -21,6 +21,7 @@ var (
 	lazy     = []string{"-Wl,-z,relro,-z,lazy"}
 	norelro  = []string{"-Wl,-z,norelro"}
 	execstak = []string{"-Wl,-z,execstack"}
+	relr     = []string{"-Wl,-z,pack-relative-relocs"} // DT_RELR: what the pinned toolchain links
 )
 
 func join(lists ...[]string) []string {
@@ -66,6 +67,7 @@ const (
 var elfCases = []elfCase{
 	// glibc, dynamic.
 	{"gcc/pie/ssp/now", tcGCC, ssp, now, want{dpie, true, false, RELROFull, true, CanaryYes, glibc, FortifyNo, false, nil, nil}},
+	{"gcc/pie/ssp/now/relr", tcGCC, ssp, join(now, relr), want{dpie, true, false, RELROFull, true, CanaryYes, glibc, FortifyNo, false, nil, nil}},
 	{"gcc/pie/nossp/lazy", tcGCC, nossp, lazy, want{dpie, true, false, RELROPartial, true, CanaryNo, glibc, FortifyNo, false, nil, nil}},
 	{"gcc/pie/mixed", tcGCC, mixed, nil, want{dpie, true, false, RELROPartial, true, CanaryPartial, glibc, FortifyNo, false, nil, nil}},
 	{"gcc/nopie/ssp/now", tcGCC, join([]string{"-fno-pie"}, ssp), join([]string{"-no-pie"}, now), want{TypeDynamic, false, false, RELROFull, true, CanaryYes, glibc, FortifyNo, false, nil, nil}},
@@ -98,6 +100,10 @@ var elfCases = []elfCase{
 	{"static-pie/nossp/now", tcStaticPIE, nossp, now, want{spie, true, true, RELROFull, true, CanaryNo, musl, FortifyMusl, false, nil, nil}},
 	{"static-pie/mixed/now", tcStaticPIE, mixed, now, want{spie, true, true, RELROFull, true, CanaryPartial, musl, FortifyMusl, false, nil, nil}},
 	{"static-pie/ssp/lazy", tcStaticPIE, ssp, lazy, want{spie, true, true, RELROPartial, true, CanaryYes, musl, FortifyMusl, false, nil, nil}},
+	// Packed relative relocations (.relr.dyn, DT_RELR): kiln's default image.
+	{"static-pie/ssp/now/relr", tcStaticPIE, ssp, join(now, relr), want{spie, true, true, RELROFull, true, CanaryYes, musl, FortifyMusl, false, nil, nil}},
+	{"static-pie/mixed/now/relr", tcStaticPIE, mixed, join(now, relr), want{spie, true, true, RELROFull, true, CanaryPartial, musl, FortifyMusl, false, nil, nil}},
+	{"static-pie/ssp/lazy/relr", tcStaticPIE, ssp, join(lazy, relr), want{spie, true, true, RELROPartial, true, CanaryYes, musl, FortifyMusl, false, nil, nil}},
 	{"static-pie/ssp/norelro", tcStaticPIE, ssp, norelro, want{spie, true, true, RELRONone, true, CanaryYes, musl, FortifyMusl, false, nil, nil}},
 	{"static-pie/ssp/execstack", tcStaticPIE, ssp, join(now, execstak), want{spie, true, true, RELROFull, false, CanaryYes, musl, FortifyMusl, false, nil, nil}},
 }
@@ -119,15 +125,20 @@ func TestELF(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				checkReport(t, r, c.want, strip)
+				checkReport(t, r, c.want, strip, c.ldflags)
 				t.Logf("canary %s: %+v", r.Canary, r.CanaryStats)
 			})
 		}
 	}
 }
 
-func checkReport(t *testing.T, r ELFReport, w want, strip bool) {
+func checkReport(t *testing.T, r ELFReport, w want, strip bool, ldflags []string) {
 	t.Helper()
+	// Every binary linked with -z pack-relative-relocs must really have DT_RELR (else the
+	// RELR cases test nothing), and no other one.
+	if wantRELR := contains(ldflags, relr[0]); r.RELR != wantRELR {
+		t.Errorf("RELR = %v, want %v", r.RELR, wantRELR)
+	}
 	got := want{r.Type, r.PIE, r.Static, r.RELRO, r.NX, r.Canary, r.Libc, r.Fortify, r.WX, r.RPath, r.RunPath}
 	if !reflect.DeepEqual(got, w) {
 		t.Errorf("report mismatch\n got: %+v\nwant: %+v\nstats: %+v", got, w, r.CanaryStats)
@@ -188,7 +199,7 @@ func TestELFNoSectionHeaders(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			checkReport(t, r, c.want, true)
+			checkReport(t, r, c.want, true, c.ldflags)
 		})
 	}
 }

@@ -12,14 +12,15 @@ import (
 )
 
 func TestSettingsString(t *testing.T) {
-	s := Settings{Sandbox: true, ExtraSandboxPaths: []string{"/a", "/b"}, Substituters: []string{"file:///c"},
+	s := Settings{Sandbox: true, Substituters: []string{"file:///c"},
 		TrustedPublicKeys: []string{"k:AAAA"}, Fallback: true, NoBuildUsers: true, Cores: 3}
 	got := s.String()
 	for _, want := range []string{
 		"experimental-features = nix-command flakes\n",
 		"accept-flake-config = false\n", // a flake's nixConfig must never change kiln's settings
 		"sandbox = true\n",
-		"extra-sandbox-paths = /a /b\n",
+		"sandbox-paths = \n", // no host path in the sandbox, whatever nix.conf says
+		"extra-sandbox-paths = \n",
 		"substituters = file:///c\n",
 		"trusted-public-keys = k:AAAA\n",
 		"fallback = true\n",

@@ -33,7 +33,10 @@ func (s Settings) String() string {
 	line("accept-flake-config", "false")
 	line("warn-dirty", "false")
 	line("sandbox", strconv.FormatBool(s.Sandbox))
-	line("extra-sandbox-paths", strings.Join(s.ExtraSandboxPaths, " "))
+	// No host path in the sandbox, whatever nix.conf says: every toolchain brings its own
+	// (and NixOS' default /bin/sh would hide a recipe that still needs one).
+	line("sandbox-paths", "")
+	line("extra-sandbox-paths", "")
 	line("substituters", strings.Join(s.Substituters, " "))
 	line("trusted-public-keys", strings.Join(s.TrustedPublicKeys, " "))
 	if s.Fallback {

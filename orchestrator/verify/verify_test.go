@@ -51,7 +51,7 @@ func (f *fakeNix) Run(_ context.Context, c nix.Command) ([]byte, error) {
 	switch args[0] {
 	case "--version":
 		return []byte("nix (Nix) 2.8.0\n"), nil
-	case "--check-validity": // the sources are in the store: nothing is invalid
+	case "--check-validity": // the sources and the toolchain's seeds are all valid here
 		return nil, nil
 	case "--realise": // nix-store --realise --check: the rebuild of every derivation
 		args = append([]string{"build", "--rebuild"}, args...)
@@ -216,7 +216,7 @@ func TestRunFakeNix(t *testing.T) {
 			if c.same != !strings.Contains(text.String(), "DIFFERENT") {
 				t.Errorf("text report:\n%s", text.String())
 			}
-			if !c.same && !strings.Contains(rep.Summary(), fakeOut+" differs between rounds: bin/haproxy (ELF sections .data)") {
+			if !c.same && !strings.Contains(rep.Summary(), "haproxy-3.0.11 ("+fakeOut+") differs between rounds: bin/haproxy (ELF sections .data)") {
 				t.Errorf("summary %q", rep.Summary())
 			}
 		})

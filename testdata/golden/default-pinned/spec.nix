@@ -16,7 +16,7 @@
   };
   sources = {};
   build = {
-    toolchain = "host";
+    toolchain = "pinned";
     optimize = "size";
     strip = true;
     hardening = [ "bindnow" "canary" "nx" "pie" "relro" "static" "stripped" ];
