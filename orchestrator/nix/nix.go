@@ -143,26 +143,6 @@ type BuildOptions struct {
 	Activity *Activity
 }
 
-// Activity is what a nix build did, read from its log: derivations it built and store
-// paths it copied from a binary cache.
-type Activity struct {
-	Built       []string `json:"built"`
-	Substituted []string `json:"substituted"`
-}
-
-var (
-	buildingRE = regexp.MustCompile(`^building '(/nix/store/[^']+\.drv)'`)
-	copyingRE  = regexp.MustCompile(`^copying path '(/nix/store/[^']+)' from '([^']+)'`)
-)
-
-func (a *Activity) observe(line string) {
-	if m := buildingRE.FindStringSubmatch(line); m != nil {
-		a.Built = append(a.Built, m[1])
-	} else if m := copyingRE.FindStringSubmatch(line); m != nil {
-		a.Substituted = append(a.Substituted, m[1])
-	}
-}
-
 // BuildResult is one built derivation.
 type BuildResult struct {
 	DrvPath string            `json:"drvPath"`
@@ -226,12 +206,7 @@ func (n *Nix) Closure(ctx context.Context, paths ...string) ([]PathInfo, error) 
 	if err != nil {
 		return nil, err
 	}
-	var infos []PathInfo
-	if err := json.Unmarshal(out, &infos); err != nil {
-		return nil, fmt.Errorf("reading nix path-info --json output: %w", err)
-	}
-	sort.Slice(infos, func(i, j int) bool { return infos[i].Path < infos[j].Path })
-	return infos, nil
+	return ParsePathInfo(out)
 }
 
 // AddFile adds file to the store as a flat, sha256 fixed-output path called name — the

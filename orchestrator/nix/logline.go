@@ -1,0 +1,58 @@
+package nix
+
+import "regexp"
+
+// The lines of nix's build log kiln reads, the same from Nix 2.8 to 2.26 (checked on both;
+// see testdata/nix-*/*.log):
+//
+//	building '/nix/store/…drv'...                        a local build
+//	building '/nix/store/…drv' on 'ssh-ng://host'...     a build on a remote builder
+//	checking outputs of '/nix/store/…drv'...             a --rebuild (local or '… on …')
+//	copying path '/nix/store/…' from 'https://cache'...  a substitution
+//
+// A line "copying path '…' to '…'" is an upload (nix copy, or inputs sent to a remote
+// builder), not a substitution.
+var (
+	buildingRE = regexp.MustCompile(`^(?:building|checking outputs of) '(/[^']+\.drv)'(?: on '([^']+)')?`)
+	copyingRE  = regexp.MustCompile(`^copying path '(/[^']+)' from '([^']+)'`)
+)
+
+// LocalMachine is the Activity.BuiltOn value of a derivation built by the local nix.
+const LocalMachine = "local"
+
+// Activity is what a nix build did, read from its log: derivations it built (and where)
+// and store paths it copied from a binary cache.
+type Activity struct {
+	Built       []string `json:"built"`
+	Substituted []string `json:"substituted"`
+	// BuiltOn maps each built derivation to the machine that built it: LocalMachine, or a
+	// remote builder's store URI as nix names it (ssh-ng://builder, ssh://builder).
+	BuiltOn map[string]string `json:"built_on,omitempty"`
+}
+
+func (a *Activity) observe(line string) {
+	if m := buildingRE.FindStringSubmatch(line); m != nil {
+		a.Built = appendNew(a.Built, m[1])
+		if a.BuiltOn == nil {
+			a.BuiltOn = map[string]string{}
+		}
+		if m[2] != "" {
+			a.BuiltOn[m[1]] = m[2]
+		} else {
+			a.BuiltOn[m[1]] = LocalMachine
+		}
+	} else if m := copyingRE.FindStringSubmatch(line); m != nil {
+		a.Substituted = appendNew(a.Substituted, m[1])
+	}
+}
+
+// appendNew appends s unless list already holds it: nix repeats a "building"
+// line when a remote builder declines and the build is retried.
+func appendNew(list []string, s string) []string {
+	for _, x := range list {
+		if x == s {
+			return list
+		}
+	}
+	return append(list, s)
+}
