@@ -82,6 +82,7 @@ in_root() {
       shift 2
     done
     shift
+    # Mounts are recorded as they are seen from inside (after pivot_root).
     mounted=()
     cleanup() {
       local i
@@ -91,21 +92,31 @@ in_root() {
     trap "exit 130" INT TERM
     bind() { # bind SRC DST [ro]
       if [ -d "$1" ]; then mkdir -p "$2"; else mkdir -p "$(dirname "$2")"; [ -e "$2" ] || : >"$2"; fi
-      mount --bind "$1" "$2"; mounted+=("$2")
+      mount --bind "$1" "$2"; mounted+=("${2#"$dir"}")
       if [ "${3:-}" = ro ]; then mount -o remount,bind,ro "$2"; fi
     }
-    mount -t proc proc "$dir/proc"; mounted+=("$dir/proc")
+    # The root becomes a mount point and, by pivot_root, the root of this mount namespace,
+    # as on a real machine. With a mere chroot the Nix sandbox is impossible: the kernel
+    # refuses user namespaces to a chrooted process, and Nix (sandbox-fallback) would then
+    # build without a sandbox.
+    mount --bind "$dir" "$dir"
+    mount -t proc proc "$dir/proc"; mounted+=(/proc)
     bind /dev "$dir/dev"
     bind /dev/pts "$dir/dev/pts"
-    mount -t sysfs sysfs "$dir/sys" 2>/dev/null && mounted+=("$dir/sys") || bind /sys "$dir/sys" ro
+    if mount -t sysfs sysfs "$dir/sys" 2>/dev/null; then mounted+=(/sys); else bind /sys "$dir/sys" ro; fi
     for b in "${binds[@]}"; do bind "$b" "$dir$b"; done
     for b in "${ros[@]}"; do bind "$b" "$dir$b" ro; done
     [ -z "${kiln:-}" ] || bind "$kiln" "$dir/usr/local/bin/kiln" ro
+    cd "$dir"
+    mkdir -p run/kiln-host
+    pivot_root . run/kiln-host
+    cd /
+    umount -l /run/kiln-host
     # Not exec: the trap unmounts after the command, whatever its exit status.
     set +e
     env -i HOME=/root TERM="${TERM:-dumb}" LANG=C.UTF-8 CI="${CI:-}" \
       PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin \
-      chroot "$dir" "$@"
+      "$@"
     status=$?
     exit $status
   ' in_root "$dir" "${run_opts[@]}" -- "$@"

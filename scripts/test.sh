@@ -10,4 +10,7 @@ export CI=${CI:-true}   # `make test` installed everything: a missing tool is a 
 unformatted=$(gofmt -l $(git ls-files '*.go'))
 if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted" >&2; exit 1; fi
 go vet ./...
+# The Debian 13 second host (Nix 2.26, its own store; sshd for the remote-builder test):
+# made once and cached, ~2 min the first time.
+bash scripts/second-host.sh create >/dev/null
 go test -count=1 -timeout 75m ./...

@@ -35,6 +35,9 @@ func (s Settings) String() string {
 	line("warn-dirty", "false")
 	if s.Sandbox {
 		line("sandbox", "true")
+		// Nix falls back to building without a sandbox when it cannot make one (in a chroot,
+		// without user namespaces) and says nothing; kiln's builds never do.
+		line("sandbox-fallback", "false")
 	} else {
 		line("sandbox", "false")
 	}

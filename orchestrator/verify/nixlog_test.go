@@ -40,3 +40,17 @@ func TestNixLogVersions(t *testing.T) {
 		}
 	}
 }
+
+// TestKeptBuildDirNix226: Nix 2.26 can name the "build" directory inside its nix-build-…
+// directory (seen when a sandbox could not be set up); the nix-build-… directory is what
+// was kept. Anything not named like nix's is never returned, so never removed.
+func TestKeptBuildDirNix226(t *testing.T) {
+	got := keptBuildDirs([]string{
+		"note: keeping build directory '/tmp/nix-build-haproxy-3.0.11.drv-0/build'",
+		"note: keeping build directory '/tmp/build'",
+		"note: keeping build directory 'relative/nix-build-x'",
+	})
+	if want := []string{"/tmp/nix-build-haproxy-3.0.11.drv-0"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("keptBuildDirs = %v, want %v", got, want)
+	}
+}

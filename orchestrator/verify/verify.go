@@ -503,12 +503,21 @@ func notDeterministic(tail []string) bool {
 var keptBuildRE = regexp.MustCompile(`keeping build directory '([^']+)'`)
 
 // keptBuildDirs returns the build directories nix kept (--keep-failed), only those named
-// like nix's (nix-build-…), so nothing else is ever removed.
+// like nix's (nix-build-…), so nothing else is ever removed. Nix 2.26 may name the "build"
+// directory inside its own nix-build-… directory; the whole nix-build-… directory is kept.
 func keptBuildDirs(tail []string) []string {
 	var out []string
 	for _, l := range tail {
-		if m := keptBuildRE.FindStringSubmatch(l); m != nil && strings.HasPrefix(path.Base(m[1]), "nix-build-") && filepath.IsAbs(m[1]) {
-			out = append(out, m[1])
+		m := keptBuildRE.FindStringSubmatch(l)
+		if m == nil || !filepath.IsAbs(m[1]) {
+			continue
+		}
+		dir := path.Clean(m[1])
+		if path.Base(dir) == "build" && strings.HasPrefix(path.Base(path.Dir(dir)), "nix-build-") {
+			dir = path.Dir(dir)
+		}
+		if strings.HasPrefix(path.Base(dir), "nix-build-") {
+			out = append(out, dir)
 		}
 	}
 	return out
