@@ -14,6 +14,7 @@
 #         --mirror DIR   the source mirror, visible at the same path, read-only ($KILN_MIRROR)
 #         --bind DIR     DIR (or FILE) visible at the same path, read-write (repeatable)
 #         --ro DIR       the same, read-only (repeatable)
+#         --ro-at SRC DST  host path SRC visible at DST inside, read-only (repeatable)
 #
 # The root lives in $KILN_SECOND_HOST_DIR (default $XDG_CACHE_HOME/kiln/second-host, i.e.
 # ~/.cache/kiln/second-host), named after a hash of what it is made of: it is built once and
@@ -38,7 +39,7 @@ die() { echo "second-host: $*" >&2; exit 1; }
 [ "$(id -u)" = 0 ] || die "must run as root (debootstrap, chroot and mounts need it)"
 
 base=${KILN_SECOND_HOST_DIR:-${XDG_CACHE_HOME:-$HOME/.cache}/kiln/second-host}
-recipe=$(printf '%s\n' "v1" "$suite" "${packages[*]}" "$nix_conf" | sha256sum | cut -c1-16)
+recipe=$(printf '%s\n' "v2" "$suite" "${packages[*]}" "$nix_conf" | sha256sum | cut -c1-16)
 root=$base/debian13-$recipe
 marker=.kiln-second-host-complete
 
@@ -72,11 +73,12 @@ in_root() {
   local dir=$1; shift
   unshare --mount --propagation private -- bash -euo pipefail -c '
     dir=$1; shift
-    binds=(); ros=()
+    binds=(); ros=(); ro_at=()
     while [ "$1" != "--" ]; do
       case $1 in
         --bind) binds+=("$2");;
         --ro) ros+=("$2");;
+        --ro-at) ro_at+=("$2" "$3"); shift;;
         --kiln) kiln=$2;;
       esac
       shift 2
@@ -106,6 +108,7 @@ in_root() {
     if mount -t sysfs sysfs "$dir/sys" 2>/dev/null; then mounted+=(/sys); else bind /sys "$dir/sys" ro; fi
     for b in "${binds[@]}"; do bind "$b" "$dir$b"; done
     for b in "${ros[@]}"; do bind "$b" "$dir$b" ro; done
+    for ((i=0; i<${#ro_at[@]}; i+=2)); do bind "${ro_at[i]}" "$dir${ro_at[i+1]}" ro; done
     [ -z "${kiln:-}" ] || bind "$kiln" "$dir/usr/local/bin/kiln" ro
     cd "$dir"
     mkdir -p run/kiln-host
@@ -142,7 +145,9 @@ create() {
   uri=$(debian_uri)
   t0=$(date +%s.%N)
   echo "second-host: debootstrap --variant=minbase $suite $tmp $uri" >&2
-  if ! debootstrap --variant=minbase "$suite" "$tmp" "$uri" >"$tmp.log" 2>&1; then
+  # In a mount namespace of its own: the /proc debootstrap mounts in the new root can never
+  # outlive it on the host, even when it is killed.
+  if ! unshare --mount --propagation private debootstrap --variant=minbase "$suite" "$tmp" "$uri" >"$tmp.log" 2>&1; then
     tail -n 30 "$tmp.log" >&2
     rm -f "$tmp.log"
     die "debootstrap failed (log above); is $uri reachable and does it serve $suite?"
@@ -185,6 +190,9 @@ case $cmd in
         --mirror) mirror=${2:?--mirror needs a directory}; shift 2 ;;
         --bind) run_opts+=(--bind "$(realpath "${2:?--bind needs a path}")"); shift 2 ;;
         --ro) run_opts+=(--ro "$(realpath "${2:?--ro needs a path}")"); shift 2 ;;
+        --ro-at)
+          [ -n "${3:-}" ] && [ "${3:0:1}" = / ] || die "--ro-at needs SRC and an absolute DST"
+          run_opts+=(--ro-at "$(realpath "$2")" "$3"); shift 3 ;;
         --) shift; break ;;
         -*) die "unknown option $1" ;;
         *) break ;;
@@ -195,5 +203,5 @@ case $cmd in
     [ -z "$mirror" ] || run_opts+=(--ro "$(realpath "$mirror")")
     in_root "$root" "$@"
     ;;
-  *) die "usage: second-host.sh create | path | run [--kiln FILE] [--mirror DIR] [--bind DIR] [--ro DIR] [--] CMD..." ;;
+  *) die "usage: second-host.sh create | path | run [--kiln FILE] [--mirror DIR] [--bind DIR] [--ro DIR] [--ro-at SRC DST] [--] CMD..." ;;
 esac

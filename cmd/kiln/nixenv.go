@@ -18,7 +18,7 @@ import (
 func nixFor(s *spec.Spec, cfg nix.Settings) *nix.Nix {
 	cfg.Sandbox = true
 	if s == nil || s.Build.Toolchain == spec.ToolchainHost {
-		cfg.ExtraSandboxPaths = nix.SandboxPaths(nix.HostSandboxPaths)
+		cfg.ExtraSandboxPaths = nix.HostSandboxPaths
 	}
 	if os.Geteuid() == 0 {
 		if _, err := user.LookupGroup("nixbld"); err != nil {

@@ -28,26 +28,38 @@ type Activity struct {
 	// BuiltOn maps each built derivation to the machine that built it: LocalMachine, or a
 	// remote builder's store URI as nix names it (ssh-ng://builder, ssh://builder).
 	BuiltOn map[string]string `json:"built_on,omitempty"`
+
+	// builders are the remote builders seen: what nix copies back from them is a build's
+	// result, not a substitution.
+	builders map[string]bool
 }
 
 func (a *Activity) observe(line string) {
 	if m := buildingRE.FindStringSubmatch(line); m != nil {
-		a.Built = appendNew(a.Built, m[1])
+		drv, on := m[1], m[2]
+		a.Built = appendNew(a.Built, drv)
 		if a.BuiltOn == nil {
 			a.BuiltOn = map[string]string{}
 		}
-		if m[2] != "" {
-			a.BuiltOn[m[1]] = m[2]
-		} else {
-			a.BuiltOn[m[1]] = LocalMachine
+		switch {
+		case on != "":
+			a.BuiltOn[drv] = on
+			if a.builders == nil {
+				a.builders = map[string]bool{}
+			}
+			a.builders[on] = true
+		case a.BuiltOn[drv] == "":
+			// Over ssh-ng the builder's own "building '…'" line follows nix's "building
+			// '…' on '…'": it does not make the build local.
+			a.BuiltOn[drv] = LocalMachine
 		}
-	} else if m := copyingRE.FindStringSubmatch(line); m != nil {
+	} else if m := copyingRE.FindStringSubmatch(line); m != nil && !a.builders[m[2]] {
 		a.Substituted = appendNew(a.Substituted, m[1])
 	}
 }
 
-// appendNew appends s unless list already holds it: nix repeats a "building"
-// line when a remote builder declines and the build is retried.
+// appendNew appends s unless list already holds it: nix repeats a "building" line when a
+// remote builder's log is forwarded or a build is retried.
 func appendNew(list []string, s string) []string {
 	for _, x := range list {
 		if x == s {

@@ -41,6 +41,12 @@ func (s Settings) String() string {
 	} else {
 		line("sandbox", "false")
 	}
+	// The whole sandbox is kiln's: no distribution default. Debian 13's Nix 2.26 puts
+	// /bin/sh=/usr/bin/bash-static there; next to the host toolchain's /bin (a symlink to
+	// usr/bin on merged-/usr systems) that makes 2.26 fail to set the sandbox up, and with
+	// /bin given as a directory (/bin=/usr/bin) it writes the empty mount point for /bin/sh
+	// through the bind mount — truncating the host's /usr/bin/dash.
+	line("sandbox-paths", "")
 	line("extra-sandbox-paths", strings.Join(s.ExtraSandboxPaths, " "))
 	line("substituters", strings.Join(s.Substituters, " "))
 	line("trusted-public-keys", strings.Join(s.TrustedPublicKeys, " "))

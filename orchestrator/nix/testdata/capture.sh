@@ -5,6 +5,10 @@
 #
 #   orchestrator/nix/testdata/capture.sh [OUTDIR]
 #
+# With KILN_CAPTURE_BUILDERS set to remote builder store URIs (e.g. "ssh-ng://builder
+# ssh://builder"; ssh options in NIX_SSHOPTS), it also records a build on each of them
+# (build-remote-<scheme>.*).
+#
 # It builds a few tiny derivations (builder /bin/sh) in the machine's store and in a
 # temporary chroot store, and writes a file-based binary cache in a temporary directory.
 # Store paths differ between runs (a nonce makes every derivation new, so nix really builds).
@@ -19,6 +23,8 @@ export NIX_CONFIG='experimental-features = nix-command flakes
 build-users-group =
 substituters =
 sandbox = true
+sandbox-fallback = false
+sandbox-paths =
 extra-sandbox-paths = /bin /usr /lib /lib64
 warn-dirty = false'
 nonce=$(od -An -N8 -tx8 /dev/urandom | tr -d ' ')
@@ -40,6 +46,7 @@ cat >"$tmp/flake/flake.nix" <<EOF
       main = sh "echo building main; mkdir \$out; echo \${dep} > \$out/ref; echo hello > \$out/f" "kiln-capture" { };
       multi = sh "mkdir \$out \$dev; echo \$out > \$dev/out" "kiln-capture-multi" { outputs = [ "out" "dev" ]; };
       nondet = sh "cat /proc/sys/kernel/random/uuid > \$out" "kiln-capture-nondet" { };
+      remote = sh "echo building remotely; echo remote > \$out" "kiln-capture-remote" { };
       fails = sh "echo about to fail; exit 3" "kiln-capture-fails" { };
       fetch = derivation {
         name = "kiln-capture-fetch";
@@ -54,7 +61,7 @@ cat >"$tmp/flake/flake.nix" <<EOF
         executable = false;
       };
     in {
-      packages.x86_64-linux = { default = main; inherit dep multi nondet fails fetch; };
+      packages.x86_64-linux = { default = main; inherit dep multi nondet remote fails fetch; };
     };
 }
 EOF
@@ -109,6 +116,13 @@ pk=$(cat "$out/key-generate.out")
 cap substitute nix build --json --no-link -L --store "$tmp/store2" \
   --option substituters "file://$tmp/cache" --option trusted-public-keys "$pk" "$f#default"
 find "$out" -type f -empty -delete
+for b in ${KILN_CAPTURE_BUILDERS:-}; do
+  # A new derivation per builder, so each one really builds.
+  sed -i "s/nonce = \"[^\"]*\"/nonce = \"$nonce-${b%%:*}\"/" "$tmp/flake/flake.nix"
+  cap "build-remote-${b%%:*}" env NIX_CONFIG="$NIX_CONFIG
+builders = $b x86_64-linux - 1 1
+max-jobs = 0" nix build --json --no-link -L "$f#remote"
+done
 # The temporary directory's random name is no part of what nix prints.
 sed -i "s|$tmp|/tmp/kiln-capture|g" "$out"/*.out "$out"/*.log
 echo "captured nix $version into $out" >&2
