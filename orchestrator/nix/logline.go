@@ -1,6 +1,9 @@
 package nix
 
-import "regexp"
+import (
+	"regexp"
+	"strings"
+)
 
 // The lines of nix's build log kiln reads, the same from Nix 2.8 to 2.26 (checked on both;
 // see testdata/nix-*/*.log):
@@ -9,6 +12,8 @@ import "regexp"
 //	building '/nix/store/…drv' on 'ssh-ng://host'...     a build on a remote builder
 //	checking outputs of '/nix/store/…drv'...             a --rebuild (local or '… on …')
 //	copying path '/nix/store/…' from 'https://cache'...  a substitution
+//	copying path '/nix/store/…' from 'ssh-ng://host'...  a remote build's result coming
+//	                                                     back (2.26 says 'ssh-ng://')
 //
 // A line "copying path '…' to '…'" is an upload (nix copy, or inputs sent to a remote
 // builder), not a substitution.
@@ -53,9 +58,26 @@ func (a *Activity) observe(line string) {
 			// '…' on '…'": it does not make the build local.
 			a.BuiltOn[drv] = LocalMachine
 		}
-	} else if m := copyingRE.FindStringSubmatch(line); m != nil && !a.builders[m[2]] {
+	} else if m := copyingRE.FindStringSubmatch(line); m != nil && !a.fromBuilder(m[2]) {
 		a.Substituted = appendNew(a.Substituted, m[1])
 	}
+}
+
+// fromBuilder reports whether a copy's source is one of the remote builders: Nix 2.26
+// names an ssh-ng builder without its host there ("from 'ssh-ng://'"), a binary cache is
+// never named so.
+func (a *Activity) fromBuilder(source string) bool {
+	if a.builders[source] {
+		return true
+	}
+	if scheme, rest, ok := strings.Cut(source, "://"); ok && rest == "" {
+		for b := range a.builders {
+			if strings.HasPrefix(b, scheme+"://") {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // appendNew appends s unless list already holds it: nix repeats a "building" line when a
