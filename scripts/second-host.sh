@@ -85,14 +85,24 @@ in_root() {
     done
     shift
     # Mounts are recorded as they are seen from inside (after pivot_root).
-    mounted=()
+    # Mount points this run created (the topmost new directory or file of each) are
+    # removed again, so the root keeps no trace of the host paths it was shown.
+    mounted=(); created=()
     cleanup() {
       local i
       for ((i=${#mounted[@]}-1; i>=0; i--)); do umount -l "${mounted[i]}" 2>/dev/null || true; done
+      for ((i=${#created[@]}-1; i>=0; i--)); do
+        find "${created[i]}" -depth \( -type d -empty -o -type f -empty \) -delete 2>/dev/null || true
+      done
     }
     trap cleanup EXIT
     trap "exit 130" INT TERM
     bind() { # bind SRC DST [ro]
+      local top=$2
+      if [ ! -e "$2" ]; then
+        while [ ! -e "$(dirname "$top")" ]; do top=$(dirname "$top"); done
+        created+=("${top#"$dir"}")
+      fi
       if [ -d "$1" ]; then mkdir -p "$2"; else mkdir -p "$(dirname "$2")"; [ -e "$2" ] || : >"$2"; fi
       mount --bind "$1" "$2"; mounted+=("${2#"$dir"}")
       if [ "${3:-}" = ro ]; then mount -o remount,bind,ro "$2"; fi

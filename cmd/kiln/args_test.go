@@ -1,9 +1,13 @@
 package main
 
 import (
+	"os"
+	"path/filepath"
 	"reflect"
 	"strings"
 	"testing"
+
+	"github.com/kilnbuild/kiln/nixgen/spec"
 )
 
 func TestFlagsFirst(t *testing.T) {
@@ -40,5 +44,22 @@ func TestFlagsFirst(t *testing.T) {
 		if w := append([]string{"kiln"}, strings.Fields(want)...); !reflect.DeepEqual(got, w) {
 			t.Errorf("%q → %q, want %q", in, strings.Join(got[1:], " "), want)
 		}
+	}
+}
+
+// TestGenToolchainNixpkgsBringsThePin: `--toolchain nixpkgs` on a spec written for the host
+// toolchain (no [nixpkgs] table) uses kiln's default pin, flags given after the SPEC.
+func TestGenToolchainNixpkgsBringsThePin(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "flake")
+	_, stderr, err := kiln(t, "gen", "../../testdata/specs/features-none.toml", "--toolchain", "nixpkgs", "-o", dir)
+	if err != nil {
+		t.Fatalf("kiln gen --toolchain nixpkgs: %v\n%s", err, stderr)
+	}
+	flake, err := os.ReadFile(filepath.Join(dir, "flake.nix"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pin := spec.Default().Nixpkgs.URL; pin == "" || !strings.Contains(string(flake), pin) {
+		t.Errorf("the generated flake does not use kiln's default pin %q:\n%s", pin, flake)
 	}
 }

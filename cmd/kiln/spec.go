@@ -35,13 +35,8 @@ func loadSpec(c *cli.Context) (*spec.Spec, error) {
 		s = spec.Default()
 	}
 	if tc := c.String("toolchain"); tc != "" {
-		t := spec.Toolchain(tc)
-		if !t.Valid() {
-			return nil, fmt.Errorf("--toolchain %q: must be nixpkgs or host", tc)
-		}
-		s.Build.Toolchain = t
-		if t == spec.ToolchainHost {
-			s.Nixpkgs.URL = "" // unused by the host toolchain
+		if err := overrideToolchain(s, tc); err != nil {
+			return nil, err
 		}
 	}
 	if err := s.Validate(); err != nil {

@@ -99,6 +99,7 @@ nondet=$(nix eval --raw "$f#nondet.outPath")
 # What --keep-failed kept is nix's to remove: a check output and a build directory.
 rm -rf "$nondet.check"
 sed -n "s/.*keeping build directory '\([^']*\)'.*/\1/p" "$out/rebuild-nondet.log" | while read -r d; do
+  d=${d%/build} # Nix 2.26 names the build directory inside its nix-build-… directory
   case $(basename "$d") in nix-build-*) rm -rf "$d";; esac
 done
 
