@@ -84,9 +84,9 @@ in_root() {
       shift 2
     done
     shift
-    # Mounts are recorded as they are seen from inside (after pivot_root).
-    # Mount points this run created (the topmost new directory or file of each) are
-    # removed again, so the root keeps no trace of the host paths it was shown.
+    # Mounts are recorded as seen from inside (after pivot_root). The mount points this run
+    # created (the topmost new directory or file of each) are removed again, so the root
+    # keeps no trace of the host paths it was shown.
     mounted=(); created=()
     cleanup() {
       local i
