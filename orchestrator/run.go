@@ -41,10 +41,12 @@ type Report struct {
 	Layers           []LayerReport     `json:"layers,omitempty"`
 	Targets          []string          `json:"targets,omitempty"`
 	// Substituted and Built say what nix copied from a binary cache and what it compiled.
-	Substituted []string     `json:"substituted"`
-	Built       []string     `json:"built"`
-	Cache       *CacheLookup `json:"cache,omitempty"`
-	Pushed      []string     `json:"pushed,omitempty"`
+	Substituted []string `json:"substituted"`
+	Built       []string `json:"built"`
+	// BuiltOn says where each built derivation was built: "local" or a remote builder.
+	BuiltOn map[string]string `json:"built_on,omitempty"`
+	Cache   *CacheLookup      `json:"cache,omitempty"`
+	Pushed  []string          `json:"pushed,omitempty"`
 	// ResultCache is "hit" when nix was not run at all, "miss" or "off".
 	ResultCache string `json:"result_cache"`
 
@@ -100,6 +102,7 @@ func (p *Pipeline) Run(ctx context.Context, s *spec.Spec, opts RunOptions) (*Rep
 		NarHashes:   map[string]string{},
 		Substituted: nonNil(res.Activity.Substituted),
 		Built:       nonNil(res.Activity.Built),
+		BuiltOn:     res.Activity.BuiltOn,
 		Cache:       res.CacheLookup,
 		ResultCache: state,
 		Result:      res,

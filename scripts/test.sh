@@ -17,6 +17,10 @@ go vet ./...
 # Fuzz what reads untrusted input (specs, images, narinfos) for a bounded time.
 FUZZTIME=${FUZZTIME:-15s} bash scripts/fuzz.sh
 
+# The Debian 13 second host (Nix 2.26, its own store; sshd for the remote-builder test):
+# made once and cached, ~2 min the first time.
+bash scripts/second-host.sh create >/dev/null
+
 # The default HAProxy, built once: the packaging, publishing and audit tests that work on
 # a real store path use it (the end-to-end tests build it too and find it in the store).
 go build -trimpath -o bin/kiln ./cmd/kiln

@@ -24,7 +24,8 @@ func main() {
 		<-ctx.Done()
 		stop()
 	}()
-	err := newApp().RunContext(ctx, os.Args)
+	app := newApp()
+	err := app.RunContext(ctx, flagsFirst(app, os.Args))
 	if err == nil {
 		return
 	}

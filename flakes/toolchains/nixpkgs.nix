@@ -8,8 +8,10 @@ in
   inherit system;
   name = "nixpkgs";
   builder = "${pkgs.bash}/bin/bash";
+  # bash is on PATH for its `sh`: nixpkgs' make runs recipe lines and $(shell …) with the
+  # `sh` it finds on PATH (its patch "No impure bin sh"), and a pure sandbox has no /bin/sh.
   path = pkgs.lib.makeBinPath [
-    cc cc.bintools pkgs.gnumake pkgs.coreutils pkgs.gnutar pkgs.gzip pkgs.gnused
+    cc cc.bintools pkgs.bash pkgs.gnumake pkgs.coreutils pkgs.gnutar pkgs.gzip pkgs.gnused
     pkgs.gnugrep pkgs.gawk pkgs.patch pkgs.findutils pkgs.diffutils
   ];
   setup = ./nixpkgs-setup.sh;

@@ -238,12 +238,7 @@ func (n *Nix) Closure(ctx context.Context, paths ...string) ([]PathInfo, error) 
 	if err != nil {
 		return nil, err
 	}
-	var infos []PathInfo
-	if err := json.Unmarshal(out, &infos); err != nil {
-		return nil, fmt.Errorf("reading nix path-info --json output: %w", err)
-	}
-	sort.Slice(infos, func(i, j int) bool { return infos[i].Path < infos[j].Path })
-	return infos, nil
+	return ParsePathInfo(out)
 }
 
 // AddFile adds file to the store as a flat, sha256 fixed-output path called name — the

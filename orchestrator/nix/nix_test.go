@@ -217,3 +217,14 @@ func (w *lineWaiter) Write(p []byte) (int, error) {
 	}
 	return len(p), nil
 }
+
+func TestPackageOutPaths(t *testing.T) {
+	s := &script{stdout: `["/nix/store/b-lua","/nix/store/a-haproxy","/nix/store/a-haproxy"]`}
+	outs, err := New(WithRunner(s)).PackageOutPaths(context.Background(), "path:/f", "x86_64-linux")
+	if err != nil || strings.Join(outs, " ") != "/nix/store/a-haproxy /nix/store/b-lua" {
+		t.Fatalf("PackageOutPaths = %v, %v", outs, err)
+	}
+	if got := strings.Join(s.calls[0].Args, " "); !strings.HasPrefix(got, "eval --json path:/f#packages.x86_64-linux --apply") {
+		t.Errorf("ran nix %s", got)
+	}
+}

@@ -10,8 +10,6 @@ import (
 type Settings struct {
 	// Sandbox builds in Nix's sandbox (always on for kiln's builds).
 	Sandbox bool
-	// ExtraSandboxPaths are host paths visible in the sandbox (none for a pure toolchain).
-	ExtraSandboxPaths []string
 	// Substituters are binary caches to use; empty means none (offline).
 	Substituters []string
 	// TrustedPublicKeys verify what Substituters serve.
@@ -33,8 +31,16 @@ func (s Settings) String() string {
 	line("accept-flake-config", "false")
 	line("warn-dirty", "false")
 	line("sandbox", strconv.FormatBool(s.Sandbox))
-	// No host path in the sandbox, whatever nix.conf says: every toolchain brings its own
-	// (and NixOS' default /bin/sh would hide a recipe that still needs one).
+	if s.Sandbox {
+		// Nix falls back to building without a sandbox when it cannot make one (in a chroot,
+		// without user namespaces) and says nothing; kiln's builds never do.
+		line("sandbox-fallback", "false")
+	}
+	// The whole sandbox is kiln's: no host path, no distribution default, whatever nix.conf
+	// says. Every toolchain brings its own tools; Debian 13's Nix 2.26 default
+	// (/bin/sh=/usr/bin/bash-static) would hide a recipe that still needs /bin/sh, and next
+	// to a /bin bind mount it wrote the empty mount point through to the host's
+	// /usr/bin/dash.
 	line("sandbox-paths", "")
 	line("extra-sandbox-paths", "")
 	line("substituters", strings.Join(s.Substituters, " "))
