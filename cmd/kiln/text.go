@@ -4,33 +4,13 @@ import (
 	"bytes"
 	"fmt"
 	"io"
-	"strconv"
-	"strings"
-	"unicode"
+
+	"github.com/kilnbuild/kiln/internal/termsafe"
 )
 
 // terminalSafe escapes what could drive a terminal in text kiln prints that may carry
-// names from an image or a spec (paths, labels, nix's log): control characters other than
-// newline and tab become Go escapes. Ordinary text is unchanged.
-func terminalSafe(s string) string {
-	if strings.IndexFunc(s, unsafeRune) < 0 {
-		return s
-	}
-	var b strings.Builder
-	for _, r := range s {
-		if unsafeRune(r) {
-			q := strconv.QuoteRune(r)
-			b.WriteString(q[1 : len(q)-1])
-			continue
-		}
-		b.WriteRune(r)
-	}
-	return b.String()
-}
-
-func unsafeRune(r rune) bool {
-	return r != '\n' && r != '\t' && (r == unicode.ReplacementChar || !unicode.IsPrint(r) && !unicode.IsSpace(r) || r < 0x20 || (r >= 0x7f && r <= 0x9f))
-}
+// names from an image or a spec (paths, labels, nix's log).
+func terminalSafe(s string) string { return termsafe.String(s) }
 
 // safeWriter passes text on line by line through terminalSafe, so an image's file names,
 // labels or config cannot send escape sequences to the user's terminal.

@@ -3,6 +3,8 @@ package spec
 import (
 	"fmt"
 	"strings"
+
+	"github.com/kilnbuild/kiln/internal/termsafe"
 )
 
 // Error is one problem in a spec, located by file, line and key.
@@ -15,14 +17,16 @@ type Error struct {
 
 func (e *Error) Error() string {
 	var b strings.Builder
-	b.WriteString(e.File)
+	// Every part may come from the spec's bytes (a key, the decoder's quote of a bad
+	// escape): none may drive a terminal or break the one-line form.
+	b.WriteString(termsafe.Line(e.File))
 	if e.Line > 0 {
 		fmt.Fprintf(&b, ":%d", e.Line)
 	}
 	if e.Key != "" {
-		fmt.Fprintf(&b, ": %s", e.Key)
+		fmt.Fprintf(&b, ": %s", termsafe.Line(e.Key))
 	}
-	fmt.Fprintf(&b, ": %s", e.Msg)
+	fmt.Fprintf(&b, ": %s", termsafe.Line(e.Msg))
 	return b.String()
 }
 
