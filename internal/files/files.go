@@ -114,7 +114,7 @@ func WriteFile(path string, data []byte, perm fs.FileMode) error {
 	if err := os.Rename(tmp, path); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	return syncDir(filepath.Dir(path))
+	return Sync(filepath.Dir(path))
 }
 
 // WriteNew creates path with data (mode perm) and fails with fs.ErrExist if it exists: the
@@ -130,7 +130,7 @@ func WriteNew(path string, data []byte, perm fs.FileMode) error {
 	if err := os.Link(tmp, path); err != nil {
 		return err
 	}
-	return syncDir(filepath.Dir(path))
+	return Sync(filepath.Dir(path))
 }
 
 // writeTemp writes data to a new temporary file beside path, with mode perm set before any
@@ -165,14 +165,15 @@ func writeTemp(path string, data []byte, perm fs.FileMode) (string, error) {
 	return tmp, nil
 }
 
-// syncDir makes a rename in dir durable.
-func syncDir(dir string) error {
-	d, err := os.Open(dir)
+// Sync fsyncs one file or directory (a directory's sync makes a rename in it durable).
+// A file system that cannot sync (EINVAL) is not an error.
+func Sync(path string) error {
+	f, err := os.Open(path)
 	if err != nil {
 		return err
 	}
-	defer d.Close()
-	if err := d.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
+	defer f.Close()
+	if err := f.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
 		return err
 	}
 	return nil

@@ -11,6 +11,8 @@ import (
 	"github.com/google/go-containerregistry/pkg/name"
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
+
+	"github.com/kilnbuild/kiln/internal/files"
 )
 
 // writeArchive writes img as a docker-archive tarball (what `docker save`
@@ -60,7 +62,7 @@ func writeArchive(ctx context.Context, img v1.Image, t Target, o options) (err e
 	if err := os.Rename(tmp, file); err != nil {
 		return wrap(err)
 	}
-	if err := syncPath(parent); err != nil {
+	if err := files.Sync(parent); err != nil {
 		return wrap(err)
 	}
 	o.logger.Info("wrote docker archive", "path", file, "ref", ref.String())

@@ -10,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"syscall"
+
+	"github.com/kilnbuild/kiln/internal/files"
 )
 
 // mkParent creates dir and its missing parents and returns a function that
@@ -57,21 +59,8 @@ func syncTree(root string) error {
 		if err != nil {
 			return err
 		}
-		return syncPath(p)
+		return files.Sync(p)
 	})
-}
-
-// syncPath fsyncs one file or directory.
-func syncPath(p string) error {
-	f, err := os.Open(p)
-	if err != nil {
-		return err
-	}
-	defer f.Close()
-	if err := f.Sync(); err != nil && !errors.Is(err, syscall.EINVAL) {
-		return err
-	}
-	return nil
 }
 
 // ctxWriter fails writes once its context is done.

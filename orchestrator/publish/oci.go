@@ -77,7 +77,7 @@ func writeOCI(ctx context.Context, img v1.Image, t Target, o options) (err error
 	if err := files.ReplaceDir(tmp, dir); err != nil {
 		return wrap(err)
 	}
-	if err := syncPath(parent); err != nil {
+	if err := files.Sync(parent); err != nil {
 		return wrap(err)
 	}
 	o.logger.Info("wrote OCI layout", "path", dir, "tag", tag)
