@@ -55,11 +55,11 @@
         src = self;
         # The NAR hash of `go mod vendor` for the current go.sum (cmd/kiln's
         # TestProjectFlakeVendorHash computes it and says when it changed).
-        vendorHash = "sha256-XdIiTWBeF5OOnkey6sesuDX/Hyegps4L37WcTlJhzoE=";
+        vendorHash = "sha256-DwSiSL7yOBrruf2qFD55th5yuXGQDUR5KcUW48pUhJE=";
         subPackages = [ "cmd/kiln" ];
-        # libzstd is compiled in through cgo (pinned by go.mod), so the layer compressor is
-        # the same wherever kiln is built. An argument of buildGoModule since nixos-24.11
-        # (it refuses env.CGO_ENABLED).
+        # libzstd (pinned by go.mod) and libdeflate (vendored in internal/libdeflate) are
+        # compiled in through cgo, so the layer compressors are the same wherever kiln is
+        # built. An argument of buildGoModule since nixos-24.11 (it refuses env.CGO_ENABLED).
         CGO_ENABLED = 1;
         ldflags = [ "-s" "-w" "-X main.version=${version}" ];
         # The tests need nix, a registry and podman at run time; CI runs them (make test).

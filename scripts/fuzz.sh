@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs kiln's Go fuzzers for a bounded time each (FUZZTIME, default 20s): the spec loader,
-# the OCI layout and docker-archive readers, the narinfo parser, the TOML position scanner and the Nix quoting
-# function. A crash fails the run and leaves its input under testdata/fuzz/ to commit.
+# the OCI layout and docker-archive readers, the narinfo parser, the TOML position scanner,
+# the Nix quoting function and the libdeflate gzip binding (round trip through compress/gzip,
+# determinism). A crash fails the run and leaves its input under testdata/fuzz/ to commit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 t=${FUZZTIME:-20s}
@@ -15,4 +16,5 @@ FuzzOpenArchive ./orchestrator/publish
 FuzzOpenLayout ./orchestrator/publish
 FuzzNarInfo ./cache
 FuzzScanner ./internal/bump
+FuzzGzip ./internal/libdeflate
 LIST

@@ -3,6 +3,7 @@ package image
 import (
 	"archive/tar"
 	"bytes"
+	stdgzip "compress/gzip"
 	"context"
 	"encoding/json"
 	"errors"
@@ -554,6 +555,69 @@ func TestZstdFrame(t *testing.T) {
 	}
 	if _, err := w.Write([]byte("x")); err == nil {
 		t.Error("write after Close succeeded")
+	}
+}
+
+// TestGzipMember pins the shape of the gzip layer: one gzip member with a
+// fixed header (no name, no comment, MTIME 0, XFL 2, OS 255), whose content,
+// read by Go's own compress/gzip, is the layer tar; nothing follows it.
+func TestGzipMember(t *testing.T) {
+	img := build(t, testRootfs(makeStore(t, 1)), Gzip)
+	ls, err := img.Layers()
+	if err != nil || len(ls) != 1 {
+		t.Fatalf("layers %v, %v", ls, err)
+	}
+	rc, _ := ls[0].Compressed()
+	b, _ := io.ReadAll(rc)
+	checkGzipMember(t, b, listLayerRaw(t, img))
+
+	// Inputs of many sizes, an empty one included, through the compressor
+	// the layer uses.
+	rng := rand.New(rand.NewSource(11))
+	for _, n := range []int{0, 1, 511, 512, 10240, 65536, 65537, 1 << 20} {
+		data := make([]byte, n)
+		for i := range data {
+			if rng.Intn(4) == 0 {
+				data[i] = byte(rng.Intn(256))
+			} else {
+				data[i] = byte(i / 97)
+			}
+		}
+		var out bytes.Buffer
+		w, _ := newCompressor(Gzip, &out)
+		w.Write(data)
+		if err := w.Close(); err != nil {
+			t.Fatalf("%d B: %v", n, err)
+		}
+		checkGzipMember(t, out.Bytes(), data)
+		if _, err := w.Write([]byte("x")); err == nil {
+			t.Errorf("%d B: write after Close succeeded", n)
+		}
+	}
+}
+
+// checkGzipMember checks that b is exactly one gzip member with kiln's
+// fixed header and that Go's standard gzip reader decodes it to want.
+func checkGzipMember(t *testing.T, b, want []byte) {
+	t.Helper()
+	if hdr := []byte{0x1f, 0x8b, 8, 0, 0, 0, 0, 0, 2, 255}; len(b) < 18 || !bytes.Equal(b[:10], hdr) {
+		t.Fatalf("%d B: gzip header % x, want % x", len(want), b[:min(len(b), 10)], hdr)
+	}
+	br := bytes.NewReader(b)
+	zr, err := stdgzip.NewReader(br)
+	if err != nil {
+		t.Fatalf("%d B: %v", len(want), err)
+	}
+	zr.Multistream(false)
+	got, err := io.ReadAll(zr)
+	if err != nil {
+		t.Fatalf("%d B: compress/gzip: %v", len(want), err)
+	}
+	if !bytes.Equal(got, want) {
+		t.Errorf("%d B: compress/gzip decodes %d B that differ", len(want), len(got))
+	}
+	if br.Len() != 0 {
+		t.Errorf("%d B: %d B after the gzip member", len(want), br.Len())
 	}
 }
 
