@@ -16,12 +16,6 @@ import (
 	"github.com/kilnbuild/kiln/orchestrator/nix"
 )
 
-// buildHostUsr is where the remote builder sees this machine's /usr when the tests' toolchain
-// is `host`: that toolchain is the machine's gcc and musl, so every builder must have the same
-// one (README), and the Debian 13 root's own gcc 14 would build other bits under the same
-// store path. A pure toolchain needs nothing from the builder but Nix.
-const buildHostUsr = "/opt/kiln-build-host/usr"
-
 // TestRemoteBuilderSSH: kiln builds through Nix's own remote-builder machinery. The machine's
 // Nix (2.8) builds into a fresh store with `builders = ssh-ng://kiln-builder` and `max-jobs
 // = 0` in the user's NIX_CONFIG, which kiln passes through; the builder is sshd in the
@@ -51,14 +45,10 @@ func TestRemoteBuilderSSH(t *testing.T) {
 	_, port, _ := net.SplitHostPort(addr)
 
 	// The builder's Nix settings, for its ssh sessions only (the root's nix.conf stays as
-	// it is): its own store, and the sandbox the toolchain needs.
+	// it is): its own store, and a sandbox with no host path (the pinned toolchain needs
+	// nothing from the builder but Nix).
 	builderStore := filepath.Join(h.work, "builder-store")
 	conf := "store = " + builderStore + "\nsandbox = true\nsandbox-fallback = false\nsandbox-paths =\n"
-	runArgs := []string{}
-	if secondHostToolchain == "host" {
-		conf += fmt.Sprintf("extra-sandbox-paths = /usr=%[1]s /bin=%[1]s/bin /lib=%[1]s/lib /lib64=%[1]s/lib64\n", buildHostUsr)
-		runArgs = append(runArgs, "--ro-at", "/usr", buildHostUsr)
-	}
 	write := func(name, content string) string {
 		p := filepath.Join(dir, name)
 		if err := os.WriteFile(p, []byte(content), 0o600); err != nil {
@@ -94,8 +84,7 @@ SetEnv NIX_USER_CONF_FILES=%s
 `, port, filepath.Join(dir, "client"), filepath.Join(dir, "known_hosts")))
 
 	// sshd runs in the root until the test ends; its process group is stopped then.
-	args := append([]string{secondHostScript, "run", "--bind", h.work}, runArgs...)
-	args = append(args, "--", "sh", "-c", "mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e -f "+sshdConfig)
+	args := []string{secondHostScript, "run", "--bind", h.work, "--", "sh", "-c", "mkdir -p /run/sshd && exec /usr/sbin/sshd -D -e -f " + sshdConfig}
 	sshd := exec.Command("bash", args...)
 	sshd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
 	sshdLog := filepath.Join(h.work, "sshd.log")
@@ -115,7 +104,7 @@ SetEnv NIX_USER_CONF_FILES=%s
 	waitListening(t, addr, sshdLog)
 
 	store := filepath.Join(h.work, "store")
-	cmd := exec.Command(kilnBin, "build", "--toolchain", secondHostToolchain, "--mirror", h.mirror, "--store", store,
+	cmd := exec.Command(kilnBin, "build", "--toolchain", testToolchain, "--mirror", h.mirror, "--store", store,
 		"--no-result-cache", "--json", "-o", "oci:"+filepath.Join(h.work, "img"))
 	cmd.Env = append(os.Environ(),
 		"NIX_SSHOPTS=-F "+sshConfig,
