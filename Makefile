@@ -6,7 +6,7 @@ GO ?= go
 MIRROR ?= $(CURDIR)/.mirror
 KILN := $(CURDIR)/bin/kiln
 
-.PHONY: all setup sources kiln demo test fuzz bench bench-features bench-bump clean
+.PHONY: all setup sources kiln demo test test-crosshost-full fuzz bench bench-features bench-bump clean
 
 all: kiln
 
@@ -29,6 +29,13 @@ demo: setup sources kiln
 # Every test, against real nix, a real registry and a real container runtime.
 test: setup sources
 	bash scripts/test.sh $(MIRROR)
+
+# The full-feature spec built on this machine and in the Debian 13 second host, compared
+# path by path (not in `make test`: the second host compiles every library from nothing).
+test-crosshost-full: setup sources
+	bash scripts/second-host.sh create >/dev/null
+	KILN_MIRROR=$(MIRROR) KILN_TEST_CROSSHOST_FULL=1 CI=true $(GO) test -count=1 -timeout 60m -v \
+	  -run 'TestSecondHostFullFeature' ./cmd/kiln
 
 # Go fuzzing of everything that reads untrusted input, FUZZTIME each (make test runs it).
 fuzz:

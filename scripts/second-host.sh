@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The second host: a Debian 13 (trixie) root made with debootstrap from the machine's own
-# Debian archive, with its own Nix (Debian's nix-bin 2.26), its own store, gcc 14 and
-# musl-tools (the host toolchain), and sshd (a remote builder on loopback). Tests use it to
-# run kiln on a newer Nix and a different distribution without a second machine.
+# Debian archive, with its own Nix (Debian's nix-bin 2.26), its own store, its own gcc 14
+# and musl-tools (installed and never used: kiln's sandbox cannot see them), and sshd (a
+# remote builder on loopback). Tests use it to run kiln on a newer Nix and a different
+# distribution without a second machine, and to show both build the same bits.
 #
 # usage:
 #   scripts/second-host.sh create            make the root once (cached), print its path
@@ -24,8 +25,9 @@
 set -euo pipefail
 
 suite=trixie
-# What kiln's tests need inside: Nix; the host toolchain (gcc 14 + musl-tools, make, patch,
-# perl for OpenSSL's Configure, kernel headers); sshd for the remote-builder test.
+# What kiln's tests need inside: Nix; a compiler of the root's own (gcc 14 + musl-tools,
+# make, patch, perl, kernel headers) that builds must not reach — the cross-host test shows
+# the same bits as on Debian 12 regardless; sshd for the remote-builder test.
 packages=(nix-bin gcc musl-tools make patch perl libc6-dev linux-libc-dev xz-utils
   openssh-server openssh-client ca-certificates)
 # Nix as root, offline, sandboxed, with no build users (root builds inside the sandbox).

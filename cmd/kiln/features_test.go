@@ -523,9 +523,11 @@ func TestNixpkgsFullFeatureEvalAgainstStandIn(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	abs, _ := filepath.Abs(specsDir)
-	text := strings.ReplaceAll(string(doc), `source = "features/`, `source = "`+abs+`/features/`)
-	text = strings.Replace(text, `toolchain = "pinned"`, `toolchain = "nixpkgs"`, 1)
+	// The files the spec puts in the image, beside it (kiln reads nothing outside its dir).
+	if err := os.CopyFS(filepath.Join(dir, "features"), os.DirFS(filepath.Join(specsDir, "features"))); err != nil {
+		t.Fatal(err)
+	}
+	text := strings.Replace(string(doc), `toolchain = "pinned"`, `toolchain = "nixpkgs"`, 1)
 	text = strings.Replace(text, "[features]\n", "[features]\ncompression = \"zlib\"\npcre2_jit = true\n", 1)
 	text += "\n[nixpkgs]\nurl = \"github:NixOS/nixpkgs/030ba1976b7c0e1a67d9716b17308ccdab5b381e\"\n"
 	spec := filepath.Join(dir, "nixpkgs.toml")
@@ -534,9 +536,7 @@ func TestNixpkgsFullFeatureEvalAgainstStandIn(t *testing.T) {
 	if _, stderr, err := kiln(t, "gen", "-o", flake, spec); err != nil {
 		t.Fatalf("kiln gen: %v\n%s", err, stderr)
 	}
-	standin := filepath.Join(dir, "standin")
-	copyDir(t, "../../testdata/nixpkgs-standin", standin)
-	copyFile(t, "../../testdata/standin-static-pie.specs", filepath.Join(standin, "static-pie.specs"))
+	standin := nixpkgsStandIn(t)
 	override := []string{"--no-write-lock-file", "--override-input", "nixpkgs", "path:" + standin}
 	eval := func(attr string, args ...string) string {
 		return nixCmd(t, append(append([]string{"eval"}, args...), append(override, "path:"+flake+"#packages.x86_64-linux."+attr)...)...)

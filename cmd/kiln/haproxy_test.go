@@ -19,6 +19,7 @@ import (
 
 	"github.com/kilnbuild/kiln/internal/testenv"
 	"github.com/kilnbuild/kiln/nixgen/spec"
+	"github.com/kilnbuild/kiln/orchestrator/nix"
 )
 
 const spec26 = "../../testdata/specs/haproxy-2.6.12.toml"
@@ -249,10 +250,24 @@ func getWithRetry(ctx context.Context, url string) (string, error) {
 	}
 }
 
-// TestNixpkgsToolchainAgainstStandIn renders the default spec for the nixpkgs toolchain, swaps its
-// pinned nixpkgs input for testdata/nixpkgs-standin — same attribute paths, host tools
-// inside — and has nix evaluate and build it. This exercises all of kiln's nixpkgs glue
-// (flake inputs, toolchain attrs, the cc wrapper contract, -static-pie); it cannot exercise
+// nixpkgsStandIn writes testdata/nixpkgs-standin with the pinned toolchain beside it (its
+// packages wrap the pinned parts) and returns its directory.
+func nixpkgsStandIn(t *testing.T) string {
+	t.Helper()
+	dir := filepath.Join(t.TempDir(), "standin")
+	copyDir(t, "../../testdata/nixpkgs-standin", dir)
+	os.MkdirAll(filepath.Join(dir, "pinned"), 0o755)
+	copyFile(t, "../../flakes/toolchains/pinned.nix", filepath.Join(dir, "pinned", "pinned.nix"))
+	copyDir(t, "../../flakes/toolchains/pinned", filepath.Join(dir, "pinned", "pinned"))
+	return dir
+}
+
+// TestNixpkgsToolchainAgainstStandIn renders the default spec for the nixpkgs toolchain, swaps
+// its pinned nixpkgs input for testdata/nixpkgs-standin — same attribute paths, the pinned
+// toolchain's parts inside — and has nix build it with kiln's settings: a sandbox with no
+// host path, so a recipe that assumed /bin/sh or a host tool would fail here as with real
+// nixpkgs. This exercises all of kiln's nixpkgs glue (flake inputs, toolchain attrs, the cc
+// wrapper contract, -static-pie, nixpkgs' bash as builder and sh); it cannot exercise
 // nixpkgs' real compilers, which this machine cannot fetch.
 func TestNixpkgsToolchainAgainstStandIn(t *testing.T) {
 	m := mirror(t)
@@ -261,11 +276,10 @@ func TestNixpkgsToolchainAgainstStandIn(t *testing.T) {
 	if _, stderr, err := kiln(t, "gen", "--toolchain", "nixpkgs", "-o", flake); err != nil {
 		t.Fatalf("kiln gen: %v\n%s", err, stderr)
 	}
-	standin := filepath.Join(dir, "standin")
-	copyDir(t, "../../testdata/nixpkgs-standin", standin)
-	copyFile(t, "../../testdata/standin-static-pie.specs", filepath.Join(standin, "static-pie.specs"))
-	if _, stderr, err := kiln(t, "prefetch", "--toolchain", "nixpkgs", "--mirror", m); err != nil {
-		t.Fatalf("kiln prefetch: %v\n%s", err, stderr) // seeds the haproxy source into the store
+	standin := nixpkgsStandIn(t)
+	// The haproxy source, and the pinned toolchain's packages the stand-in is made of.
+	if _, stderr, err := kiln(t, "prefetch", "--mirror", m); err != nil {
+		t.Fatalf("kiln prefetch: %v\n%s", err, stderr)
 	}
 	override := []string{"--no-write-lock-file", "--override-input", "nixpkgs", "path:" + standin}
 	drv := nixCmd(t, append([]string{"eval", "--raw"}, append(override, "path:"+flake+"#packages.x86_64-linux.default.drvPath")...)...)
@@ -285,11 +299,12 @@ func TestNixpkgsToolchainAgainstStandIn(t *testing.T) {
 	}
 }
 
-// nixCmd runs nix with settings like kiln's own and returns stdout.
+// nixCmd runs nix with kiln's own settings (a sandbox with no host path, no substituters)
+// and returns stdout.
 func nixCmd(t *testing.T, args ...string) string {
 	t.Helper()
 	cmd := exec.Command("nix", args...)
-	cmd.Env = append(os.Environ(), "NIX_CONFIG=experimental-features = nix-command flakes\nsandbox = true\nextra-sandbox-paths = /bin /usr /lib /lib64\nsubstituters =\nbuild-users-group =")
+	cmd.Env = nix.Environ(os.Environ(), nix.Settings{Sandbox: true, NoBuildUsers: true})
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr
 	out, err := cmd.Output()
@@ -333,9 +348,7 @@ func TestProjectFlake(t *testing.T) {
 	if out, err := exec.Command("nix-instantiate", "--parse", filepath.Join(root, "flake.nix")).CombinedOutput(); err != nil {
 		t.Fatalf("flake.nix does not parse: %v\n%s", err, out)
 	}
-	standin := filepath.Join(t.TempDir(), "standin")
-	copyDir(t, "../../testdata/nixpkgs-standin", standin)
-	copyFile(t, "../../testdata/standin-static-pie.specs", filepath.Join(standin, "static-pie.specs"))
+	standin := nixpkgsStandIn(t)
 	// A copy holding only what the flake reads, so the evaluation does not copy the whole tree.
 	dir := filepath.Join(t.TempDir(), "kiln")
 	os.MkdirAll(filepath.Join(dir, "flakes"), 0o755)

@@ -6,6 +6,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -117,6 +118,121 @@ func checkNixpkgsDerivation(t *testing.T, d nix.Derivation, s *spec.Spec) {
 	}
 	if d.Env["optimize"] != string(s.Build.Optimize) {
 		t.Errorf("%s: optimize %q, spec says %q", d.Name, d.Env["optimize"], s.Build.Optimize)
+	}
+	checkRecipeFlags(t, d, want)
+	checkRecipeText(t, d)
+}
+
+// hardeningFlags are the compiler and linker flags each hardening word means.
+var hardeningFlags = map[string][]string{
+	"pie":     {"-fPIE"},
+	"relro":   {"-Wl,-z,relro"},
+	"bindnow": {"-Wl,-z,now"},
+	"nx":      {"-Wl,-z,noexecstack"},
+	"canary":  {"-fstack-protector-strong"},
+}
+
+// checkRecipeFlags runs the recipe prologue (common.sh) the way the derivation's builder
+// would — its own environment, its toolchain setup file — with this machine's sh (nixpkgs'
+// bash is not built here), and checks the compiler command and flags it computes: static-PIE,
+// each hardening word's flag (and none of an absent word's), -Oz or -O2, and, for haproxy,
+// LTO in both the compile and the link flags its recipe passes to make.
+func checkRecipeFlags(t *testing.T, d nix.Derivation, words []string) {
+	t.Helper()
+	const probe = `set -eu
+. "$common"
+printf 'cc=%s\ncflags=%s\nldflags=%s\n' "$kiln_cc" "$cflags" "$ldflags"
+`
+	cmd := exec.Command("sh", "-c", probe)
+	cmd.Dir = t.TempDir()
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "NIX_BUILD_TOP=" + cmd.Dir, "builder=/bin/sh"}
+	for k, v := range d.Env {
+		if k != "PATH" && k != "builder" {
+			cmd.Env = append(cmd.Env, k+"="+v)
+		}
+	}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Errorf("%s: the recipe prologue with the derivation's environment: %v\n%s", d.Name, err, out)
+		return
+	}
+	got := map[string][]string{}
+	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		k, v, _ := strings.Cut(l, "=")
+		got[k] = strings.Fields(v)
+	}
+	flags := append(append([]string{}, got["cflags"]...), got["ldflags"]...)
+	if !slices.Contains(got["cc"], "-static-pie") {
+		t.Errorf("%s: compiler %q does not link static-PIE", d.Name, got["cc"])
+	}
+	opt := map[string]string{"size": "-Oz", "speed": "-O2"}[d.Env["optimize"]]
+	if !slices.Contains(got["cflags"], opt) {
+		t.Errorf("%s: cflags %q lack %s (optimize = %s)", d.Name, got["cflags"], opt, d.Env["optimize"])
+	}
+	for w, fs := range hardeningFlags {
+		for _, f := range fs {
+			if on := slices.Contains(words, w); slices.Contains(flags, f) != on {
+				t.Errorf("%s: hardening %q (%q on: %v), but flags %q", d.Name, d.Env["hardening"], w, on, flags)
+			}
+		}
+	}
+	if strings.HasPrefix(d.Name, "haproxy-") {
+		script, err := os.ReadFile(d.Args[1])
+		if err != nil {
+			t.Fatal(err)
+		}
+		// ARCH_FLAGS reaches every compile and LDFLAGS the link: LTO needs it in both.
+		if !regexp.MustCompile(`(?m)^arch="-flto=auto `).Match(script) ||
+			!strings.Contains(string(script), `ARCH_FLAGS="$arch"`) || !strings.Contains(string(script), `LDFLAGS="$arch $ldflags"`) {
+			t.Errorf("%s: the recipe %s does not pass -flto to both haproxy's compiles and its link", d.Name, d.Args[1])
+		}
+	}
+}
+
+// hostPath matches what in recipe text would reach outside the store in a sandbox: /bin/sh
+// and other /bin, /usr, /lib or /sbin programs, including in a #! line. A --prefix=/usr
+// given to configure is an install prefix (the recipes stage into $out), not a host path.
+var (
+	hostPath      = regexp.MustCompile(`(^|[^\w./$-])/(bin|usr|lib|lib64|sbin)(/|\b)`)
+	installPrefix = regexp.MustCompile(`--prefix=/usr(\s|$)`)
+	// runConfigure is ./configure run as a command; viaShell is it run by the toolchain's
+	// shell (or OpenSSL's by perl).
+	runConfigure = regexp.MustCompile(`(^|[;&|(]|\s)\./[Cc]onfigure\b`)
+	viaShell     = regexp.MustCompile(`("\$kiln_sh"|perl) \./[Cc]onfigure\b`)
+)
+
+// checkRecipeText reads every recipe file the derivation runs — its script, the prologue and
+// the toolchain's setup — and fails on a host path outside comments, and on a script (zlib's,
+// PCRE2's configure) run by its #! line rather than by the toolchain's shell.
+func checkRecipeText(t *testing.T, d nix.Derivation) {
+	t.Helper()
+	if len(d.Args) != 2 || d.Args[0] != "-e" {
+		t.Fatalf("%s: builder args %q, want -e SCRIPT", d.Name, d.Args)
+	}
+	for _, f := range []string{d.Args[1], d.Env["common"], d.Env["toolchainSetup"]} {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Errorf("%s: %v", d.Name, err)
+			continue
+		}
+		for i, l := range strings.Split(string(data), "\n") {
+			code := strings.TrimSpace(l)
+			if strings.HasPrefix(code, "#") && !strings.HasPrefix(code, "#!") {
+				continue
+			}
+			code = installPrefix.ReplaceAllString(code, " ")
+			if m := hostPath.FindString(code); m != "" {
+				t.Errorf("%s: %s:%d reaches a host path (%s): %s", d.Name, f, i+1, strings.TrimSpace(m), l)
+			}
+			if runConfigure.MatchString(code) && !viaShell.MatchString(code) {
+				t.Errorf("%s: %s:%d runs configure by its #! line, not with the toolchain's shell: %s", d.Name, f, i+1, l)
+			}
+		}
+	}
+	for k, v := range d.Env {
+		if hostPath.MatchString(v) {
+			t.Errorf("%s: %s = %q names a host path", d.Name, k, v)
+		}
 	}
 }
 
