@@ -10,7 +10,7 @@ kiln=${1:?usage: bench-bump.sh KILN MIRROR}; mirror=${2:?usage: bench-bump.sh KI
 repo=$(cd "$(dirname "$0")/.." && pwd)
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
-"$kiln" -q build --toolchain host --mirror "$mirror" --no-image > /dev/null   # 3.0.11 in the store
+"$kiln" -q build --mirror "$mirror" --no-image > /dev/null   # 3.0.11 in the store
 
 site=$work/site/3.0/src
 mkdir -p "$site" "$work/src"
@@ -43,7 +43,7 @@ for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/3.0/src/releases.json" >
 
 cp "$repo/nixgen/spec/default.toml" "$work/haproxy.toml"
 t0=$(date +%s.%N)
-"$kiln" -q bump --check --toolchain host --mirror "$mirror" --index-url "haproxy=http://127.0.0.1:$port" \
+"$kiln" -q bump --check --mirror "$mirror" --index-url "haproxy=http://127.0.0.1:$port" \
   --json "$work/haproxy.toml" > "$work/report.json"
 t1=$(date +%s.%N)
 python3 - "$work/report.json" "$t0" "$t1" <<'PY'

@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/kilnbuild/kiln/internal/upstream/upstreamtest"
 	"github.com/kilnbuild/kiln/orchestrator/publish/publishtest"
 )
 
@@ -48,16 +49,16 @@ func readmeCommands(t *testing.T) []string {
 }
 
 // networkFailure matches kiln's error when nix could not download (nixpkgs from GitHub).
-var networkFailure = regexp.MustCompile(`nix tried to download something|unable to download|Could(n't| not) resolve`)
+var networkFailure = regexp.MustCompile(`nix tried to download something|unable to download|Could(n't| not) resolve|no such host|is the index reachable`)
 
 // TestReadmeCommands runs every command line of the README as written, in a fresh
 // directory, in order. Placeholders become real values: DIR the source mirror, KEY the key
 // `kiln cache keygen ci-1` printed, URL and file:///srv/cache a cache under the directory,
 // sha256:… the digest built before, reg.example a registry on loopback (plain HTTP, so
-// --insecure is added). A line that builds with the nixpkgs toolchain (the spec's default)
-// needs nixpkgs from GitHub, which this machine cannot reach: it is run as written and must
-// fail only for that (so the line itself is accepted), then run again with `--toolchain
-// host --mirror DIR` appended after its arguments, where it must succeed.
+// --insecure is added). Builds use the pinned toolchain, whose packages CI's first build put
+// in the store. A line that needs the network (`--toolchain nixpkgs`: nixpkgs from GitHub;
+// kiln outdated and bump: upstream's release indexes) must stop only for want of it; the
+// outdated and bump lines then run again against a stand-in upstream.
 func TestReadmeCommands(t *testing.T) {
 	m := mirror(t)
 	env := os.Environ()
@@ -114,21 +115,57 @@ func runReadmeLine(t *testing.T, work, mirror string, env, args []string, repl m
 		return stdout.String(), stderr.String(), err
 	}
 	kilnArgs := args[1:]
-	needsNixpkgs := strings.Contains(strings.Join(kilnArgs, " "), "--toolchain nixpkgs")
-	if needsNixpkgs {
-		// As written: the nixpkgs toolchain, whose pin only GitHub serves.
+	joined := strings.Join(kilnArgs, " ")
+	fresh := kilnArgs[0] == "outdated" || kilnArgs[0] == "bump"
+	if strings.Contains(joined, "--toolchain nixpkgs") || fresh {
+		// As written: nixpkgs comes from GitHub, upstream release indexes from their
+		// projects' sites; neither is reachable here, and that must be the only reason
+		// the line stops.
 		ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
 		_, stderr, err := run(ctx, kilnArgs)
 		cancel()
 		switch {
 		case errors.Is(ctx.Err(), context.DeadlineExceeded):
-			t.Logf("as written it was still running after 2 min (nixpkgs reachable?); stopped")
-		case err == nil:
-			t.Logf("as written it succeeded: nixpkgs is reachable here")
-		case !networkFailure.MatchString(stderr):
+			t.Logf("as written it was still running after 2 min (network reachable?); stopped")
+		case err == nil && !fresh:
+			t.Logf("as written it succeeded: the network is reachable here")
+		case err == nil || !networkFailure.MatchString(stderr):
+			if fresh && exitCode(err) == 2 {
+				t.Logf("as written it ran: upstream is reachable here")
+				break
+			}
 			t.Fatalf("as written it failed, and not for want of the network:\n%s", tailLines(stderr, 20))
 		default:
-			t.Logf("as written: stops where nix must download nixpkgs from GitHub (no network here)")
+			t.Logf("as written: stops where the network is needed (none here)")
+		}
+		if !fresh {
+			return
+		}
+		if strings.Contains(joined, "--check") {
+			// Building the release a bump moves to needs its tarball: TestBumpCheck runs
+			// bump --check against a stand-in upstream serving one.
+			return
+		}
+		// Again against a stand-in upstream (its releases as the real sites list them), on
+		// copies of the specs so that later lines see them as written.
+		site := upstreamtest.New(t)
+		scratch := t.TempDir()
+		args := append([]string{kilnArgs[0]}, site.Flags()...)
+		for _, a := range kilnArgs[1:] {
+			if strings.HasSuffix(a, ".toml") {
+				copyFileMode(t, filepath.Join(work, a), filepath.Join(scratch, a))
+			}
+			args = append(args, a)
+		}
+		cmd := exec.Command(kilnBin, args...)
+		cmd.Dir, cmd.Env = scratch, env
+		out, err := cmd.CombinedOutput()
+		want := 0
+		if kilnArgs[0] == "outdated" {
+			want = 2 // the stand-in lists 3.0.12: the default spec's 3.0.11 is behind
+		}
+		if exitCode(err) != want {
+			t.Fatalf("kiln %s against a stand-in upstream: exit %d, want %d\n%s", strings.Join(args, " "), exitCode(err), want, tailLines(string(out), 20))
 		}
 		return
 	}
