@@ -232,3 +232,42 @@ func TestRebuildQuorumDiffers(t *testing.T) {
 		t.Errorf("--quorum 2 with a differing rebuild: exit %d, %+v", code, q.Quorum)
 	}
 }
+
+// TestAttestFlagsRefused: what cannot be attested or verified is refused before anything
+// is built or written, saying what to do.
+func TestAttestFlagsRefused(t *testing.T) {
+	keys := keyPairs(t, "k")
+	loose := filepath.Join(t.TempDir(), "loose.key")
+	data, _ := os.ReadFile(keys["k"] + ".key")
+	os.WriteFile(loose, data, 0o644)
+	pubAsKey := filepath.Join(t.TempDir(), "pub.key")
+	data, _ = os.ReadFile(keys["k"] + ".pub")
+	os.WriteFile(pubAsKey, data, 0o600)
+	out := "oci:" + filepath.Join(t.TempDir(), "never")
+	cases := []struct {
+		args []string
+		want string
+	}{
+		{[]string{"build", "--attest", "-o", out}, "--attest needs --sign-key"},
+		{[]string{"build", "--attest", "--sign-key", loose, "-o", out}, "chmod 600"},
+		{[]string{"build", "--attest", "--sign-key", pubAsKey, "-o", out}, "not a PEM PRIVATE KEY"},
+		{[]string{"build", "--attest", "--sign-key", keys["k"] + ".key", "--no-image"}, "cannot go with --no-image"},
+		{[]string{"build", "--attest", "--sign-key", keys["k"] + ".key", "--push-cache", "file:///nowhere", "-o", out}, "each sign with their own --sign-key"},
+		{[]string{"build", "--attest", "--sign-key", keys["k"] + ".key", "--builder-id", "not a uri", "-o", out}, "--builder-id"},
+		{[]string{"verify", "oci:" + t.TempDir()}, "needs --trusted-key"},
+		{[]string{"verify", "--trusted-key", keys["k"] + ".key", "oci:" + t.TempDir()}, "not a PEM PUBLIC KEY"},
+		{[]string{"verify", "--trusted-key", keys["k"] + ".pub", "--quorum", "2", "oci:" + t.TempDir()}, "--quorum 2 needs 2 different trusted keys"},
+		{[]string{"verify", "--trusted-key", keys["k"] + ".pub", "--toolchain", "pinned", "oci:" + t.TempDir()}, "--toolchain does not apply"},
+		{[]string{"verify", "--trusted-key", keys["k"] + ".pub", "--sign-key", keys["k"] + ".key", "oci:" + t.TempDir()}, "add --attest"},
+		{[]string{"verify", "--quorum", "1"}, "give docker://REF"},
+	}
+	for _, c := range cases {
+		_, stderr, err := kiln(t, c.args...)
+		if err == nil || !strings.Contains(stderr, c.want) {
+			t.Errorf("kiln %s: %v, stderr %q, want %q", strings.Join(c.args, " "), err, stderr, c.want)
+		}
+	}
+	if _, err := os.Stat(strings.TrimPrefix(out, "oci:")); err == nil {
+		t.Error("a refused build wrote its output")
+	}
+}

@@ -58,9 +58,9 @@ func runVerifyImage(c *cli.Context) error {
 	if c.NArg() != 1 {
 		return fmt.Errorf("expected one image (docker://REF, oci:DIR[:TAG] or docker-archive:FILE), got %d arguments", c.NArg())
 	}
-	for _, f := range []string{"toolchain", "allow-outside", "against"} {
+	for _, f := range []string{"toolchain", "allow-outside", "against", "compression", "diffoscope"} {
 		if c.IsSet(f) {
-			return fmt.Errorf("--%s does not apply to verifying an image: the provenance's spec says how it was built, and the image is what it is compared with", f)
+			return fmt.Errorf("--%s does not apply to verifying an image: the provenance's spec and the image itself say how it was built and packaged, and the image is what it is compared with", f)
 		}
 	}
 	t, err := publish.ParseTarget(c.Args().First())
