@@ -56,7 +56,7 @@ reached), 1 on any other error. --rounds 1 rebuilds nothing in your store (with
 			allowFlag,
 			mirrorFlag,
 			&cli.StringFlag{Name: "against", Usage: "also compare the image with a published one: a sha256:… manifest digest, oci:DIR[:TAG], docker-archive:FILE or docker://REF"},
-			&cli.IntFlag{Name: "rounds", Value: 2, Usage: "how many times to build in your store: 1 build + N-1 rebuilds of every derivation"},
+			&cli.IntFlag{Name: "rounds", Value: 2, Usage: "how many times to build in your store: 1 build + N-1 rebuilds of every derivation (verifying a published image: default 1)"},
 			&cli.BoolFlag{Name: "shallow", Usage: "rebuild only the package's own derivation (libraries and toolchain as round 1 left them): a quick check"},
 			&cli.BoolFlag{Name: "fresh-store", Usage: "add a round that builds everything from the pinned sources in a new, empty Nix store (temporary)"},
 			&cli.StringFlag{Name: "fresh-store-dir", Usage: "make the fresh-store round's store in `DIR` (empty or absent) and keep it; implies --fresh-store"},
