@@ -148,7 +148,9 @@ func ReadRebuild(st *ita.Statement) (*Rebuild, error) {
 type Opened struct {
 	// Name names the attestation (a referrer digest and artifact type).
 	Name string
-	Key  *PublicKey
+	// Digest is the referrer manifest's digest, when the caller read it from an image.
+	Digest string
+	Key    *PublicKey
 	// PredicateType is ProvenancePredicate or RebuildPredicate; the matching field is set.
 	PredicateType string
 	Provenance    *ProvenanceInfo

@@ -85,6 +85,7 @@ func ReadAttested(ctx context.Context, t publish.Target, trusted attest.Keyring,
 				Untrusted: errors.As(err, &unknown), Err: err})
 			continue
 		}
+		o.Digest = r.Digest.String()
 		if o.Provenance != nil {
 			a.Provenances = append(a.Provenances, o)
 		} else {
@@ -225,7 +226,7 @@ func (v *Verifier) RebuildAttested(ctx context.Context, a *Attested, req Rebuild
 	subject := a.Subject.Digest.String()
 	pred := &attest.Rebuild{
 		SpecDigest: info.SpecDigest,
-		Provenance: attest.RebuiltFrom{Referrer: strings.Fields(prov.Name)[1], KeyID: prov.Key.ID, BuilderID: info.BuilderID},
+		Provenance: attest.RebuiltFrom{Referrer: prov.Digest, KeyID: prov.Key.ID, BuilderID: info.BuilderID},
 		Builder: attest.RebuildBuilder{ID: req.Builder.ID, Host: req.Builder.Host, Kernel: req.Builder.Kernel,
 			NixVersion: rep.NixVersion, Sandbox: req.Builder.Sandbox, KilnVersion: req.KilnVersion},
 		StorePaths: map[string]string{},
