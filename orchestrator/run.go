@@ -24,6 +24,8 @@ type RunOptions struct {
 	PushCache string
 	// SignKey is the secret key file for PushCache.
 	SignKey string
+	// Attest, when set, attaches SBOMs and signed provenance to the image at every target.
+	Attest *AttestOptions
 }
 
 // Report is what a run did: the --json of kiln build.
@@ -40,6 +42,8 @@ type Report struct {
 	UncompressedSize int64             `json:"uncompressed_size,omitempty"`
 	Layers           []LayerReport     `json:"layers,omitempty"`
 	Targets          []string          `json:"targets,omitempty"`
+	// Attestations are what --attest attached to the image at every target.
+	Attestations []AttestationReport `json:"attestations,omitempty"`
 	// Substituted and Built say what nix copied from a binary cache and what it compiled.
 	Substituted []string `json:"substituted"`
 	Built       []string `json:"built"`
@@ -71,7 +75,17 @@ func (p *Pipeline) Run(ctx context.Context, s *spec.Spec, opts RunOptions) (*Rep
 	if err := checkTargets(opts.Targets); err != nil {
 		return nil, err
 	}
-	useResults := p.results != nil && !opts.Build.Rebuild && !opts.NoImage && opts.PushCache == ""
+	if opts.Attest != nil {
+		switch {
+		case opts.Attest.Key == nil:
+			return nil, fmt.Errorf("attesting: no signing key")
+		case opts.NoImage || len(opts.Targets) == 0:
+			return nil, fmt.Errorf("attesting: SBOMs and provenance are attached to the image: give an --output")
+		}
+	}
+	// An attested build asks nix for the closure (NAR sizes included) rather than trusting
+	// the result cache's memory of it: the provenance records what nix says.
+	useResults := p.results != nil && !opts.Build.Rebuild && !opts.NoImage && opts.PushCache == "" && opts.Attest == nil
 	var key string
 	state := "off"
 	var res *Result
@@ -134,12 +148,33 @@ func (p *Pipeline) Run(ctx context.Context, s *spec.Spec, opts RunOptions) (*Rep
 	for _, l := range desc.Layers {
 		rep.Layers = append(rep.Layers, LayerReport{Digest: l.Digest.String(), DiffID: l.DiffID.String(), MediaType: string(l.MediaType), Size: l.Size})
 	}
+	// The attestations are made before anything is written: a build that cannot be
+	// attested writes nothing.
+	var arts []publish.Artifact
+	if a := opts.Attest; a != nil {
+		b := a.Builder
+		if b.ID == "" {
+			b = ThisBuilder("", res.NixVersion)
+		}
+		rec, err := Record(s, res, rep.Digest, opts.Package.Created, b, a.KilnVersion)
+		if err != nil {
+			return nil, fmt.Errorf("attesting: %w", err)
+		}
+		if arts, rep.Attestations, err = attestationArtifacts(rec, a.Key); err != nil {
+			return nil, fmt.Errorf("attesting: %w", err)
+		}
+	}
 	written, err := p.Publish(ctx, s, img, opts.Targets)
 	if err != nil {
 		return nil, err
 	}
 	for _, w := range written {
 		rep.Targets = append(rep.Targets, w.Target)
+	}
+	if len(arts) > 0 {
+		if err := p.Attach(ctx, img, opts.Targets, arts, rep.Attestations); err != nil {
+			return nil, err
+		}
 	}
 	if useResults {
 		if res.FromResultCache && res.CachedDigest != rep.Digest {

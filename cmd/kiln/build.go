@@ -39,7 +39,9 @@ The image's created time is the spec's image.created, else $SOURCE_DATE_EPOCH, e
 			&cli.StringSliceFlag{Name: "trusted-key", Usage: "public `KEY` (name:base64) that --cache paths must be signed by (repeatable)"},
 			&cli.DurationFlag{Name: "cache-timeout", Value: defaultCacheTimeout, Usage: "deadline for each request to the --cache"},
 			&cli.StringFlag{Name: "push-cache", Usage: "after building, copy the closure and build-time paths to this binary cache `URL` (e.g. file:///srv/cache, s3://bucket), signed with --sign-key"},
-			&cli.StringFlag{Name: "sign-key", Usage: "secret key `FILE` for --push-cache (kiln cache keygen writes one)"},
+			&cli.StringFlag{Name: "sign-key", Usage: "secret key `FILE`: for --push-cache a Nix cache key (kiln cache keygen), for --attest an attestation key (kiln key generate)"},
+			attestFlag,
+			builderIDFlag,
 			storeFlag,
 			&cli.StringFlag{Name: "result-cache", Usage: "`DIR` of remembered results (default $XDG_CACHE_HOME/kiln/results): an unchanged build whose store paths still exist writes its image without running nix"},
 			&cli.BoolFlag{Name: "no-result-cache", Usage: "neither use nor update the result cache"},
@@ -63,7 +65,19 @@ func runBuild(c *cli.Context) error {
 		return err
 	}
 	pushTo, signKey := c.String("push-cache"), c.String("sign-key")
-	if (pushTo == "") != (signKey == "") {
+	var attestOpts *orchestrator.AttestOptions
+	if c.Bool("attest") {
+		if pushTo != "" {
+			return fmt.Errorf("--attest and --push-cache each sign with their own --sign-key: build with --attest, then `kiln cache push --sign-key CACHEKEY`")
+		}
+		if c.Bool("no-image") {
+			return fmt.Errorf("--attest attaches SBOMs and provenance to the image: it cannot go with --no-image")
+		}
+		if attestOpts, err = attestOptions(c); err != nil {
+			return err
+		}
+		signKey = ""
+	} else if (pushTo == "") != (signKey == "") {
 		return fmt.Errorf("--push-cache and --sign-key go together: paths pushed to a cache must be signed")
 	}
 	if signKey != "" {
@@ -79,7 +93,7 @@ func runBuild(c *cli.Context) error {
 		}
 		opts = append(opts, orchestrator.WithBinaryCache(bc))
 	}
-	if !c.Bool("no-result-cache") && !c.Bool("rebuild") && !c.Bool("no-image") && pushTo == "" {
+	if !c.Bool("no-result-cache") && !c.Bool("rebuild") && !c.Bool("no-image") && pushTo == "" && attestOpts == nil {
 		rc, self, err := resultCache(c)
 		if err != nil {
 			return err
@@ -93,6 +107,7 @@ func runBuild(c *cli.Context) error {
 		Targets:   targets,
 		PushCache: pushTo,
 		SignKey:   signKey,
+		Attest:    attestOpts,
 	})
 	if err != nil {
 		return err

@@ -18,8 +18,8 @@ const exitNotReproducible = 2
 func verifyCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "verify",
-		Usage:     "prove SPEC's build reproducible: build it, rebuild every derivation from scratch (and in a fresh store), compare every output and the image digest",
-		ArgsUsage: "[SPEC]",
+		Usage:     "prove SPEC's build reproducible: build it, rebuild every derivation from scratch (and in a fresh store), compare every output and the image digest; or rebuild a published image from its signed provenance alone",
+		ArgsUsage: "[SPEC] | docker://REF | oci:DIR[:TAG] | docker-archive:FILE",
 		Description: `Round 1 builds SPEC as kiln build does (the store's result if it has one) and packages
 the image in memory exactly as kiln build would (same created time, same compression).
 Every further round (--rounds) rebuilds, in a new sandbox with its inputs from the store,
@@ -37,14 +37,26 @@ carries; then the image rows) and, for whatever differs, the derivation, the fil
 output (path, size, sha256 per round), for ELF files the sections, for static libraries the
 objects and their sections that differ. --json prints one object instead.
 
-Exit status: 0 when everything matches, 2 when something differs, 1 on any other error.
---rounds 1 rebuilds nothing in your store (with --fresh-store or --against).`,
+With an image instead of a spec (docker://REF, oci:DIR[:TAG], docker-archive:FILE),
+verify needs no spec: it reads the SLSA provenance attached to the image (kiln build
+--attest), checks its signature against --trusted-key, checks the spec embedded in it,
+rebuilds that spec through the same pipeline (by default one round: your store's result if
+it has one, else a full build; --rounds, --fresh-store as above), and compares the image
+digest and every closure path's NAR hash with the provenance. --attest --sign-key KEY
+attaches a signed rebuild attestation (what was rebuilt, by whom, match or differ) to the
+image. --quorum N passes only when N rebuild attestations signed by different
+--trusted-keys, from different builders (--builder-id), agree on the digest; without
+--attest it rebuilds nothing and only counts.
+
+Exit status: 0 when everything matches, 2 when something differs (or the quorum is not
+reached), 1 on any other error. --rounds 1 rebuilds nothing in your store (with
+--fresh-store or --against).`,
 		Flags: []cli.Flag{
 			toolchainFlag,
 			allowFlag,
 			mirrorFlag,
 			&cli.StringFlag{Name: "against", Usage: "also compare the image with a published one: a sha256:… manifest digest, oci:DIR[:TAG], docker-archive:FILE or docker://REF"},
-			&cli.IntFlag{Name: "rounds", Value: 2, Usage: "how many times to build in your store: 1 build + N-1 rebuilds of every derivation"},
+			&cli.IntFlag{Name: "rounds", Value: 2, Usage: "how many times to build in your store: 1 build + N-1 rebuilds of every derivation (verifying a published image: default 1)"},
 			&cli.BoolFlag{Name: "shallow", Usage: "rebuild only the package's own derivation (libraries and toolchain as round 1 left them): a quick check"},
 			&cli.BoolFlag{Name: "fresh-store", Usage: "add a round that builds everything from the pinned sources in a new, empty Nix store (temporary)"},
 			&cli.StringFlag{Name: "fresh-store-dir", Usage: "make the fresh-store round's store in `DIR` (empty or absent) and keep it; implies --fresh-store"},
@@ -54,6 +66,12 @@ Exit status: 0 when everything matches, 2 when something differs, 1 on any other
 			&cli.BoolFlag{Name: "keep-failed", Usage: "keep what a differing rebuild leaves (nix's <out>.check and build directory, verify's copies) and print where"},
 			&cli.BoolFlag{Name: "diffoscope", Usage: "on a difference, also run Debian's diffoscope on the two trees (apt-get install diffoscope)"},
 			jsonFlag,
+			trustedKeyFlag,
+			quorumFlag,
+			attestFlag,
+			&cli.StringFlag{Name: "sign-key", Usage: "private key `FILE` (kiln key generate) that signs the rebuild attestation of --attest"},
+			builderIDFlag,
+			storeFlag,
 		},
 		Action: runVerify,
 	}
@@ -66,6 +84,14 @@ type verifyOutput struct {
 }
 
 func runVerify(c *cli.Context) error {
+	if c.NArg() == 1 && isImageRef(c.Args().First()) {
+		return runVerifyImage(c)
+	}
+	for _, f := range []string{"trusted-key", "quorum", "attest", "sign-key", "builder-id"} {
+		if c.IsSet(f) {
+			return fmt.Errorf("--%s verifies a published image by its attestations: give docker://REF, oci:DIR[:TAG] or docker-archive:FILE instead of a spec", f)
+		}
+	}
 	s, err := loadSpec(c)
 	if err != nil {
 		return err

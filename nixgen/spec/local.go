@@ -117,3 +117,14 @@ func (s *Spec) PatchData(i int) ([]byte, error) {
 	}
 	return data, nil
 }
+
+// Rebase places a spec that was not loaded from a file (one decoded from its canonical
+// JSON, whose image.files already hold the CA bundle entry kiln derives) at file in dir:
+// relative file names resolve against dir, and errors name file.
+func (s *Spec) Rebase(file, dir string) {
+	s.file, s.dir = file, dir
+	s.derivedFiles = 0
+	if ca := s.Image.CABundle; ca != nil && len(s.Image.Files) > 0 && s.Image.Files[len(s.Image.Files)-1].Path == ca.Path {
+		s.derivedFiles = 1
+	}
+}

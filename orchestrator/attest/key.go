@@ -48,6 +48,8 @@ type PublicKey struct {
 	der []byte
 	// ID is the key's identifier: hex sha256 of its PKIX DER encoding.
 	ID string
+	// Name is what the user calls it: the file it was loaded from ("" otherwise).
+	Name string
 }
 
 // GenerateKey makes a new private key.
@@ -180,6 +182,7 @@ func LoadPublicKey(path string) (*PublicKey, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading public key %s: %w", path, err)
 	}
+	k.Name = path
 	return k, nil
 }
 

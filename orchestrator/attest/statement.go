@@ -70,3 +70,8 @@ func CheckSubject(st *ita.Statement, digest string) error {
 	}
 	return &SubjectError{Want: digest, Got: got}
 }
+
+// PredicateTypeAnnotation is the referrer manifest annotation naming a signed statement's
+// predicate type, so a listing says what an envelope holds without opening it. It is a
+// hint for people: readers trust only the signed statement.
+const PredicateTypeAnnotation = "predicateType"

@@ -50,6 +50,23 @@ type Inspection struct {
 	Description
 	// Files lists every tar entry of every layer, in layer order.
 	Files []FileInfo `json:"files"`
+	// Referrers are the artifacts attached to the image (SBOMs, signed attestations).
+	Referrers []ReferrerInfo `json:"referrers"`
+	// ReferrersError is why they could not be listed ("" when they could).
+	ReferrersError string `json:"referrers_error,omitempty"`
+}
+
+// ReferrerInfo is one artifact attached to an image, as kiln inspect lists it.
+type ReferrerInfo struct {
+	// Digest is the referrer manifest's digest.
+	Digest       v1.Hash `json:"digest"`
+	ArtifactType string  `json:"artifact_type"`
+	// PredicateType is what the referrer's annotation says a signed statement holds (a
+	// hint: only kiln verify reads the statement itself).
+	PredicateType string `json:"predicate_type,omitempty"`
+	Size          int    `json:"size"`
+	// Error is why the referrer could not be read ("" when it could).
+	Error string `json:"error,omitempty"`
 }
 
 // LayerInfo describes one layer.
@@ -99,7 +116,21 @@ func Inspect(ctx context.Context, t Target, opts ...Option) (Inspection, error) 
 	if err != nil {
 		return Inspection{}, fmt.Errorf("inspecting %s: %w", t, err)
 	}
-	return Inspection{Target: t.String(), Description: d, Files: files}, nil
+	ins := Inspection{Target: t.String(), Description: d, Files: files, Referrers: []ReferrerInfo{}}
+	_, refs, err := Referrers(ctx, t, opts...)
+	switch {
+	case errors.Is(err, ErrNothingAttached):
+	case err != nil:
+		ins.ReferrersError = err.Error()
+	}
+	for _, r := range refs {
+		ri := ReferrerInfo{Digest: r.Digest, ArtifactType: r.ArtifactType, PredicateType: r.Annotations["predicateType"], Size: len(r.Data)}
+		if r.Err != nil {
+			ri.Error = r.Err.Error()
+		}
+		ins.Referrers = append(ins.Referrers, ri)
+	}
+	return ins, nil
 }
 
 // Describe reads img's digests, config, layers and sizes (each layer is read once).

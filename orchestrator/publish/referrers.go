@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"path/filepath"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/partial"
@@ -149,7 +150,6 @@ func subjectOf(img v1.Image) (v1.Descriptor, []byte, error) {
 // FILE.referrers.json (see ArchiveReferrers). It returns the referrer manifests' digests, in
 // the order of arts. Attaching the same artifact twice is harmless.
 func Attach(ctx context.Context, img v1.Image, t Target, arts []Artifact, opts ...Option) ([]v1.Hash, error) {
-	o := makeOptions(opts)
 	if err := t.checkRef(); err != nil {
 		return nil, err
 	}
@@ -157,6 +157,32 @@ func Attach(ctx context.Context, img v1.Image, t Target, arts []Artifact, opts .
 	if err != nil {
 		return nil, err
 	}
+	return attach(ctx, t, subject, rawSubject, arts, makeOptions(opts))
+}
+
+// AttachTo attaches arts to the image at t whose manifest is subject (as Referrers returns
+// it): for a docker archive, the image its referrers file is about.
+func AttachTo(ctx context.Context, t Target, subject v1.Descriptor, arts []Artifact, opts ...Option) ([]v1.Hash, error) {
+	if err := t.checkRef(); err != nil {
+		return nil, err
+	}
+	var raw []byte
+	if t.Transport == DockerArchive {
+		side := ArchiveReferrersPath(filepath.Clean(t.Path))
+		ar, err := readArchiveReferrers(side)
+		if err != nil {
+			return nil, fmt.Errorf("attaching to docker archive %s: %s: %w", t.Path, side, err)
+		}
+		if ar.Subject.Digest != subject.Digest || sha256Hash(ar.Subject.Data) != subject.Digest {
+			return nil, fmt.Errorf("attaching to docker archive %s: %s is about %s, not %s", t.Path, side, ar.Subject.Digest, subject.Digest)
+		}
+		raw = ar.Subject.Data
+	}
+	return attach(ctx, t, v1.Descriptor{MediaType: subject.MediaType, Size: subject.Size, Digest: subject.Digest}, raw, arts, makeOptions(opts))
+}
+
+func attach(ctx context.Context, t Target, subject v1.Descriptor, rawSubject []byte, arts []Artifact, o options) ([]v1.Hash, error) {
+	var err error
 	var ms []*artifactManifest
 	for _, a := range arts {
 		m, err := newArtifactManifest(a, subject)

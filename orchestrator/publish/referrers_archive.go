@@ -88,6 +88,9 @@ func attachArchive(ctx context.Context, t Target, subject v1.Descriptor, rawSubj
 	return nil
 }
 
+// ErrNothingAttached is a docker archive without a referrers file beside it.
+var ErrNothingAttached = errors.New("nothing is attached to this archive")
+
 func readArchiveReferrers(p string) (*ArchiveReferrers, error) {
 	raw, err := os.ReadFile(p)
 	if err != nil {
@@ -111,7 +114,7 @@ func archiveReferrers(ctx context.Context, t Target, opts []Option) (v1.Descript
 	side := ArchiveReferrersPath(file)
 	ar, err := readArchiveReferrers(side)
 	if errors.Is(err, fs.ErrNotExist) {
-		return v1.Descriptor{}, nil, fmt.Errorf("no %s: nothing is attached to this archive", side)
+		return v1.Descriptor{}, nil, fmt.Errorf("no %s: %w", side, ErrNothingAttached)
 	}
 	if err != nil {
 		return v1.Descriptor{}, nil, fmt.Errorf("%s: %w", side, err)

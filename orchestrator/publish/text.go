@@ -63,6 +63,23 @@ func (i Inspection) WriteText(w io.Writer) error {
 		fmt.Fprintf(w, "  %-3d %*s  %*s  %-71s  %s\n", n, sizeW, thousands(l.Size), usizeW, thousands(l.UncompressedSize), l.Digest, l.MediaType)
 	}
 
+	if len(i.Referrers) > 0 || i.ReferrersError != "" {
+		fmt.Fprintf(w, "\nReferrers:\n")
+		if i.ReferrersError != "" {
+			fmt.Fprintf(w, "  cannot list them: %s\n", i.ReferrersError)
+		}
+		for _, r := range i.Referrers {
+			what := r.ArtifactType
+			if r.PredicateType != "" {
+				what += " " + r.PredicateType
+			}
+			if r.Error != "" {
+				what += "  UNREADABLE: " + r.Error
+			}
+			fmt.Fprintf(w, "  %s  %*s B  %s\n", r.Digest, 7, thousands(int64(r.Size)), what)
+		}
+	}
+
 	fmt.Fprintf(w, "\nFiles:\n")
 	ownW, fsizeW := 0, 0
 	for _, f := range i.Files {

@@ -1,0 +1,78 @@
+package orchestrator
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/kilnbuild/kiln/nixgen/spec"
+)
+
+// TestEmbeddedSpecRoundTrip: a spec with a local patch and an image file read from a file
+// comes back from its canonical form — the patch from the provenance, the file from the
+// image — with the same digest; a file changed in the image, a missing patch and an
+// altered spec are refused.
+func TestEmbeddedSpecRoundTrip(t *testing.T) {
+	s, err := spec.Load("../testdata/specs/nondeterministic.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	canonical, err := CanonicalSpec(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	digest, _ := SpecDigest(s)
+	patch, err := s.PatchData(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(patch)
+	patches := map[string][]byte{hex.EncodeToString(sum[:]): patch}
+	cfg, err := s.FileData(0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := func(p string) ([]byte, error) {
+		if p != s.Image.Files[0].Path {
+			return nil, errors.New("not in the image")
+		}
+		return cfg, nil
+	}
+	got, err := EmbeddedSpec(canonical, digest, patches, files, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := SpecDigest(got); d != digest {
+		t.Fatalf("round trip: digest %s, want %s", d, digest)
+	}
+	if data, _ := got.PatchData(0); string(data) != string(patch) {
+		t.Error("the patch written is not the provenance's")
+	}
+
+	changed := func(string) ([]byte, error) { return append([]byte("# changed\n"), cfg...), nil }
+	if _, err := EmbeddedSpec(canonical, digest, patches, changed, t.TempDir()); err == nil || !strings.Contains(err.Error(), "the spec pins") {
+		t.Errorf("a changed image file: %v", err)
+	}
+	if _, err := EmbeddedSpec(canonical, digest, nil, files, t.TempDir()); err == nil || !strings.Contains(err.Error(), "not carried by the provenance") {
+		t.Errorf("a missing patch: %v", err)
+	}
+	altered := []byte(strings.Replace(string(canonical), `"Version":"2.6.12"`, `"Version":"2.6.13"`, 1))
+	if _, err := EmbeddedSpec(altered, digest, patches, files, t.TempDir()); err == nil || !strings.Contains(err.Error(), "but the provenance says") {
+		t.Errorf("an altered spec: %v", err)
+	}
+	if _, err := EmbeddedSpec([]byte(`{"Package":{},"Unknown":1}`), digest, nil, files, t.TempDir()); err == nil || !strings.Contains(err.Error(), "not a kiln canonical spec") {
+		t.Errorf("an unknown field: %v", err)
+	}
+	escape := []byte(strings.Replace(string(canonical), `"File":"patches/build-time.patch"`, `"File":"../../etc/x.patch"`, 1))
+	dir := t.TempDir()
+	if _, err := EmbeddedSpec(escape, digest, patches, files, filepath.Join(dir, "spec")); err == nil || !strings.Contains(err.Error(), "not a path inside") {
+		t.Errorf("a patch path leaving the directory: %v", err)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "etc")); err == nil {
+		t.Error("a file was written outside the spec's directory")
+	}
+}
