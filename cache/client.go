@@ -464,7 +464,9 @@ func (c *Client) fetchNAR(ctx context.Context, ni *NarInfo, w io.Writer) error {
 		if errors.Is(err, errBrokenBody) {
 			return &UnreachableError{URL: c.URL(), Err: fmt.Errorf("reading %s: %w", u.Redacted(), err)}
 		}
-		return fmt.Errorf("decompressing %s: %w", method, err)
+		// The whole download arrived and does not decompress: it is not the file the
+		// signed narinfo describes, as a hash would have shown.
+		return fmt.Errorf("%w: the NAR file does not decompress as %s: %v", ErrHashMismatch, method, err)
 	}
 	if file != nil {
 		// The decompressor may stop before the end of the download: read the rest.

@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"net"
+	"net/http"
+	"net/http/httptest"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -197,30 +199,40 @@ func mustRead(t *testing.T, f string) []byte {
 	return b
 }
 
-// TestCacheGoingAwayFallsBackToBuilding: the cache is up when kiln checks it and killed
-// before nix substitutes; nix builds from source instead and the image is the same.
+// TestCacheGoingAwayFallsBackToBuilding: the cache answers kiln's check (narinfo and NAR,
+// verified) and then loses its NARs before nix substitutes; nix builds from source instead
+// and the image is the same. Each NAR is served once, so the order does not depend on how
+// fast the test reacts.
 func TestCacheGoingAwayFallsBackToBuilding(t *testing.T) {
 	m := mirror(t)
 	cold := buildImage(t, t.TempDir(), nil, "--no-result-cache", "-o", "oci:img")
 	dir, pub := signedCache(t)
-	url, stop := serveDir(t, dir)
+	var mu sync.Mutex
+	served := map[string]bool{}
+	files := http.FileServer(http.Dir(dir))
+	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if strings.HasPrefix(r.URL.Path, "/nar/") {
+			mu.Lock()
+			gone := served[r.URL.Path]
+			served[r.URL.Path] = true
+			mu.Unlock()
+			if gone {
+				http.Error(w, "gone", http.StatusNotFound)
+				return
+			}
+		}
+		files.ServeHTTP(w, r)
+	}))
+	t.Cleanup(srv.Close)
 	store := filepath.Join(t.TempDir(), "store")
-	cmd := exec.Command(kilnBin, "build", "--mirror", m, "--store", store, "--cache", url, "--trusted-key", pub,
+	cmd := exec.Command(kilnBin, "build", "--mirror", m, "--store", store, "--cache", srv.URL, "--trusted-key", pub,
 		"--no-result-cache", "--json", "-o", "oci:"+filepath.Join(t.TempDir(), "img"))
 	var stdout bytes.Buffer
 	cmd.Stdout = &stdout
-	errPipe, _ := cmd.StderrPipe()
+	var log strings.Builder
+	cmd.Stderr = &log
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
-	}
-	var log strings.Builder
-	sc := bufio.NewScanner(errPipe)
-	for sc.Scan() {
-		line := sc.Text()
-		fmt.Fprintln(&log, line)
-		if strings.Contains(line, "outputs_in_cache=1") {
-			stop() // the cache goes away after kiln checked it, before nix copies from it
-		}
 	}
 	if err := cmd.Wait(); err != nil {
 		t.Fatalf("build with a vanished cache: %v\n%s", err, tailLines(log.String(), 40))
