@@ -8,6 +8,11 @@ mirror=${1:?usage: test.sh MIRROR}
 cd "$(dirname "$0")/.."
 export KILN_MIRROR=$mirror
 export CI=${CI:-true}   # `make test` installed everything: a missing tool is a failure
+# The Debian 13 second host (Nix 2.26, its own store; sshd for the remote-builder test):
+# made once and cached, ~2 min the first time, mostly downloads: made while the tools compile.
+second_host_log=$(mktemp)
+bash scripts/second-host.sh create >"$second_host_log" 2>&1 &
+second_host=$!
 # actionlint, cosign and syft, built once from the Go module proxy and reused (scripts/tools.sh).
 tools=$(bash scripts/tools.sh)
 export PATH=$tools:$PATH
@@ -17,9 +22,10 @@ go vet ./...
 # Fuzz what reads untrusted input (specs, images, narinfos) for a bounded time.
 FUZZTIME=${FUZZTIME:-15s} bash scripts/fuzz.sh
 
-# The Debian 13 second host (Nix 2.26, its own store; sshd for the remote-builder test):
-# made once and cached, ~2 min the first time.
-bash scripts/second-host.sh create >/dev/null
+if ! wait $second_host; then
+  echo "making the second host failed:" >&2; cat "$second_host_log" >&2; exit 1
+fi
+rm -f "$second_host_log"
 
 # The default HAProxy, built once: the packaging, publishing and audit tests that work on
 # a real store path use it (the end-to-end tests build it too and find it in the store).
