@@ -22,6 +22,9 @@ have xz             || need+=(xz-utils)
 have zstd           || need+=(zstd)
 have python3        || need+=(python3)
 have file           || need+=(file)
+# make bench-load: the load generator, and socat for HAProxy's reg-tests.
+have wrk            || need+=(wrk)
+have socat          || need+=(socat)
 # Independent hardening checkers: the audit tests compare kiln's verdicts with theirs.
 have checksec       || need+=(checksec)
 have hardening-check || need+=(devscripts)
