@@ -67,6 +67,7 @@ type bench struct {
 // sample is one measured run.
 type sample struct {
 	rate      float64 // requests per second, or per haproxy CPU-second
+	perCPU    float64 // requests per haproxy CPU-second (what the machine's other load disturbs least)
 	hwmKiB    int64   // haproxy's VmHWM at the end of the run
 	outside   float64 // cores used outside the benchmark's processes during the run
 	disturbed bool    // kept although outside > disturb (retries exhausted)
@@ -286,12 +287,12 @@ func (b *bench) once(sc scenario, bin binary, bport int, backend *proc) (sample,
 	if w.errors > 0 {
 		return sample{}, fmt.Errorf("wrk saw %d errors or non-2xx responses", w.errors)
 	}
-	s := sample{rate: w.rate, hwmKiB: hwm}
+	if h1-h0 <= 0 {
+		return sample{}, errors.New("haproxy used no CPU time")
+	}
+	s := sample{rate: w.rate, hwmKiB: hwm, perCPU: float64(w.requests) / (h1 - h0)}
 	if sc.perCPU {
-		if h1-h0 <= 0 {
-			return sample{}, errors.New("haproxy used no CPU time")
-		}
-		s.rate = float64(w.requests) / (h1 - h0)
+		s.rate = s.perCPU
 	}
 	s.outside = max(0, (busy1-busy0)-(own1-own0)-wrkCPU) / elapsed
 	return s, nil

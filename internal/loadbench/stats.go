@@ -151,6 +151,14 @@ func rates(s []sample) []float64 {
 	return v
 }
 
+func perCPU(s []sample) []float64 {
+	v := make([]float64, len(s))
+	for i, x := range s {
+		v[i] = x.perCPU
+	}
+	return v
+}
+
 func hwms(s []sample) []float64 {
 	v := make([]float64, len(s))
 	for i, x := range s {
@@ -203,6 +211,19 @@ func (r *results) table(b *bench) string {
 		}
 	}
 	s.WriteString(rssRow)
+	// The same runs per haproxy CPU-second: on a machine where other load takes CPU from
+	// haproxy, this is the figure that load disturbs least (it still pollutes caches).
+	for si, sc := range scenarios {
+		if sc.perCPU {
+			continue
+		}
+		ref := median(perCPU(r.samples[si][0]))
+		fmt.Fprintf(&s, "| %s, per haproxy CPU-second |", sc.name)
+		for bi := range b.bins {
+			fmt.Fprintf(&s, " %s |", ratio(median(perCPU(r.samples[si][bi+1])), ref))
+		}
+		fmt.Fprintf(&s, " 1.00 (%s req per CPU-s) |\n", thousands(ref))
+	}
 	fmt.Fprintf(&s, "\n%d rounds × %d s; medians of %d kept runs; %d runs discarded as disturbed, %d kept although disturbed (retries exhausted); median CPU used outside the benchmark during a kept run: %.2f cores.\n",
 		r.rounds, int(b.duration.Seconds()), kept, r.discarded, disturbed, median(outside))
 	if len(b.tunes) > 0 {
