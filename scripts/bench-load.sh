@@ -48,10 +48,10 @@ build() { # label spec
 }
 for v in ${VARIANTS-default speed}; do
   case $v in
-    default) build default "$work/default.toml" ;;
+    default) build 'kiln default (-Oz)' "$work/default.toml" ;;
     speed) sed 's/^optimize = "size"/optimize = "speed"/' "$work/default.toml" >"$work/speed.toml"
            grep -q '^optimize = "speed"' "$work/speed.toml"
-           build 'optimize=speed' "$work/speed.toml" ;;
+           build 'kiln optimize=speed (-O2)' "$work/speed.toml" ;;
     *) echo "bench-load: unknown variant $v (default, speed; SPECS for others)" >&2; exit 2 ;;
   esac
 done

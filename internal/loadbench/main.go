@@ -27,10 +27,12 @@ type binary struct{ label, path string }
 func (b *binFlag) String() string { return fmt.Sprint(*b) }
 
 func (b *binFlag) Set(v string) error {
-	label, path, ok := strings.Cut(v, "=")
-	if !ok || label == "" || path == "" {
-		return fmt.Errorf("%q: want LABEL=PATH", v)
+	// The label may hold "=" (optimize=speed); the path is absolute and holds none.
+	i := strings.LastIndex(v, "=/")
+	if i <= 0 {
+		return fmt.Errorf("%q: want LABEL=/ABSOLUTE/PATH", v)
 	}
+	label, path := v[:i], v[i+1:]
 	*b = append(*b, binary{label, path})
 	return nil
 }

@@ -79,3 +79,18 @@ func TestMedianAndTable(t *testing.T) {
 		}
 	}
 }
+
+func TestBinFlag(t *testing.T) {
+	var b binFlag
+	if err := b.Set("kiln optimize=speed (-O2)=/nix/store/x-haproxy/bin/haproxy"); err != nil {
+		t.Fatal(err)
+	}
+	if b[0].label != "kiln optimize=speed (-O2)" || b[0].path != "/nix/store/x-haproxy/bin/haproxy" {
+		t.Fatalf("got %+v", b[0])
+	}
+	for _, bad := range []string{"default", "default=relative/haproxy", "=/abs"} {
+		if err := b.Set(bad); err == nil {
+			t.Errorf("-bin %q accepted", bad)
+		}
+	}
+}
