@@ -55,7 +55,7 @@ for v in ${VARIANTS-default speed}; do
     *) echo "bench-load: unknown variant $v (default, speed; SPECS for others)" >&2; exit 2 ;;
   esac
 done
-for s in ${SPECS-}; do build "${s%%=*}" "${s#*=}"; done
+for s in ${SPECS-}; do build "${s%=*}" "${s##*=}"; done   # LABEL=FILE: LABEL may hold "=", FILE not
 
 if [ -z "${TUNE+x}" ]; then
   # The tune lines of the haproxy.cfg kiln ships by default: the benchmark measures what a
