@@ -70,6 +70,25 @@ func haproxySource(t *testing.T) string {
 	return dir
 }
 
+// shortTempDir makes /tmp/rtN, N the smallest free number. The suite's unix sockets live
+// under TMPDIR/haregtests-<date>.XXXXXX/vtc.<pid>.<hex>/, and a path over 97 bytes fails
+// tests (websocket.vtc, http_reuse_always.vtc) in ways that look like timeouts: even
+// os.MkdirTemp's 9 random digits are too many.
+func shortTempDir(t *testing.T) string {
+	t.Helper()
+	for i := 0; i < 1000; i++ {
+		dir := fmt.Sprintf("/tmp/rt%d", i)
+		if err := os.Mkdir(dir, 0o700); err == nil {
+			t.Cleanup(func() { os.RemoveAll(dir) })
+			return dir
+		} else if !os.IsExist(err) {
+			t.Fatal(err)
+		}
+	}
+	t.Fatal("no free /tmp/rtN directory in /tmp/rt0 to /tmp/rt999")
+	return ""
+}
+
 type regTestResult struct {
 	passed, failed, skipped int
 	failures                []string
@@ -106,12 +125,7 @@ func runRegTests(t *testing.T, bin string) regTestResult {
 	t.Helper()
 	vt := vtest(t)
 	src := haproxySource(t)
-	// HAProxy's unix socket paths must stay under 97 bytes: a short TMPDIR of its own.
-	tmp, err := os.MkdirTemp("/tmp", "rt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { os.RemoveAll(tmp) })
+	tmp := shortTempDir(t)
 	run := func(tests ...string) regTestResult {
 		cmd := exec.Command("sh", append([]string{"scripts/run-regtests.sh"}, tests...)...)
 		cmd.Dir = src
@@ -125,7 +139,7 @@ func runRegTests(t *testing.T, bin string) regTestResult {
 	}
 	r := run()
 	t.Logf("%s: %d passed, %d failed, %d skipped", bin, r.passed, r.failed, r.skipped)
-	// A few tests are timing-bound (websocket, http_reuse_always) and can fail on a machine
+	// Some tests are timing-bound and can fail on a machine
 	// loaded by other work: a failure is run once more, alone; failing twice is a failure.
 	var again []string
 	for _, f := range r.failures {
