@@ -8,7 +8,6 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/kilnbuild/kiln/internal/testenv"
@@ -22,40 +21,23 @@ var regTestAllowed = map[string]string{
 	"reg-tests/checks/4be_1srv_smtpchk_httpchk_layer47errors.vtc": `Network is unreachable`,
 }
 
-var (
-	vtestOnce sync.Once
-	vtestBin  string
-	vtestErr  error
-)
-
-// vtest builds VTest from third_party/vtest with the machine's C compiler, once per run.
+// vtest builds VTest from third_party/vtest with the machine's C compiler, in a temporary
+// directory of t's.
 func vtest(t *testing.T) string {
 	t.Helper()
 	testenv.Require(t, "make", "cc", "socat")
-	vtestOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "kiln-vtest")
-		if err != nil {
-			vtestErr = err
-			return
-		}
-		// The build writes objects next to the sources: build a copy, never the repository.
-		if out, err := exec.Command("cp", "-R", "../../third_party/vtest", dir).CombinedOutput(); err != nil {
-			vtestErr = fmt.Errorf("copying VTest: %v: %s", err, out)
-			return
-		}
-		src := filepath.Join(dir, "vtest")
-		// FLAGS without upstream's -Werror: a newer compiler's new warning must not fail the run.
-		cmd := exec.Command("make", "-C", src, "-j2", "FLAGS=-O2 -s -Wall", "vtest")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			vtestErr = fmt.Errorf("building VTest (needs libpcre2-dev and zlib1g-dev; make setup installs them): %v\n%s", err, tailLines(string(out), 20))
-			return
-		}
-		vtestBin = filepath.Join(src, "vtest")
-	})
-	if vtestErr != nil {
-		t.Fatal(vtestErr)
+	dir := t.TempDir()
+	// The build writes objects next to the sources: build a copy, never the repository.
+	if out, err := exec.Command("cp", "-R", "../../third_party/vtest", dir).CombinedOutput(); err != nil {
+		t.Fatalf("copying VTest: %v: %s", err, out)
 	}
-	return vtestBin
+	src := filepath.Join(dir, "vtest")
+	// FLAGS without upstream's -Werror: a newer compiler's new warning must not fail the run.
+	cmd := exec.Command("make", "-C", src, "-j2", "FLAGS=-O2 -s -Wall", "vtest")
+	if out, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("building VTest (needs libpcre2-dev and zlib1g-dev; make setup installs them): %v\n%s", err, tailLines(string(out), 20))
+	}
+	return filepath.Join(src, "vtest")
 }
 
 // haproxySource unpacks the pinned HAProxy tarball from the mirror: its reg-tests/ and
@@ -120,11 +102,10 @@ func parseRegTests(out string) (regTestResult, error) {
 	return r, nil
 }
 
-// runRegTests runs HAProxy's reg-tests (the "default" type, as upstream's CI does) against bin.
-func runRegTests(t *testing.T, bin string) regTestResult {
+// runRegTests runs HAProxy's reg-tests (the "default" type, as upstream's CI does) from the
+// unpacked source src against bin, with the VTest program vt.
+func runRegTests(t *testing.T, src, vt, bin string) regTestResult {
 	t.Helper()
-	vt := vtest(t)
-	src := haproxySource(t)
 	tmp := shortTempDir(t)
 	run := func(tests ...string) regTestResult {
 		cmd := exec.Command("sh", append([]string{"scripts/run-regtests.sh"}, tests...)...)
@@ -176,6 +157,7 @@ func runRegTests(t *testing.T, bin string) regTestResult {
 // suite on these builds: a binary that skipped or lost tests would pass fewer.
 func TestHAProxyRegTests(t *testing.T) {
 	testenv.Short(t)
+	vt, src := vtest(t), haproxySource(t)
 	for _, c := range []struct {
 		name      string
 		bin       func(t *testing.T) string
@@ -187,7 +169,7 @@ func TestHAProxyRegTests(t *testing.T) {
 		{"full", func(t *testing.T) string { return haproxyBin(t, fullSpec) }, 208},
 	} {
 		t.Run(c.name, func(t *testing.T) {
-			r := runRegTests(t, c.bin(t))
+			r := runRegTests(t, src, vt, c.bin(t))
 			if r.passed < c.minPassed {
 				t.Errorf("%d reg-tests passed, want at least %d", r.passed, c.minPassed)
 			}
