@@ -6,7 +6,7 @@ GO ?= go
 MIRROR ?= $(CURDIR)/.mirror
 KILN := $(CURDIR)/bin/kiln
 
-.PHONY: all setup sources kiln demo test test-crosshost-full fuzz bench bench-features bench-bump clean
+.PHONY: all setup sources kiln demo test test-crosshost-full fuzz bench bench-features bench-bump bench-load clean
 
 all: kiln
 
@@ -52,6 +52,11 @@ bench-features: setup sources kiln
 # Time kiln bump --check for a HAProxy patch release (a stand-in served on 127.0.0.1).
 bench-bump: setup sources kiln
 	bash scripts/bench-bump.sh $(KILN) $(MIRROR)
+
+# kiln's HAProxy under load against a glibc build of the same tarball (ratios; README: Speed).
+# ROUNDS, DURATION, VARIANTS, SPECS, TUNE: see the script's header.
+bench-load: setup sources kiln
+	bash scripts/bench-load.sh $(KILN) $(MIRROR)
 
 clean:
 	rm -rf bin out

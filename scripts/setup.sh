@@ -22,6 +22,12 @@ have xz             || need+=(xz-utils)
 have zstd           || need+=(zstd)
 have python3        || need+=(python3)
 have file           || need+=(file)
+# make bench-load's load generator; socat for HAProxy's reg-tests.
+have wrk            || need+=(wrk)
+have socat          || need+=(socat)
+# VTest (third_party/vtest), built by the reg-test test: PCRE2 and zlib headers.
+[ -e /usr/include/pcre2.h ] || need+=(libpcre2-dev)
+[ -e /usr/include/zlib.h ] || need+=(zlib1g-dev)
 # Independent hardening checkers: the audit tests compare kiln's verdicts with theirs.
 have checksec       || need+=(checksec)
 have hardening-check || need+=(devscripts)

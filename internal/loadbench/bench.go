@@ -1,0 +1,366 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"syscall"
+	"time"
+)
+
+// scenario is one kind of load.
+type scenario struct {
+	name string
+	// frontend is the measured haproxy's frontend body (after bind).
+	frontend string
+	// wrk are extra wrk arguments; path is the URL path requested.
+	wrk  []string
+	path string
+	// pipeline sends this many requests per write (wrk with a lua script).
+	pipeline int
+	// backend: the scenario proxies to the backend haproxy.
+	backend bool
+	// perCPU: the figure is requests per haproxy CPU-second, not per second (the proxied
+	// scenario is bound by the backend and the load generator sharing one core).
+	perCPU bool
+	// rss: the haproxy's peak RSS (VmHWM) after this scenario's run is the RSS figure.
+	rss bool
+}
+
+const reply = `http-request return status 200 content-type text/plain string "kiln: haproxy is up\n"`
+
+var scenarios = []scenario{
+	{name: "direct `http-request return`", frontend: reply, path: "/", rss: true},
+	{name: "16-deep pipelining", frontend: reply, path: "/", pipeline: 16},
+	{name: "proxied, per haproxy CPU-second", frontend: "default_backend be", path: "/small", backend: true, perCPU: true},
+	{
+		name:     "gzip of a 64 KiB body",
+		frontend: "compression algo gzip\n    compression type text/plain\n    default_backend be",
+		path:     "/big", backend: true,
+		wrk: []string{"-H", "Accept-Encoding: gzip"},
+	},
+}
+
+type bench struct {
+	ref      binary
+	bins     []binary
+	tunes    []string
+	duration time.Duration
+	warmup   time.Duration
+	conns    int
+	disturb  float64
+	retries  int
+	hcpu     string
+	lcpu     string
+	log      io.Writer
+	dir      string
+}
+
+// sample is one measured run.
+type sample struct {
+	rate      float64 // requests per second, or per haproxy CPU-second
+	perCPU    float64 // requests per haproxy CPU-second (what the machine's other load disturbs least)
+	hwmKiB    int64   // haproxy's VmHWM at the end of the run
+	outside   float64 // cores used outside the benchmark's processes during the run
+	disturbed bool    // kept although outside > disturb (retries exhausted)
+}
+
+// results holds every kept sample: [scenario][binary index, 0 = reference].
+type results struct {
+	samples   [][][]sample
+	discarded int
+	rounds    int
+}
+
+func (b *bench) all() []binary { return append([]binary{b.ref}, b.bins...) }
+
+func (b *bench) run(rounds int) (*results, error) {
+	dir, err := os.MkdirTemp("", "loadbench")
+	if err != nil {
+		return nil, err
+	}
+	defer os.RemoveAll(dir)
+	b.dir = dir
+	if err := writeBody(filepath.Join(dir, "body")); err != nil {
+		return nil, err
+	}
+	if err := os.WriteFile(filepath.Join(dir, "pipeline.lua"), []byte(pipelineLua), 0o644); err != nil {
+		return nil, err
+	}
+	bins := b.all()
+	for _, bin := range bins {
+		if _, err := os.Stat(bin.path); err != nil {
+			return nil, fmt.Errorf("%s: %w", bin.label, err)
+		}
+	}
+	backend, bport, err := b.startBackend()
+	if err != nil {
+		return nil, err
+	}
+	defer backend.stop()
+
+	res := &results{rounds: rounds, samples: make([][][]sample, len(scenarios))}
+	for i := range res.samples {
+		res.samples[i] = make([][]sample, len(bins))
+	}
+	for r := 0; r < rounds; r++ {
+		for si, sc := range scenarios {
+			for bi, bin := range bins {
+				for try := 0; ; try++ {
+					s, err := b.once(sc, bin, bport, backend)
+					if err != nil {
+						return nil, fmt.Errorf("round %d, %s, %s: %w", r+1, sc.name, bin.label, err)
+					}
+					fmt.Fprintf(b.log, "round %d  %-34s %-18s %12.0f  hwm %6d KiB  outside %.2f cores\n",
+						r+1, sc.name, bin.label, s.rate, s.hwmKiB, s.outside)
+					if s.outside <= b.disturb {
+						res.samples[si][bi] = append(res.samples[si][bi], s)
+						break
+					}
+					if try >= b.retries {
+						s.disturbed = true
+						res.samples[si][bi] = append(res.samples[si][bi], s)
+						break
+					}
+					res.discarded++
+					fmt.Fprintf(b.log, "  disturbed (%.2f cores outside the benchmark > %.2f): discarded, retrying\n", s.outside, b.disturb)
+				}
+			}
+		}
+	}
+	return res, nil
+}
+
+// proc is a started haproxy.
+type proc struct {
+	cmd  *exec.Cmd
+	done chan error
+	out  *bytes.Buffer
+}
+
+func (p *proc) stop() {
+	_ = p.cmd.Process.Signal(syscall.SIGTERM)
+	select {
+	case <-p.done:
+	case <-time.After(5 * time.Second):
+		_ = p.cmd.Process.Kill()
+		<-p.done
+	}
+}
+
+func (b *bench) global() string {
+	var s strings.Builder
+	s.WriteString("global\n    nbthread 1\n    maxconn 4096\n")
+	for _, t := range b.tunes {
+		fmt.Fprintf(&s, "    %s\n", t)
+	}
+	s.WriteString("\ndefaults\n    mode http\n    timeout connect 5s\n    timeout client 30s\n    timeout server 30s\n\n")
+	return s.String()
+}
+
+func (b *bench) startBackend() (*proc, int, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, 0, err
+	}
+	// The backend's buffers hold the 64 KiB body (http-request return's payload must fit one).
+	cfg := fmt.Sprintf(`global
+    nbthread 1
+    maxconn 4096
+    tune.bufsize 131072
+
+defaults
+    mode http
+    timeout connect 5s
+    timeout client 30s
+    timeout server 30s
+
+frontend be
+    bind 127.0.0.1:%d
+    http-request return status 200 content-type text/plain file %s if { path /big }
+    http-request return status 200 content-type text/plain string "ok\n"
+`, port, filepath.Join(b.dir, "body"))
+	p, err := b.start(b.ref.path, b.lcpu, "backend.cfg", cfg, port)
+	return p, port, err
+}
+
+func (b *bench) start(bin, cpu, name, cfg string, port int) (*proc, error) {
+	path := filepath.Join(b.dir, name)
+	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
+		return nil, err
+	}
+	cmd := exec.Command("taskset", "-c", cpu, bin, "-f", path, "-db")
+	out := &bytes.Buffer{}
+	cmd.Stdout, cmd.Stderr = out, out
+	if err := cmd.Start(); err != nil {
+		return nil, err
+	}
+	p := &proc{cmd: cmd, done: make(chan error, 1), out: out}
+	go func() { p.done <- cmd.Wait() }()
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 200*time.Millisecond)
+		if err == nil {
+			c.Close()
+			return p, nil
+		}
+		select {
+		case err := <-p.done:
+			return nil, fmt.Errorf("%s exited before listening (%v): %s", bin, err, strings.TrimSpace(out.String()))
+		default:
+		}
+		if time.Now().After(deadline) {
+			p.stop()
+			return nil, fmt.Errorf("%s: not listening on port %d after 10 s: %s", bin, port, strings.TrimSpace(out.String()))
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
+}
+
+// once starts bin, warms it up, measures one run and stops it.
+func (b *bench) once(sc scenario, bin binary, bport int, backend *proc) (sample, error) {
+	port, err := freePort()
+	if err != nil {
+		return sample{}, err
+	}
+	cfg := b.global() + fmt.Sprintf("frontend fe\n    bind 127.0.0.1:%d\n    %s\n", port, sc.frontend)
+	if sc.backend {
+		cfg += fmt.Sprintf("\nbackend be\n    server s1 127.0.0.1:%d\n", bport)
+	}
+	p, err := b.start(bin.path, b.hcpu, "haproxy.cfg", cfg, port)
+	if err != nil {
+		return sample{}, err
+	}
+	defer p.stop()
+	url := fmt.Sprintf("http://127.0.0.1:%d%s", port, sc.path)
+	if b.warmup > 0 {
+		if _, _, err := b.wrk(sc, url, b.warmup); err != nil {
+			return sample{}, fmt.Errorf("warm-up: %w", err)
+		}
+	}
+	pids := []int{p.cmd.Process.Pid}
+	if sc.backend {
+		pids = append(pids, backend.cmd.Process.Pid)
+	}
+	busy0, err := cpuBusy()
+	if err != nil {
+		return sample{}, err
+	}
+	own0, err := procCPU(pids...)
+	if err != nil {
+		return sample{}, err
+	}
+	h0, err := procCPU(pids[0])
+	if err != nil {
+		return sample{}, err
+	}
+	t0 := time.Now()
+	w, wrkCPU, err := b.wrk(sc, url, b.duration)
+	if err != nil {
+		return sample{}, err
+	}
+	elapsed := time.Since(t0).Seconds()
+	busy1, err := cpuBusy()
+	if err != nil {
+		return sample{}, err
+	}
+	own1, err := procCPU(pids...)
+	if err != nil {
+		return sample{}, err
+	}
+	h1, err := procCPU(pids[0])
+	if err != nil {
+		return sample{}, err
+	}
+	hwm, err := vmHWM(pids[0])
+	if err != nil {
+		return sample{}, err
+	}
+	if w.errors > 0 {
+		return sample{}, fmt.Errorf("wrk saw %d errors or non-2xx responses", w.errors)
+	}
+	if h1-h0 <= 0 {
+		return sample{}, errors.New("haproxy used no CPU time")
+	}
+	s := sample{rate: w.rate, hwmKiB: hwm, perCPU: float64(w.requests) / (h1 - h0)}
+	if sc.perCPU {
+		s.rate = s.perCPU
+	}
+	s.outside = max(0, (busy1-busy0)-(own1-own0)-wrkCPU) / elapsed
+	return s, nil
+}
+
+// wrk runs wrk pinned to the load CPU and returns its figures and the CPU time it used.
+func (b *bench) wrk(sc scenario, url string, d time.Duration) (wrkResult, float64, error) {
+	secs := max(1, int(d.Round(time.Second)/time.Second))
+	args := []string{"-c", b.lcpu, "wrk", "-t1", "-c", fmt.Sprint(b.conns), "-d", fmt.Sprintf("%ds", secs)}
+	args = append(args, sc.wrk...)
+	if sc.pipeline > 0 {
+		args = append(args, "-s", filepath.Join(b.dir, "pipeline.lua"))
+	}
+	args = append(args, url)
+	if sc.pipeline > 0 {
+		args = append(args, "--", fmt.Sprint(sc.pipeline))
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), d+30*time.Second)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "taskset", args...)
+	var out bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &out, &out
+	if err := cmd.Run(); err != nil {
+		return wrkResult{}, 0, fmt.Errorf("wrk: %v: %s", err, strings.TrimSpace(out.String()))
+	}
+	w, err := parseWrk(out.String())
+	if err != nil {
+		return wrkResult{}, 0, err
+	}
+	cpu := (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
+	return w, cpu, nil
+}
+
+// pipelineLua makes wrk send N requests per write (wrk counts every response).
+const pipelineLua = `
+init = function(args)
+  local n = tonumber(args[1]) or 16
+  local r = {}
+  for i = 1, n do r[i] = wrk.format(nil) end
+  req = table.concat(r)
+end
+request = function() return req end
+`
+
+// writeBody writes a 64 KiB text body compressing like prose (about 3:1 with gzip), the
+// same bytes every run.
+func writeBody(path string) error {
+	words := strings.Fields(`the quick brown fox jumps over lazy dog kiln builds small
+		reproducible images haproxy serves traffic load balancer request response header
+		body buffer connection server client proxy backend frontend timeout memory pool`)
+	rng := rand.New(rand.NewPCG(1, 2))
+	var buf bytes.Buffer
+	for buf.Len() < 64*1024 {
+		buf.WriteString(words[rng.IntN(len(words))])
+		if rng.IntN(12) == 0 {
+			fmt.Fprintf(&buf, " %d.\n", rng.IntN(100000))
+		} else {
+			buf.WriteByte(' ')
+		}
+	}
+	return os.WriteFile(path, buf.Bytes()[:64*1024], 0o644)
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}

@@ -1,0 +1,101 @@
+// Command loadbench measures HAProxy binaries under load against a reference binary and
+// prints a markdown table of ratios (scripts/bench-load.sh builds the binaries and runs it).
+//
+// Each binary runs alone with nbthread 1, pinned to the first CPU; wrk and, for the proxied
+// scenarios, a backend (the reference binary, the same for every variant) run pinned to the
+// second. Rounds are interleaved (every scenario × every binary once per round) so slow drift
+// in the machine's state hits all binaries alike; the figure of a cell is its median. A run
+// during which CPU was used outside the benchmark's own processes (from /proc/stat, minus
+// the CPU time of haproxy, the backend and wrk) is discarded and retried.
+package main
+
+import (
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+)
+
+// binFlag collects repeated -bin label=path flags in order.
+type binFlag []binary
+
+type binary struct{ label, path string }
+
+func (b *binFlag) String() string { return fmt.Sprint(*b) }
+
+func (b *binFlag) Set(v string) error {
+	// The label may hold "=" (optimize=speed); the path is absolute and holds none.
+	i := strings.LastIndex(v, "=/")
+	if i <= 0 {
+		return fmt.Errorf("%q: want LABEL=/ABSOLUTE/PATH", v)
+	}
+	label, path := v[:i], v[i+1:]
+	*b = append(*b, binary{label, path})
+	return nil
+}
+
+type listFlag []string
+
+func (l *listFlag) String() string     { return strings.Join(*l, ";") }
+func (l *listFlag) Set(v string) error { *l = append(*l, v); return nil }
+
+func main() {
+	if err := run(os.Args[1:], os.Stdout, os.Stderr); err != nil {
+		fmt.Fprintln(os.Stderr, "loadbench:", err)
+		os.Exit(1)
+	}
+}
+
+func run(args []string, stdout, stderr io.Writer) error {
+	fs := flag.NewFlagSet("loadbench", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	var bins binFlag
+	var tunes listFlag
+	ref := fs.String("ref", "", "the reference haproxy binary (ratios are against it; it also serves as the backend)")
+	fs.Var(&bins, "bin", "LABEL=PATH of a haproxy binary to measure (repeatable)")
+	fs.Var(&tunes, "tune", "a global line (tune.*) every haproxy runs with (repeatable)")
+	rounds := fs.Int("rounds", 5, "interleaved rounds")
+	duration := fs.Duration("duration", 10*time.Second, "length of one measured run")
+	warmup := fs.Duration("warmup", time.Second, "unmeasured load before each run")
+	conns := fs.Int("connections", 100, "wrk connections")
+	disturb := fs.Float64("disturb", 0.05, "cores used outside the benchmark above which a run is disturbed")
+	retries := fs.Int("retries", 2, "retries of a disturbed run before it is kept and counted as disturbed")
+	cpus := fs.String("cpus", "0,1", "HAPROXY_CPU,LOAD_CPU")
+	if err := fs.Parse(args); err != nil {
+		return err
+	}
+	if *ref == "" || len(bins) == 0 {
+		return errors.New("need -ref and at least one -bin")
+	}
+	hcpu, lcpu, ok := strings.Cut(*cpus, ",")
+	if !ok {
+		return fmt.Errorf("-cpus %q: want HAPROXY_CPU,LOAD_CPU", *cpus)
+	}
+	for _, t := range tunes {
+		if !strings.HasPrefix(t, "tune.") || strings.ContainsAny(t, "\n\r") {
+			return fmt.Errorf("-tune %q: want one tune.* line", t)
+		}
+	}
+	b := &bench{
+		ref:      binary{"reference", *ref},
+		bins:     bins,
+		tunes:    tunes,
+		duration: *duration,
+		warmup:   *warmup,
+		conns:    *conns,
+		disturb:  *disturb,
+		retries:  *retries,
+		hcpu:     hcpu,
+		lcpu:     lcpu,
+		log:      stderr,
+	}
+	res, err := b.run(*rounds)
+	if err != nil {
+		return err
+	}
+	fmt.Fprint(stdout, res.table(b))
+	return nil
+}

@@ -1,0 +1,252 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"regexp"
+	"slices"
+	"strconv"
+	"strings"
+)
+
+// clockTick is USER_HZ, the unit of /proc/stat and /proc/PID/stat times (100 on Linux).
+const clockTick = 100.0
+
+type wrkResult struct {
+	rate     float64 // Requests/sec
+	requests int64   // "N requests in ..."
+	errors   int64   // socket errors and non-2xx/3xx responses
+}
+
+var (
+	reRate     = regexp.MustCompile(`(?m)^Requests/sec:\s+([0-9.]+)`)
+	reRequests = regexp.MustCompile(`(?m)^\s+([0-9]+) requests in `)
+	reSocket   = regexp.MustCompile(`Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)`)
+	reNon2xx   = regexp.MustCompile(`Non-2xx or 3xx responses: (\d+)`)
+)
+
+// parseWrk reads wrk's report.
+func parseWrk(out string) (wrkResult, error) {
+	var w wrkResult
+	m := reRate.FindStringSubmatch(out)
+	n := reRequests.FindStringSubmatch(out)
+	if m == nil || n == nil {
+		return w, fmt.Errorf("no rate in wrk's output: %q", out)
+	}
+	w.rate, _ = strconv.ParseFloat(m[1], 64)
+	w.requests, _ = strconv.ParseInt(n[1], 10, 64)
+	if s := reSocket.FindStringSubmatch(out); s != nil {
+		// read errors count connections haproxy closed at the end; connect/write/timeout do not happen on a healthy run
+		for _, v := range []string{s[1], s[3], s[4]} {
+			x, _ := strconv.ParseInt(v, 10, 64)
+			w.errors += x
+		}
+	}
+	if s := reNon2xx.FindStringSubmatch(out); s != nil {
+		x, _ := strconv.ParseInt(s[1], 10, 64)
+		w.errors += x
+	}
+	if w.requests == 0 {
+		return w, fmt.Errorf("wrk completed no request: %q", out)
+	}
+	return w, nil
+}
+
+// cpuBusy is the machine's CPU time in seconds spent running anything (user, nice, system)
+// or taken by the hypervisor (steal), all CPUs together, from /proc/stat. Interrupt time is
+// left out: loopback traffic's softirq work is the benchmark's own, charged to no process.
+func cpuBusy() (float64, error) {
+	b, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return 0, err
+	}
+	return parseStat(string(b))
+}
+
+func parseStat(s string) (float64, error) {
+	line, _, _ := strings.Cut(s, "\n")
+	f := strings.Fields(line)
+	if len(f) < 9 || f[0] != "cpu" {
+		return 0, fmt.Errorf("/proc/stat: unexpected first line %q", line)
+	}
+	var total float64
+	for _, i := range []int{1, 2, 3, 8} { // user nice system steal
+		v, err := strconv.ParseFloat(f[i], 64)
+		if err != nil {
+			return 0, fmt.Errorf("/proc/stat: %q: %w", line, err)
+		}
+		total += v
+	}
+	return total / clockTick, nil
+}
+
+// procCPU is the user+system CPU seconds the processes (all their threads) used so far.
+func procCPU(pids ...int) (float64, error) {
+	var total float64
+	for _, pid := range pids {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		if err != nil {
+			return 0, err
+		}
+		v, err := parseProcStat(string(b))
+		if err != nil {
+			return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+		}
+		total += v
+	}
+	return total, nil
+}
+
+func parseProcStat(s string) (float64, error) {
+	// The command name (field 2) may hold spaces and parentheses: fields count from the last ')'.
+	i := strings.LastIndexByte(s, ')')
+	if i < 0 {
+		return 0, errors.New("no command name")
+	}
+	f := strings.Fields(s[i+1:])
+	// After the name: state(3) ... utime(14) stime(15), so utime is f[11], stime f[12].
+	if len(f) < 13 {
+		return 0, errors.New("too few fields")
+	}
+	u, err1 := strconv.ParseFloat(f[11], 64)
+	st, err2 := strconv.ParseFloat(f[12], 64)
+	if err := errors.Join(err1, err2); err != nil {
+		return 0, err
+	}
+	return (u + st) / clockTick, nil
+}
+
+// vmHWM is the process's peak resident set size in KiB.
+func vmHWM(pid int) (int64, error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "VmHWM:"); ok {
+			return strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(v), " kB"), 10, 64)
+		}
+	}
+	return 0, fmt.Errorf("/proc/%d/status: no VmHWM", pid)
+}
+
+func median(v []float64) float64 {
+	if len(v) == 0 {
+		return 0
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s)%2 == 1 {
+		return s[len(s)/2]
+	}
+	return (s[len(s)/2-1] + s[len(s)/2]) / 2
+}
+
+func rates(s []sample) []float64 {
+	v := make([]float64, len(s))
+	for i, x := range s {
+		v[i] = x.rate
+	}
+	return v
+}
+
+func perCPU(s []sample) []float64 {
+	v := make([]float64, len(s))
+	for i, x := range s {
+		v[i] = x.perCPU
+	}
+	return v
+}
+
+func hwms(s []sample) []float64 {
+	v := make([]float64, len(s))
+	for i, x := range s {
+		v[i] = float64(x.hwmKiB)
+	}
+	return v
+}
+
+// table renders the medians as ratios to the reference (higher is faster; for RSS, lower
+// is smaller), the reference's own figure in its column.
+func (r *results) table(b *bench) string {
+	var s strings.Builder
+	s.WriteString("| scenario (haproxy nbthread 1, pinned) |")
+	for _, bin := range b.bins {
+		fmt.Fprintf(&s, " %s |", bin.label)
+	}
+	s.WriteString(" glibc reference |\n|---|")
+	s.WriteString(strings.Repeat("---|", len(b.bins)+1))
+	s.WriteString("\n")
+	var outside []float64
+	disturbed, kept := 0, 0
+	var rssRow string
+	for si, sc := range scenarios {
+		ref := median(rates(r.samples[si][0]))
+		fmt.Fprintf(&s, "| %s |", sc.name)
+		for bi := range b.bins {
+			fmt.Fprintf(&s, " %s |", ratio(median(rates(r.samples[si][bi+1])), ref))
+		}
+		unit := "req/s"
+		if sc.perCPU {
+			unit = "req per CPU-s"
+		}
+		fmt.Fprintf(&s, " 1.00 (%s %s) |\n", thousands(ref), unit)
+		if sc.rss {
+			refHWM := median(hwms(r.samples[si][0]))
+			rssRow = "| peak RSS (VmHWM) after the direct run |"
+			for bi := range b.bins {
+				rssRow += fmt.Sprintf(" %s |", ratio(median(hwms(r.samples[si][bi+1])), refHWM))
+			}
+			rssRow += fmt.Sprintf(" 1.00 (%s KiB) |\n", thousands(refHWM))
+		}
+		for _, cell := range r.samples[si] {
+			for _, x := range cell {
+				outside = append(outside, x.outside)
+				kept++
+				if x.disturbed {
+					disturbed++
+				}
+			}
+		}
+	}
+	s.WriteString(rssRow)
+	// The same runs per haproxy CPU-second: on a machine where other load takes CPU from
+	// haproxy, this is the figure that load disturbs least (it still pollutes caches).
+	for si, sc := range scenarios {
+		if sc.perCPU {
+			continue
+		}
+		ref := median(perCPU(r.samples[si][0]))
+		fmt.Fprintf(&s, "| %s, per haproxy CPU-second |", sc.name)
+		for bi := range b.bins {
+			fmt.Fprintf(&s, " %s |", ratio(median(perCPU(r.samples[si][bi+1])), ref))
+		}
+		fmt.Fprintf(&s, " 1.00 (%s req per CPU-s) |\n", thousands(ref))
+	}
+	fmt.Fprintf(&s, "\n%d rounds × %d s; medians of %d kept runs; %d runs discarded as disturbed, %d kept although disturbed (retries exhausted); median CPU used outside the benchmark during a kept run: %.2f cores.\n",
+		r.rounds, int(b.duration.Seconds()), kept, r.discarded, disturbed, median(outside))
+	if len(b.tunes) > 0 {
+		fmt.Fprintf(&s, "Every haproxy ran with: %s.\n", strings.Join(b.tunes, "; "))
+	}
+	return s.String()
+}
+
+func ratio(v, ref float64) string {
+	if ref == 0 {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.2f×", v/ref)
+}
+
+func thousands(v float64) string {
+	n := strconv.FormatInt(int64(v+0.5), 10)
+	var out []byte
+	for i := range n {
+		if i > 0 && (len(n)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, n[i])
+	}
+	return string(out)
+}

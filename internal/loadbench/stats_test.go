@@ -1,0 +1,96 @@
+package main
+
+import (
+	"math"
+	"strings"
+	"testing"
+)
+
+const wrkOut = `Running 10s test @ http://127.0.0.1:4242/
+  1 threads and 100 connections
+  Thread Stats   Avg      Stdev     Max   +/- Stdev
+    Latency   512.00us  101.00us   4.00ms   90.00%
+    Req/Sec   190.00k     5.00k  200.00k    70.00%
+  1890000 requests in 10.00s, 250.00MB read
+  Socket errors: connect 0, read 100, write 0, timeout 0
+Requests/sec: 189000.50
+Transfer/sec:     25.00MB
+`
+
+func TestParseWrk(t *testing.T) {
+	w, err := parseWrk(wrkOut)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if w.rate != 189000.50 || w.requests != 1890000 || w.errors != 0 {
+		t.Fatalf("got %+v", w)
+	}
+	bad := strings.Replace(wrkOut, "timeout 0", "timeout 3", 1) + "  Non-2xx or 3xx responses: 5\n"
+	if w, _ := parseWrk(bad); w.errors != 8 {
+		t.Fatalf("errors = %d, want 8 (timeouts and non-2xx; read errors are closes)", w.errors)
+	}
+	if _, err := parseWrk("unable to connect to 127.0.0.1:1 Connection refused"); err == nil {
+		t.Fatal("a failed wrk run parsed")
+	}
+}
+
+func TestParseStat(t *testing.T) {
+	got, err := parseStat("cpu  180227 10 39625 63309 367 5 535 1233 0 0\ncpu0 1 2 3 4 5 6 7 8 9 10\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// user + nice + system + steal, in USER_HZ ticks; idle, iowait, irq and softirq left out.
+	if want := (180227.0 + 10 + 39625 + 1233) / 100; math.Abs(got-want) > 1e-9 {
+		t.Fatalf("busy = %v, want %v", got, want)
+	}
+	if _, err := parseStat("intr 1 2 3\n"); err == nil {
+		t.Fatal("a /proc/stat without a cpu line parsed")
+	}
+}
+
+func TestParseProcStat(t *testing.T) {
+	// A command name with spaces and a parenthesis must not shift the fields.
+	line := "4242 (ha (x) proxy) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 1 0 100 0 0"
+	got, err := parseProcStat(line)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got != 3 {
+		t.Fatalf("cpu = %v s, want 3 (250+50 ticks)", got)
+	}
+}
+
+func TestMedianAndTable(t *testing.T) {
+	if m := median([]float64{5, 1, 3}); m != 3 {
+		t.Fatalf("median = %v", m)
+	}
+	if m := median([]float64{4, 1, 3, 2}); m != 2.5 {
+		t.Fatalf("median = %v", m)
+	}
+	b := &bench{bins: []binary{{"default", "x"}}, duration: 10e9, tunes: []string{"tune.memory.hot-size 8388608"}}
+	r := &results{rounds: 1, samples: make([][][]sample, len(scenarios))}
+	for i := range scenarios {
+		r.samples[i] = [][]sample{{{rate: 200000, perCPU: 210000, hwmKiB: 8000}}, {{rate: 190000, perCPU: 231000, hwmKiB: 4000, disturbed: true, outside: 0.3}}}
+	}
+	out := r.table(b)
+	for _, want := range []string{"| direct `http-request return` | 0.95× | 1.00 (200,000 req/s) |", "| 0.50× | 1.00 (8,000 KiB) |", "| 16-deep pipelining, per haproxy CPU-second | 1.10× | 1.00 (210,000 req per CPU-s) |", "4 kept although disturbed", "tune.memory.hot-size 8388608"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+}
+
+func TestBinFlag(t *testing.T) {
+	var b binFlag
+	if err := b.Set("kiln optimize=speed (-O2)=/nix/store/x-haproxy/bin/haproxy"); err != nil {
+		t.Fatal(err)
+	}
+	if b[0].label != "kiln optimize=speed (-O2)" || b[0].path != "/nix/store/x-haproxy/bin/haproxy" {
+		t.Fatalf("got %+v", b[0])
+	}
+	for _, bad := range []string{"default", "default=relative/haproxy", "=/abs"} {
+		if err := b.Set(bad); err == nil {
+			t.Errorf("-bin %q accepted", bad)
+		}
+	}
+}

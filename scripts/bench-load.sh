@@ -1,0 +1,68 @@
+#!/usr/bin/env bash
+# Load benchmark: kiln's HAProxy builds against a glibc reference built the ordinary way
+# (`make TARGET=linux-glibc`, the machine's gcc, dynamic) from the same pinned tarball. The
+# reference is a yardstick only and is never shipped. Prints a markdown table of ratios.
+#
+# usage: scripts/bench-load.sh KILN MIRROR        (make bench-load)
+# env:   ROUNDS (5) interleaved rounds; DURATION (10s) per run; CONNECTIONS (100);
+#        VARIANTS ("default speed"): kiln variants of the default spec; default = as shipped,
+#          speed = optimize "speed"; SPECS ("label=FILE ..."): more specs to build and measure;
+#        TUNE: the global tune lines every haproxy runs with, ";"-separated; unset = the
+#          tune lines of the haproxy.cfg the default spec ships; "none" = none;
+#        DISTURB (0.05): cores of CPU used outside the benchmark above which a run is
+#          discarded and retried (RETRIES, 2; then kept and counted as disturbed).
+# Pinning: haproxy (nbthread 1) on the first CPU, the load generator (wrk) and the proxied
+# scenarios' backend on the second.
+set -euo pipefail
+kiln=${1:?usage: bench-load.sh KILN MIRROR}; mirror=${2:?usage: bench-load.sh KILN MIRROR}
+cd "$(dirname "$0")/.."
+version=3.0.11
+tarball=$mirror/haproxy-$version.tar.gz
+[ -f "$tarball" ] || { echo "bench-load: $tarball missing: run make sources" >&2; exit 1; }
+command -v wrk >/dev/null || { echo "bench-load: wrk missing: run make setup" >&2; exit 1; }
+command -v taskset >/dev/null || { echo "bench-load: taskset missing (util-linux)" >&2; exit 1; }
+[ "$(nproc)" -ge 2 ] || { echo "bench-load: needs 2 CPUs (haproxy on one, the load on the other)" >&2; exit 1; }
+
+# The glibc reference, built once per tarball and compiler into the cache.
+cache=${XDG_CACHE_HOME:-$HOME/.cache}/kiln/bench-load
+sum=$(sha256sum "$tarball" | cut -c1-16)
+ccid=$(gcc -dumpfullversion)
+ref=$cache/haproxy-$version-$sum-glibc-gcc$ccid/haproxy
+if [ ! -x "$ref" ]; then
+  dir=$(dirname "$ref"); rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
+  tar -xzf "$tarball" -C "$dir.tmp" --strip-components=1
+  echo "bench-load: building the glibc reference (make TARGET=linux-glibc, gcc $ccid)" >&2
+  make -C "$dir.tmp" -j"$(nproc)" TARGET=linux-glibc >"$dir.tmp/build.log" 2>&1 \
+    || { tail -20 "$dir.tmp/build.log" >&2; exit 1; }
+  rm -rf "$dir"; mv "$dir.tmp" "$dir"
+fi
+
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+"$kiln" init "$work/default.toml" >/dev/null
+args=(-ref "$ref" -rounds "${ROUNDS:-5}" -duration "${DURATION:-10s}"
+      -connections "${CONNECTIONS:-100}" -disturb "${DISTURB:-0.05}" -retries "${RETRIES:-2}")
+build() { # label spec
+  local sp
+  sp=$("$kiln" --quiet build --no-image --mirror "$mirror" "$2")
+  args+=(-bin "$1=$sp/bin/haproxy")
+}
+for v in ${VARIANTS-default speed}; do
+  case $v in
+    default) build 'kiln default (-Oz)' "$work/default.toml" ;;
+    speed) sed 's/^optimize = "size"/optimize = "speed"/' "$work/default.toml" >"$work/speed.toml"
+           grep -q '^optimize = "speed"' "$work/speed.toml"
+           build 'kiln optimize=speed (-O2)' "$work/speed.toml" ;;
+    *) echo "bench-load: unknown variant $v (default, speed; SPECS for others)" >&2; exit 2 ;;
+  esac
+done
+for s in ${SPECS-}; do build "${s%=*}" "${s##*=}"; done   # LABEL=FILE: LABEL may hold "=", FILE not
+
+if [ -z "${TUNE+x}" ]; then
+  # The tune lines of the haproxy.cfg kiln ships by default: the benchmark measures what a
+  # user of the default image gets, and gives the reference the same settings.
+  TUNE=$(awk '/^path = "\/etc\/haproxy\/haproxy.cfg"/ {f=1} f && $1 ~ /^tune\./ {sub(/^ +/, ""); printf "%s;", $0}' "$work/default.toml")
+fi
+[ "${TUNE}" = none ] && TUNE=
+IFS=';' read -r -a tunes <<<"$TUNE"
+for t in "${tunes[@]}"; do [ -n "$t" ] && args+=(-tune "$t"); done
+go run ./internal/loadbench "${args[@]}"
