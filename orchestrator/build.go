@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kilnbuild/kiln/flakes"
 	"github.com/kilnbuild/kiln/internal/storepath"
 	"github.com/kilnbuild/kiln/nixgen"
 	"github.com/kilnbuild/kiln/nixgen/spec"
@@ -118,7 +119,14 @@ func (p *Pipeline) Build(ctx context.Context, s *spec.Spec, opts BuildOptions) (
 		}
 	}
 	if p.store != "" {
-		if err := p.seedStore(ctx, n, sources, fromCache); err != nil {
+		// The toolchain's packages and bootstrap are downloads too: a nix fetch of one into
+		// the separate store would overwrite it in /nix/store.
+		all, err := toolchainPaths(s)
+		if err != nil {
+			return nil, err
+		}
+		maps.Copy(all, sources)
+		if err := p.seedStore(ctx, n, all, fromCache); err != nil {
 			return nil, err
 		}
 	}
@@ -175,6 +183,30 @@ func sourcePaths(srcs []Source) (map[string]Source, error) {
 		}
 		paths[sp] = src
 	}
+	return paths, nil
+}
+
+// toolchainPaths maps the store path of each of the pinned toolchain's downloads (its
+// .debs and the bootstrap) to its source; none for other toolchains.
+func toolchainPaths(s *spec.Spec) (map[string]Source, error) {
+	srcs, err := ToolchainSources(s)
+	if err != nil || len(srcs) == 0 {
+		return map[string]Source{}, err
+	}
+	paths, err := sourcePaths(srcs)
+	if err != nil {
+		return nil, err
+	}
+	pins, err := flakes.PinnedToolchain()
+	if err != nil {
+		return nil, err
+	}
+	boot, err := bootstrapPath(pins)
+	if err != nil {
+		return nil, err
+	}
+	d := pins.Deb[pins.Bootstrap.Deb]
+	paths[boot] = Source{Name: pins.Bootstrap.Name + " (busybox from " + d.Name + ")", URL: d.URL, SHA256: pins.Bootstrap.NarHash}
 	return paths, nil
 }
 
