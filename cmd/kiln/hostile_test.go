@@ -171,7 +171,7 @@ func silentRegistry(t *testing.T) string {
 // --timeout (and its retries), not never; nothing else is written.
 func TestRegistryThatNeverAnswers(t *testing.T) {
 	m := mirror(t)
-	buildSpec(t, "") // the store path exists: this test is about the push
+	buildSpec(t, "", "--no-image") // the store path exists: this test is about the push
 	addr := silentRegistry(t)
 	dir := t.TempDir()
 	start := time.Now()
