@@ -117,9 +117,22 @@ func TestInterruptStopsTheBuild(t *testing.T) {
 	if left := builderProcesses(drv); len(left) > 0 {
 		t.Fatalf("builder processes still running after kiln exited:\n%s", strings.Join(left, "\n"))
 	}
+	// nix removes its build directory as it stops. A compiler that the kill has not
+	// reached yet may still drop a temporary file there after the removal (Nix 2.8 does
+	// not wait for it), so a directory holding only such files is tolerated; the unpacked
+	// source tree left behind is what a build that was not stopped would leave.
 	dirs, _ := filepath.Glob(filepath.Join(os.TempDir(), "nix-build-"+drv+".drv-*"))
-	if len(dirs) > 0 {
-		t.Errorf("nix's build directory was left behind: %v", dirs)
+	for _, d := range dirs {
+		entries, _ := os.ReadDir(d)
+		var names []string
+		for _, e := range entries {
+			if e.IsDir() || !strings.HasPrefix(e.Name(), "cc") {
+				t.Fatalf("nix's build directory was left behind with %s in it", filepath.Join(d, e.Name()))
+			}
+			names = append(names, e.Name())
+		}
+		t.Logf("%s: only compiler temporaries left after nix's cleanup: %v", d, names)
+		os.RemoveAll(d)
 	}
 }
 
