@@ -33,10 +33,23 @@ type Span struct {
 func Scan(text string) (*Document, error) {
 	s := &scanner{doc: text, line: 1, arrays: map[string]int{},
 		d: &Document{Text: text, Strings: map[string]Span{}, Keys: map[string]int{}}}
+	s.i = bomLen(text) // offsets stay those of text
 	if err := s.run(); err != nil {
 		return nil, fmt.Errorf("line %d: %w", s.line, err)
 	}
 	return s.d, nil
+}
+
+// bomLen is the length of the byte-order mark text starts with: the TOML decoder reads
+// over a UTF-8 one and, though not valid TOML, a UTF-16 one, so the scanner does too.
+func bomLen(text string) int {
+	switch {
+	case strings.HasPrefix(text, "\xff\xfe"), strings.HasPrefix(text, "\xfe\xff"):
+		return 2
+	case strings.HasPrefix(text, "\xef\xbb\xbf"):
+		return 3
+	}
+	return 0
 }
 
 type scanner struct {
