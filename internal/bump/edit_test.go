@@ -123,9 +123,13 @@ func FuzzScanner(f *testing.F) {
 	})
 }
 
-func flatten(prefix string, v any, out map[string]string) {
+func flatten(prefix string, v any, out map[string]string) { flattenAt(prefix, prefix == "", v, out) }
+
+// flattenAt names values by dotted path; top says prefix is the document itself, so that
+// an empty key ("" = …) still gets its dot.
+func flattenAt(prefix string, top bool, v any, out map[string]string) {
 	join := func(k string) string {
-		if prefix == "" {
+		if top {
 			return k
 		}
 		return prefix + "." + k
@@ -133,15 +137,15 @@ func flatten(prefix string, v any, out map[string]string) {
 	switch x := v.(type) {
 	case map[string]any:
 		for k, e := range x {
-			flatten(join(k), e, out)
+			flattenAt(join(k), false, e, out)
 		}
 	case []map[string]any:
 		for i, e := range x {
-			flatten(fmt.Sprintf("%s[%d]", prefix, i), e, out)
+			flattenAt(fmt.Sprintf("%s[%d]", prefix, i), false, e, out)
 		}
 	case []any:
 		for i, e := range x {
-			flatten(fmt.Sprintf("%s[%d]", prefix, i), e, out)
+			flattenAt(fmt.Sprintf("%s[%d]", prefix, i), false, e, out)
 		}
 	case string:
 		out[prefix] = x
