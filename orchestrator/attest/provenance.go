@@ -288,7 +288,22 @@ func ReadProvenance(st *ita.Statement) (*ProvenanceInfo, error) {
 // by a trusted key, its payload is an in-toto statement about subject ("sha256:<hex>"),
 // its predicate is kiln's SLSA provenance. Every refusal is an *Error naming the attestation.
 func (r Keyring) OpenProvenance(name string, envelope []byte, subject string) (*ProvenanceInfo, *PublicKey, error) {
-	fail := func(err error) (*ProvenanceInfo, *PublicKey, error) {
+	st, key, err := r.openStatement(name, envelope, subject)
+	if err != nil {
+		return nil, nil, err
+	}
+	info, err := ReadProvenance(st)
+	if err != nil {
+		return nil, nil, &Error{Attestation: name, Err: err}
+	}
+	return info, key, nil
+}
+
+// openStatement checks what every attestation kiln reads must be: an envelope signed by a
+// trusted key whose payload is an in-toto statement about subject. A refusal is an *Error
+// naming the attestation.
+func (r Keyring) openStatement(name string, envelope []byte, subject string) (*ita.Statement, *PublicKey, error) {
+	fail := func(err error) (*ita.Statement, *PublicKey, error) {
 		return nil, nil, &Error{Attestation: name, Err: err}
 	}
 	payload, key, err := r.Open(envelope, PayloadType)
@@ -302,9 +317,5 @@ func (r Keyring) OpenProvenance(name string, envelope []byte, subject string) (*
 	if err := CheckSubject(st, subject); err != nil {
 		return fail(err)
 	}
-	info, err := ReadProvenance(st)
-	if err != nil {
-		return fail(err)
-	}
-	return info, key, nil
+	return st, key, nil
 }

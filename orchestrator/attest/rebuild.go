@@ -161,17 +161,9 @@ type Opened struct {
 // about subject ("sha256:<hex>"), whose predicate is kiln's provenance or a rebuild
 // attestation. Every refusal is an *Error naming the attestation and why.
 func (r Keyring) OpenAttestation(name string, envelope []byte, subject string) (*Opened, error) {
-	fail := func(err error) (*Opened, error) { return nil, &Error{Attestation: name, Err: err} }
-	payload, key, err := r.Open(envelope, PayloadType)
+	st, key, err := r.openStatement(name, envelope, subject)
 	if err != nil {
-		return fail(err)
-	}
-	st, err := ParseStatement(payload)
-	if err != nil {
-		return fail(err)
-	}
-	if err := CheckSubject(st, subject); err != nil {
-		return fail(err)
+		return nil, err
 	}
 	o := &Opened{Name: name, Key: key, PredicateType: st.GetPredicateType()}
 	switch o.PredicateType {
@@ -183,7 +175,7 @@ func (r Keyring) OpenAttestation(name string, envelope []byte, subject string) (
 		err = &PredicateError{Got: o.PredicateType, Want: []string{ProvenancePredicate, RebuildPredicate}}
 	}
 	if err != nil {
-		return fail(err)
+		return nil, &Error{Attestation: name, Err: err}
 	}
 	return o, nil
 }
