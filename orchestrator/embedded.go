@@ -21,15 +21,7 @@ const EmbeddedSpecName = "embedded spec"
 // imageFile (the published image's own copy), both checked against the hashes the
 // canonical spec pins. The spec must validate and hash to wantDigest.
 func EmbeddedSpec(canonical []byte, wantDigest string, patches map[string][]byte, imageFile func(path string) ([]byte, error), dir string) (*spec.Spec, error) {
-	type file struct {
-		spec.File
-		SHA256 string `json:"sha256"`
-	}
-	canon := struct {
-		*spec.Spec
-		FileHashes  []file   `json:"file_hashes"`
-		PatchHashes []string `json:"patch_hashes"`
-	}{Spec: &spec.Spec{}}
+	canon := canonicalSpec{Spec: &spec.Spec{}}
 	dec := json.NewDecoder(bytes.NewReader(canonical))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&canon); err != nil {

@@ -166,19 +166,24 @@ func SpecDigest(s *spec.Spec) (string, error) {
 	return "sha256:" + hex.EncodeToString(sum[:]), nil
 }
 
+// canonicalSpec is the shape of CanonicalSpec's JSON, which EmbeddedSpec reads back.
+type canonicalSpec struct {
+	*spec.Spec
+	FileHashes  []canonicalFile `json:"file_hashes"`
+	PatchHashes []string        `json:"patch_hashes"`
+}
+
+// canonicalFile is an image file with the sha256 of its content, its source path dropped.
+type canonicalFile struct {
+	spec.File
+	SHA256 string `json:"sha256"`
+}
+
 // CanonicalSpec is the spec's canonical form: every value after defaults (the effective
 // toolchain included) and the sha256 of every file it refers to, as JSON with a fixed field
 // order. The provenance embeds it, so an image says how to rebuild it.
 func CanonicalSpec(s *spec.Spec) ([]byte, error) {
-	type file struct {
-		spec.File
-		SHA256 string `json:"sha256"`
-	}
-	canon := struct {
-		*spec.Spec
-		FileHashes  []file   `json:"file_hashes"`
-		PatchHashes []string `json:"patch_hashes"`
-	}{Spec: s}
+	canon := canonicalSpec{Spec: s}
 	for i, f := range s.Image.Files {
 		data, err := s.FileData(i)
 		if err != nil {
@@ -187,7 +192,7 @@ func CanonicalSpec(s *spec.Spec) ([]byte, error) {
 		sum := sha256.Sum256(data)
 		g := f
 		g.Source = "" // where the file lives on this machine does not change the image
-		canon.FileHashes = append(canon.FileHashes, file{File: g, SHA256: hex.EncodeToString(sum[:])})
+		canon.FileHashes = append(canon.FileHashes, canonicalFile{File: g, SHA256: hex.EncodeToString(sum[:])})
 	}
 	for i, p := range s.Package.Patches {
 		h := p.SHA256
