@@ -37,7 +37,7 @@ test-crosshost-full: setup sources
 	KILN_MIRROR=$(MIRROR) KILN_TEST_CROSSHOST_FULL=1 CI=true $(GO) test -count=1 -timeout 60m -v \
 	  -run 'TestSecondHostFullFeature' ./cmd/kiln
 
-# Go fuzzing of everything that reads untrusted input, FUZZTIME each (make test runs it).
+# Go fuzzing of everything that reads untrusted input, a bounded count each (FUZZTIME overrides; make test runs it).
 fuzz:
 	bash scripts/fuzz.sh
 

@@ -53,12 +53,17 @@ func FuzzOpenLayout(f *testing.F) {
 	f.Add(index, bytes.Replace(manifest, []byte("layers"), []byte("Layers"), 1))
 	img := testImage(f, "fuzz", 0)
 	digest, _ := img.Digest()
+	// Write (which syncs every file) runs once; each input gets a plain copy of its layout.
+	template := filepath.Join(f.TempDir(), "oci")
+	if _, err := Write(context.Background(), img, mustTarget(f, "oci:"+template)); err != nil {
+		f.Fatal(err)
+	}
 	f.Fuzz(func(t *testing.T, idx, man []byte) {
 		dir := filepath.Join(t.TempDir(), "oci")
-		tg, _ := ParseTarget("oci:" + dir)
-		if _, err := Write(context.Background(), img, tg); err != nil {
+		if err := os.CopyFS(dir, os.DirFS(template)); err != nil {
 			t.Fatal(err)
 		}
+		tg, _ := ParseTarget("oci:" + dir)
 		os.WriteFile(filepath.Join(dir, "index.json"), idx, 0o644)
 		blob := filepath.Join(dir, "blobs", "sha256", digest.Hex)
 		os.Chmod(blob, 0o644)
