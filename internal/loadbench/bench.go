@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"time"
@@ -113,7 +114,17 @@ func (b *bench) run(rounds int) (*results, error) {
 	}
 	for r := 0; r < rounds; r++ {
 		for si, sc := range scenarios {
-			for bi, bin := range bins {
+			// Every other round runs the binaries in reverse order, so none always runs just
+			// after the reference (or just before a scenario change) while the machine drifts.
+			order := make([]int, len(bins))
+			for i := range order {
+				order[i] = i
+			}
+			if r%2 == 1 {
+				slices.Reverse(order)
+			}
+			for _, bi := range order {
+				bin := bins[bi]
 				for try := 0; ; try++ {
 					s, err := b.once(sc, bin, bport, backend)
 					if err != nil {

@@ -143,6 +143,36 @@ func median(v []float64) float64 {
 	return (s[len(s)/2-1] + s[len(s)/2]) / 2
 }
 
+// pairedRatios divides each of a binary's runs by the reference's run of the same round:
+// rounds are interleaved, so the two ran minutes apart at most, and a machine whose speed
+// drifts (a virtual machine's neighbours, thermal limits) moves both. The median of these
+// ratios is steadier than the ratio of two medians taken over the whole benchmark.
+func pairedRatios(bin, ref []sample, f func(sample) float64) []float64 {
+	var v []float64
+	for i := range min(len(bin), len(ref)) {
+		if r := f(ref[i]); r > 0 {
+			v = append(v, f(bin[i])/r)
+		}
+	}
+	return v
+}
+
+// cell renders a median ratio and, over more than one round, the range of the rounds' ratios.
+func cell(ratios []float64) string {
+	if len(ratios) == 0 {
+		return "n/a"
+	}
+	c := fmt.Sprintf("%.2f×", median(ratios))
+	if len(ratios) > 1 {
+		c += fmt.Sprintf(" (%.2f–%.2f)", slices.Min(ratios), slices.Max(ratios))
+	}
+	return c
+}
+
+func rateOf(x sample) float64   { return x.rate }
+func perCPUOf(x sample) float64 { return x.perCPU }
+func hwmOf(x sample) float64    { return float64(x.hwmKiB) }
+
 func rates(s []sample) []float64 {
 	v := make([]float64, len(s))
 	for i, x := range s {
@@ -167,8 +197,9 @@ func hwms(s []sample) []float64 {
 	return v
 }
 
-// table renders the medians as ratios to the reference (higher is faster; for RSS, lower
-// is smaller), the reference's own figure in its column.
+// table renders, for every binary, the median of its runs' ratios to the reference's run of
+// the same round (higher is faster; for RSS, lower is smaller) with their range, and the
+// reference's own median figure in its column.
 func (r *results) table(b *bench) string {
 	var s strings.Builder
 	s.WriteString("| scenario (haproxy nbthread 1, pinned) |")
@@ -185,7 +216,7 @@ func (r *results) table(b *bench) string {
 		ref := median(rates(r.samples[si][0]))
 		fmt.Fprintf(&s, "| %s |", sc.name)
 		for bi := range b.bins {
-			fmt.Fprintf(&s, " %s |", ratio(median(rates(r.samples[si][bi+1])), ref))
+			fmt.Fprintf(&s, " %s |", cell(pairedRatios(r.samples[si][bi+1], r.samples[si][0], rateOf)))
 		}
 		unit := "req/s"
 		if sc.perCPU {
@@ -196,7 +227,7 @@ func (r *results) table(b *bench) string {
 			refHWM := median(hwms(r.samples[si][0]))
 			rssRow = "| peak RSS (VmHWM) after the direct run |"
 			for bi := range b.bins {
-				rssRow += fmt.Sprintf(" %s |", ratio(median(hwms(r.samples[si][bi+1])), refHWM))
+				rssRow += fmt.Sprintf(" %s |", cell(pairedRatios(r.samples[si][bi+1], r.samples[si][0], hwmOf)))
 			}
 			rssRow += fmt.Sprintf(" 1.00 (%s KiB) |\n", thousands(refHWM))
 		}
@@ -220,23 +251,16 @@ func (r *results) table(b *bench) string {
 		ref := median(perCPU(r.samples[si][0]))
 		fmt.Fprintf(&s, "| %s, per haproxy CPU-second |", sc.name)
 		for bi := range b.bins {
-			fmt.Fprintf(&s, " %s |", ratio(median(perCPU(r.samples[si][bi+1])), ref))
+			fmt.Fprintf(&s, " %s |", cell(pairedRatios(r.samples[si][bi+1], r.samples[si][0], perCPUOf)))
 		}
 		fmt.Fprintf(&s, " 1.00 (%s req per CPU-s) |\n", thousands(ref))
 	}
-	fmt.Fprintf(&s, "\n%d rounds × %d s; medians of %d kept runs; %d runs discarded as disturbed, %d kept although disturbed (retries exhausted); median CPU used outside the benchmark during a kept run: %.2f cores.\n",
+	fmt.Fprintf(&s, "\n%d rounds × %d s; each cell the median of the rounds' ratios to the reference's run in the same round (in brackets: the lowest and highest); %d kept runs; %d runs discarded as disturbed, %d kept although disturbed (retries exhausted); median CPU used outside the benchmark during a kept run: %.2f cores.\n",
 		r.rounds, int(b.duration.Seconds()), kept, r.discarded, disturbed, median(outside))
 	if len(b.tunes) > 0 {
 		fmt.Fprintf(&s, "Every haproxy ran with: %s.\n", strings.Join(b.tunes, "; "))
 	}
 	return s.String()
-}
-
-func ratio(v, ref float64) string {
-	if ref == 0 {
-		return "n/a"
-	}
-	return fmt.Sprintf("%.2f×", v/ref)
 }
 
 func thousands(v float64) string {

@@ -80,6 +80,27 @@ func TestMedianAndTable(t *testing.T) {
 	}
 }
 
+// A machine that slows down between rounds moves the reference and the binary alike: the
+// cell is the median of the per-round ratios (here 0.90 in every round), not the ratio of
+// the medians (0.95 / 1.00 would say something no round measured), with the range beside it.
+func TestPairedRatios(t *testing.T) {
+	ref := []sample{{rate: 100}, {rate: 200}, {rate: 150}}
+	bin := []sample{{rate: 90}, {rate: 180}, {rate: 135}}
+	if got := cell(pairedRatios(bin, ref, rateOf)); got != "0.90× (0.90–0.90)" {
+		t.Errorf("steady ratio: %q", got)
+	}
+	bin = []sample{{rate: 80}, {rate: 200}, {rate: 165}}
+	if got := cell(pairedRatios(bin, ref, rateOf)); got != "1.00× (0.80–1.10)" {
+		t.Errorf("ratios 0.80, 1.00, 1.10: %q", got)
+	}
+	if got := cell(pairedRatios(bin[:1], ref, rateOf)); got != "0.80×" {
+		t.Errorf("one round: %q", got)
+	}
+	if got := cell(pairedRatios(bin, []sample{{rate: 0}}, rateOf)); got != "n/a" {
+		t.Errorf("no reference: %q", got)
+	}
+}
+
 func TestBinFlag(t *testing.T) {
 	var b binFlag
 	if err := b.Set("kiln optimize=speed (-O2)=/nix/store/x-haproxy/bin/haproxy"); err != nil {
