@@ -5,12 +5,15 @@
 #
 # usage: scripts/bench-load.sh KILN MIRROR        (make bench-load)
 # env:   ROUNDS (5) interleaved rounds; DURATION (10s) per run; CONNECTIONS (100);
-#        VARIANTS ("default speed"): kiln variants of the default spec; default = as shipped,
-#          speed = optimize "speed"; SPECS ("label=FILE ..."): more specs to build and measure;
+#        VARIANTS ("default speed"): kiln variants of the default spec; default = as shipped
+#          (optimize "balanced"), size = optimize "size", speed = optimize "speed";
+#          SPECS ("label=FILE ..."): more specs to build and measure;
 #        TUNE: the global tune lines every haproxy runs with, ";"-separated; unset = the
 #          tune lines of the haproxy.cfg the default spec ships; "none" = none;
 #        DISTURB (0.05): cores of CPU used outside the benchmark above which a run is
-#          discarded and retried (RETRIES, 2; then kept and counted as disturbed).
+#          discarded and retried (RETRIES, 2; then kept and counted as disturbed);
+#        INSTRUCTIONS (1): also count instructions per request under valgrind's cachegrind
+#          (a figure other load does not move); 0 = rates only.
 # Pinning: haproxy (nbthread 1) on the first CPU, the load generator (wrk) and the proxied
 # scenarios' backend on the second.
 set -euo pipefail
@@ -20,6 +23,7 @@ version=3.0.11
 tarball=$mirror/haproxy-$version.tar.gz
 [ -f "$tarball" ] || { echo "bench-load: $tarball missing: run make sources" >&2; exit 1; }
 command -v wrk >/dev/null || { echo "bench-load: wrk missing: run make setup" >&2; exit 1; }
+[ "${INSTRUCTIONS:-1}" = 0 ] || command -v valgrind >/dev/null || { echo "bench-load: valgrind missing: run make setup (or INSTRUCTIONS=0)" >&2; exit 1; }
 command -v taskset >/dev/null || { echo "bench-load: taskset missing (util-linux)" >&2; exit 1; }
 [ "$(nproc)" -ge 2 ] || { echo "bench-load: needs 2 CPUs (haproxy on one, the load on the other)" >&2; exit 1; }
 
@@ -41,6 +45,7 @@ work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 "$kiln" init "$work/default.toml" >/dev/null
 args=(-ref "$ref" -rounds "${ROUNDS:-5}" -duration "${DURATION:-10s}"
       -connections "${CONNECTIONS:-100}" -disturb "${DISTURB:-0.05}" -retries "${RETRIES:-2}")
+[ "${INSTRUCTIONS:-1}" = 0 ] || args+=(-instructions)
 build() { # label spec
   local sp
   sp=$("$kiln" --quiet build --no-image --mirror "$mirror" "$2")
@@ -48,11 +53,12 @@ build() { # label spec
 }
 for v in ${VARIANTS-default speed}; do
   case $v in
-    default) build 'kiln default (-Oz)' "$work/default.toml" ;;
-    speed) sed 's/^optimize = "size"/optimize = "speed"/' "$work/default.toml" >"$work/speed.toml"
-           grep -q '^optimize = "speed"' "$work/speed.toml"
-           build 'kiln optimize=speed (-O2)' "$work/speed.toml" ;;
-    *) echo "bench-load: unknown variant $v (default, speed; SPECS for others)" >&2; exit 2 ;;
+    default) build 'kiln default (balanced)' "$work/default.toml" ;;
+    size|speed)
+      sed "s/^optimize = \"[a-z]*\"/optimize = \"$v\"/" "$work/default.toml" >"$work/$v.toml"
+      grep -q "^optimize = \"$v\"" "$work/$v.toml"
+      build "kiln optimize=$v" "$work/$v.toml" ;;
+    *) echo "bench-load: unknown variant $v (default, size, speed; SPECS for others)" >&2; exit 2 ;;
   esac
 done
 for s in ${SPECS-}; do build "${s%=*}" "${s##*=}"; done   # LABEL=FILE: LABEL may hold "=", FILE not

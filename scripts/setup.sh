@@ -22,8 +22,9 @@ have xz             || need+=(xz-utils)
 have zstd           || need+=(zstd)
 have python3        || need+=(python3)
 have file           || need+=(file)
-# make bench-load's load generator; socat for HAProxy's reg-tests.
+# make bench-load's load generator and instruction counter; socat for HAProxy's reg-tests.
 have wrk            || need+=(wrk)
+have valgrind       || need+=(valgrind)
 have socat          || need+=(socat)
 # VTest (third_party/vtest), built by the reg-test test: PCRE2 and zlib headers.
 [ -e /usr/include/pcre2.h ] || need+=(libpcre2-dev)

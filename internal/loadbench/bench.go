@@ -63,6 +63,8 @@ type bench struct {
 	lcpu     string
 	log      io.Writer
 	dir      string
+	// instrShort and instrLong are the two loads of the instruction count (0: not counted).
+	instrShort, instrLong time.Duration
 }
 
 // sample is one measured run.
@@ -77,6 +79,7 @@ type sample struct {
 // results holds every kept sample: [scenario][binary index, 0 = reference].
 type results struct {
 	samples   [][][]sample
+	instr     [][]float64 // [scenario][binary]: instructions per request, nil when not counted
 	discarded int
 	rounds    int
 }
@@ -147,6 +150,20 @@ func (b *bench) run(rounds int) (*results, error) {
 			}
 		}
 	}
+	if b.instrLong > 0 {
+		res.instr = make([][]float64, len(scenarios))
+		for si, sc := range scenarios {
+			res.instr[si] = make([]float64, len(bins))
+			for bi, bin := range bins {
+				n, err := b.instructions(sc, bin, bport)
+				if err != nil {
+					return nil, fmt.Errorf("instructions, %s, %s: %w", sc.name, bin.label, err)
+				}
+				fmt.Fprintf(b.log, "instructions  %-34s %-18s %12.0f per request\n", sc.name, bin.label, n)
+				res.instr[si][bi] = n
+			}
+		}
+	}
 	return res, nil
 }
 
@@ -161,7 +178,7 @@ func (p *proc) stop() {
 	_ = p.cmd.Process.Signal(syscall.SIGTERM)
 	select {
 	case <-p.done:
-	case <-time.After(5 * time.Second):
+	case <-time.After(15 * time.Second): // valgrind writes its counts on the way out
 		_ = p.cmd.Process.Kill()
 		<-p.done
 	}
@@ -203,12 +220,13 @@ frontend be
 	return p, port, err
 }
 
-func (b *bench) start(bin, cpu, name, cfg string, port int) (*proc, error) {
+func (b *bench) start(bin, cpu, name, cfg string, port int, wrap ...string) (*proc, error) {
 	path := filepath.Join(b.dir, name)
 	if err := os.WriteFile(path, []byte(cfg), 0o644); err != nil {
 		return nil, err
 	}
-	cmd := exec.Command("taskset", "-c", cpu, bin, "-f", path, "-db")
+	args := append(append([]string{"-c", cpu}, wrap...), bin, "-f", path, "-db")
+	cmd := exec.Command("taskset", args...)
 	out := &bytes.Buffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	if err := cmd.Start(); err != nil {
@@ -216,7 +234,7 @@ func (b *bench) start(bin, cpu, name, cfg string, port int) (*proc, error) {
 	}
 	p := &proc{cmd: cmd, done: make(chan error, 1), out: out}
 	go func() { p.done <- cmd.Wait() }()
-	deadline := time.Now().Add(10 * time.Second)
+	deadline := time.Now().Add(30 * time.Second) // under valgrind, start-up takes seconds
 	for {
 		c, err := net.DialTimeout("tcp", fmt.Sprintf("127.0.0.1:%d", port), 200*time.Millisecond)
 		if err == nil {
@@ -230,10 +248,19 @@ func (b *bench) start(bin, cpu, name, cfg string, port int) (*proc, error) {
 		}
 		if time.Now().After(deadline) {
 			p.stop()
-			return nil, fmt.Errorf("%s: not listening on port %d after 10 s: %s", bin, port, strings.TrimSpace(out.String()))
+			return nil, fmt.Errorf("%s: not listening on port %d after 30 s: %s", bin, port, strings.TrimSpace(out.String()))
 		}
 		time.Sleep(50 * time.Millisecond)
 	}
+}
+
+// config is the measured haproxy's configuration for a scenario.
+func (b *bench) config(sc scenario, port, bport int) string {
+	cfg := b.global() + fmt.Sprintf("frontend fe\n    bind 127.0.0.1:%d\n    %s\n", port, sc.frontend)
+	if sc.backend {
+		cfg += fmt.Sprintf("\nbackend be\n    server s1 127.0.0.1:%d\n", bport)
+	}
+	return cfg
 }
 
 // once starts bin, warms it up, measures one run and stops it.
@@ -242,11 +269,7 @@ func (b *bench) once(sc scenario, bin binary, bport int, backend *proc) (sample,
 	if err != nil {
 		return sample{}, err
 	}
-	cfg := b.global() + fmt.Sprintf("frontend fe\n    bind 127.0.0.1:%d\n    %s\n", port, sc.frontend)
-	if sc.backend {
-		cfg += fmt.Sprintf("\nbackend be\n    server s1 127.0.0.1:%d\n", bport)
-	}
-	p, err := b.start(bin.path, b.hcpu, "haproxy.cfg", cfg, port)
+	p, err := b.start(bin.path, b.hcpu, "haproxy.cfg", b.config(sc, port, bport), port)
 	if err != nil {
 		return sample{}, err
 	}
@@ -335,6 +358,47 @@ func (b *bench) wrk(sc scenario, url string, d time.Duration) (wrkResult, float6
 	}
 	cpu := (cmd.ProcessState.UserTime() + cmd.ProcessState.SystemTime()).Seconds()
 	return w, cpu, nil
+}
+
+// instructions is the number of instructions bin executes per request in a scenario,
+// counted by valgrind's cachegrind: haproxy runs under it twice, for a short and a long load,
+// and the difference between the two runs cancels start-up and shutdown. Unlike a rate, the
+// count does not move with other load or a virtual machine's neighbours, so it resolves
+// differences of a few percent that timed runs on a shared machine cannot; it weighs every
+// instruction alike (a slow one as much as a fast one), so it complements the rates.
+func (b *bench) instructions(sc scenario, bin binary, bport int) (float64, error) {
+	var ir, reqs [2]float64
+	for i, d := range []time.Duration{b.instrShort, b.instrLong} {
+		port, err := freePort()
+		if err != nil {
+			return 0, err
+		}
+		out := filepath.Join(b.dir, "cachegrind.out")
+		os.Remove(out)
+		p, err := b.start(bin.path, b.hcpu, "haproxy.cfg", b.config(sc, port, bport), port,
+			"valgrind", "--tool=cachegrind", "--cache-sim=no", "--cachegrind-out-file="+out)
+		if err != nil {
+			return 0, err
+		}
+		w, _, err := b.wrk(sc, fmt.Sprintf("http://127.0.0.1:%d%s", port, sc.path), d)
+		p.stop()
+		if err != nil {
+			return 0, err
+		}
+		if w.errors > 0 {
+			return 0, fmt.Errorf("wrk saw %d errors or non-2xx responses", w.errors)
+		}
+		n, err := cachegrindTotal(out)
+		if err != nil {
+			return 0, fmt.Errorf("%s under cachegrind: %w: %s", bin.label, err, strings.TrimSpace(p.out.String()))
+		}
+		ir[i], reqs[i] = n, float64(w.requests)
+	}
+	if reqs[1] <= reqs[0] || ir[1] <= ir[0] {
+		return 0, fmt.Errorf("%s: the long run (%v) served %.0f requests in %.0f instructions, the short one %.0f in %.0f: no difference to measure",
+			bin.label, b.instrLong, reqs[1], ir[1], reqs[0], ir[0])
+	}
+	return (ir[1] - ir[0]) / (reqs[1] - reqs[0]), nil
 }
 
 // pipelineLua makes wrk send N requests per write (wrk counts every response).

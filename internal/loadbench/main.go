@@ -15,6 +15,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"os/exec"
 	"strings"
 	"time"
 )
@@ -64,6 +65,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 	disturb := fs.Float64("disturb", 0.05, "cores used outside the benchmark above which a run is disturbed")
 	retries := fs.Int("retries", 2, "retries of a disturbed run before it is kept and counted as disturbed")
 	cpus := fs.String("cpus", "0,1", "HAPROXY_CPU,LOAD_CPU")
+	instr := fs.Bool("instructions", false, "also count instructions per request under valgrind (cachegrind)")
+	instrShort := fs.Duration("instructions-short", 2*time.Second, "the short load of the instruction count")
+	instrLong := fs.Duration("instructions-long", 6*time.Second, "the long load of the instruction count")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -91,6 +95,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 		hcpu:     hcpu,
 		lcpu:     lcpu,
 		log:      stderr,
+	}
+	if *instr {
+		if _, err := exec.LookPath("valgrind"); err != nil {
+			return errors.New("-instructions needs valgrind (make setup installs it)")
+		}
+		if *instrLong <= *instrShort {
+			return fmt.Errorf("-instructions-long %v must be longer than -instructions-short %v", *instrLong, *instrShort)
+		}
+		b.instrShort, b.instrLong = *instrShort, *instrLong
 	}
 	res, err := b.run(*rounds)
 	if err != nil {

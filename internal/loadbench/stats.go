@@ -131,6 +131,24 @@ func vmHWM(pid int) (int64, error) {
 	return 0, fmt.Errorf("/proc/%d/status: no VmHWM", pid)
 }
 
+// cachegrindTotal reads the instruction count from a cachegrind output file's summary line.
+func cachegrindTotal(path string) (float64, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return 0, err
+	}
+	for _, line := range strings.Split(string(b), "\n") {
+		if v, ok := strings.CutPrefix(line, "summary:"); ok {
+			f := strings.Fields(v)
+			if len(f) == 0 {
+				break
+			}
+			return strconv.ParseFloat(f[0], 64)
+		}
+	}
+	return 0, fmt.Errorf("%s: no summary line", path)
+}
+
 func median(v []float64) float64 {
 	if len(v) == 0 {
 		return 0
@@ -255,8 +273,29 @@ func (r *results) table(b *bench) string {
 		}
 		fmt.Fprintf(&s, " 1.00 (%s req per CPU-s) |\n", thousands(ref))
 	}
+	// Instructions per request: the reference's count over the binary's, so that higher is
+	// better here too.
+	for si, sc := range scenarios {
+		if r.instr == nil {
+			break
+		}
+		name, _, _ := strings.Cut(sc.name, ", per haproxy")
+		fmt.Fprintf(&s, "| %s, instructions per request |", name)
+		ref := r.instr[si][0]
+		for bi := range b.bins {
+			if n := r.instr[si][bi+1]; n > 0 {
+				fmt.Fprintf(&s, " %.2f× (%s) |", ref/n, thousands(n))
+			} else {
+				s.WriteString(" n/a |")
+			}
+		}
+		fmt.Fprintf(&s, " 1.00 (%s) |\n", thousands(ref))
+	}
 	fmt.Fprintf(&s, "\n%d rounds × %d s; each cell the median of the rounds' ratios to the reference's run in the same round (in brackets: the lowest and highest); %d kept runs; %d runs discarded as disturbed, %d kept although disturbed (retries exhausted); median CPU used outside the benchmark during a kept run: %.2f cores.\n",
 		r.rounds, int(b.duration.Seconds()), kept, r.discarded, disturbed, median(outside))
+	if r.instr != nil {
+		fmt.Fprintf(&s, "Instructions per request: valgrind's cachegrind, the difference between a %v and a %v load of each binary (the reference's count over the binary's: higher is fewer).\n", b.instrShort, b.instrLong)
+	}
 	if len(b.tunes) > 0 {
 		fmt.Fprintf(&s, "Every haproxy ran with: %s.\n", strings.Join(b.tunes, "; "))
 	}

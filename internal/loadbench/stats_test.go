@@ -2,6 +2,8 @@ package main
 
 import (
 	"math"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -112,6 +114,30 @@ func TestBinFlag(t *testing.T) {
 	for _, bad := range []string{"default", "default=relative/haproxy", "=/abs"} {
 		if err := b.Set(bad); err == nil {
 			t.Errorf("-bin %q accepted", bad)
+		}
+	}
+}
+
+func TestCachegrindTotalAndInstructionRows(t *testing.T) {
+	p := filepath.Join(t.TempDir(), "cachegrind.out")
+	os.WriteFile(p, []byte("desc: I1 cache: ...\ncmd: haproxy -f x\nevents: Ir\nfl=x.c\n1 5\nsummary: 450016778\n"), 0o644)
+	if n, err := cachegrindTotal(p); err != nil || n != 450016778 {
+		t.Fatalf("cachegrindTotal = %v, %v", n, err)
+	}
+	os.WriteFile(p, []byte("events: Ir\n"), 0o644)
+	if _, err := cachegrindTotal(p); err == nil {
+		t.Fatal("a file without a summary line was read")
+	}
+	b := &bench{bins: []binary{{"default", "x"}}, duration: 10e9, instrShort: 2e9, instrLong: 6e9}
+	r := &results{rounds: 1, samples: make([][][]sample, len(scenarios)), instr: make([][]float64, len(scenarios))}
+	for i := range scenarios {
+		r.samples[i] = [][]sample{{{rate: 1, perCPU: 1, hwmKiB: 1}}, {{rate: 1, perCPU: 1, hwmKiB: 1}}}
+		r.instr[i] = []float64{14000, 16000}
+	}
+	out := r.table(b)
+	for _, want := range []string{"| direct `http-request return`, instructions per request | 0.88× (16,000) | 1.00 (14,000) |", "| proxied, instructions per request |", "between a 2s and a 6s load"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
 		}
 	}
 }
