@@ -7,8 +7,13 @@
 #   toolchainSetup   a sh file the toolchain provides; it defines kiln_cc (the C compiler
 #                    command), STRIP, AR and RANLIB, and kiln_relr=1 when its linker and libc
 #                    pack relative relocations (DT_RELR)
-#   optimize         size | speed
+#   optimize         size | balanced | speed
 #   hardening        space-separated policy words (pie relro bindnow nx canary static stripped)
+#
+# Set by the sourcing recipe (shell variables, before it sources this file):
+#   kiln_program     "1" for the program itself (haproxy), unset for a library
+#   kiln_o2_sources  with optimize = balanced: source files (as the compiler is given them)
+#                    compiled at -O2 instead of -Os, the program's measured hot code
 #
 # Defines: die, top (the build dir), kiln_sh, a `cc` wrapper first on PATH, kiln_unpack, and
 #   cflags   optimisation, section and hardening flags for C compiles (no LTO)
@@ -16,7 +21,7 @@
 #   nounwind flags that drop unwind tables (C code never unwinds; they only cost bytes)
 
 die() { echo "kiln recipe: $*" >&2; exit 1; }
-case "${optimize:-}" in size|speed) ;; *) die "optimize must be size or speed, not '${optimize:-}'" ;; esac
+case "${optimize:-}" in size|balanced|speed) ;; *) die "optimize must be size, balanced or speed, not '${optimize:-}'" ;; esac
 
 top=${NIX_BUILD_TOP:-$PWD}
 cd "$top"
@@ -34,15 +39,25 @@ export SHELL="$kiln_sh" CONFIG_SHELL="$kiln_sh" MAKEFLAGS="SHELL=$kiln_sh"
 mkdir -p "$top/.kiln/bin"
 {
   printf '#!%s\n' "$kiln_sh"
+  # balanced: a compile of one of kiln_o2_sources gets -O2 after every other flag (the last
+  # -O wins; with LTO each function keeps its own level through the link).
+  if [ "$optimize" = balanced ] && [ -n "${kiln_o2_sources:-}" ]; then
+    pat=
+    for f in $kiln_o2_sources; do pat="${pat:+$pat|}$f"; done
+    printf 'for a in "$@"; do case "$a" in %s) set -- "$@" -O2; break ;; esac; done\n' "$pat"
+  fi
   printf 'exec %s -ffile-prefix-map=%s=/build "$@"\n' "$kiln_cc" "$top"
 } > "$top/.kiln/bin/cc"
 chmod +x "$top/.kiln/bin/cc"
 PATH="$top/.kiln/bin:$PATH"
 
 # size is -Oz (GCC 12+, clang): smaller than -Os by favouring short instruction encodings,
-# which is what keeps haproxy + Lua within 1 MB (zstd); speed is -O2.
+# which is what keeps haproxy + Lua within 1 MB (zstd); speed is -O2. balanced compiles the
+# program at -Os (its hot compression code at -O2, above) and the libraries at -Oz: the
+# program's request path is where -Oz's slow encodings cost throughput.
 case "$optimize" in
   size)  opt="-Oz" ;;
+  balanced) if [ -n "${kiln_program:-}" ]; then opt="-Os"; else opt="-Oz"; fi ;;
   speed) opt="-O2" ;;
 esac
 cflags="$opt -ffunction-sections -fdata-sections"

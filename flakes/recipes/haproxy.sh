@@ -9,12 +9,16 @@
 #   luaDir pcre2Dir opensslDir zlibDir
 #                    store paths of the static dependencies (include/ + lib/*.a), "" when
 #                    the feature is off; pcre2Jit is "1" when that pcre2 has its JIT
-#   optimize         size | speed
+#   optimize         size | balanced | speed
 #   strip            "1" or ""
 #   hardening        space-separated policy words (pie relro bindnow nx canary)
 #   out              output path
 set -eu
 
+# optimize = balanced: haproxy at -Os, and at -O2 its gzip/deflate code (SLZ and the
+# compression filter), where -Os cost ~10 % of the gzip scenario's throughput (README).
+kiln_program=1
+kiln_o2_sources="src/slz.c src/compression.c src/flt_http_comp.c"
 . "$common"
 case "${compression:-}" in slz|zlib|none) ;; *) die "compression must be slz, zlib or none, not '${compression:-}'" ;; esac
 case "$compression" in

@@ -138,14 +138,18 @@ func (t Toolchain) Check() error {
 // Optimize is the compiler's optimisation goal.
 type Optimize string
 
-// The optimisation goals.
+// The optimisation goals. Size is the smallest (-Oz everywhere); balanced compiles the
+// program at -Os with its compression code at -O2 and the libraries at -Oz; speed is -O2.
 const (
-	OptimizeSize  Optimize = "size"
-	OptimizeSpeed Optimize = "speed"
+	OptimizeSize     Optimize = "size"
+	OptimizeBalanced Optimize = "balanced"
+	OptimizeSpeed    Optimize = "speed"
 )
 
 // Valid reports whether o is a known optimisation goal.
-func (o Optimize) Valid() bool { return o == OptimizeSize || o == OptimizeSpeed }
+func (o Optimize) Valid() bool {
+	return o == OptimizeSize || o == OptimizeBalanced || o == OptimizeSpeed
+}
 
 // Build says how the package is compiled and what hardening it must show.
 type Build struct {

@@ -107,6 +107,7 @@ func TestBadSpecs(t *testing.T) {
 		{"empty name", `name = "haproxy"`, `name = ""`, 3, "package.name", "required"},
 		{"no recipe", `name = "haproxy"`, `name = "nginx"`, 3, "package.name", "no recipe"},
 		{"bad toolchain", `toolchain = "pinned"`, `toolchain = "gcc"`, 8, "build.toolchain", "must be pinned or nixpkgs"},
+		{"bad optimize", `toolchain = "pinned"`, "toolchain = \"pinned\"\noptimize = \"O3\"", 9, "build.optimize", "must be size, balanced or speed"},
 		{"host removed", `toolchain = "pinned"`, `toolchain = "host"`, 8, "build.toolchain", "use pinned: same offline use with --mirror, pure and portable"},
 		{"nixpkgs unpinned", `toolchain = "pinned"`, "toolchain = \"nixpkgs\"\n[nixpkgs]\nurl = \"github:NixOS/nixpkgs/nixos-24.11\"", 10, "nixpkgs.url", "not pinned"},
 		{"nixpkgs with pinned", `[image]`, "[nixpkgs]\nurl = \"github:NixOS/nixpkgs/030ba1976b7c0e1a67d9716b17308ccdab5b381e\"\n[image]", 10, "nixpkgs.url", "does not use nixpkgs"},

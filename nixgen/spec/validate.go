@@ -173,7 +173,7 @@ func (v *validator) build() {
 		v.add("build.toolchain", "%s", err)
 	}
 	if !b.Optimize.Valid() {
-		v.add("build.optimize", "%s: must be size or speed", show(string(b.Optimize)))
+		v.add("build.optimize", "%s: must be size, balanced or speed", show(string(b.Optimize)))
 	}
 	seen := map[string]bool{}
 	for i, w := range b.Hardening {

@@ -17,7 +17,7 @@
   sources = {};
   build = {
     toolchain = "nixpkgs";
-    optimize = "size";
+    optimize = "balanced";
     strip = true;
     hardening = [ "bindnow" "canary" "nx" "pie" "relro" "static" "stripped" ];
   };
