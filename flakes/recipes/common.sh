@@ -10,10 +10,9 @@
 #   optimize         size | balanced | speed
 #   hardening        space-separated policy words (pie relro bindnow nx canary static stripped)
 #
-# Set by the sourcing recipe (shell variables, before it sources this file):
-#   kiln_program     "1" for the program itself (haproxy), unset for a library
+# Set by the sourcing recipe (a shell variable, before it sources this file):
 #   kiln_o2_sources  with optimize = balanced: source files (as the compiler is given them)
-#                    compiled at -O2 instead of -Os, the program's measured hot code
+#                    compiled at -O2 instead of -Oz, the program's measured hot code
 #
 # Defines: die, top (the build dir), kiln_sh, a `cc` wrapper first on PATH, kiln_unpack, and
 #   cflags   optimisation, section and hardening flags for C compiles (no LTO)
@@ -52,12 +51,12 @@ chmod +x "$top/.kiln/bin/cc"
 PATH="$top/.kiln/bin:$PATH"
 
 # size is -Oz (GCC 12+, clang): smaller than -Os by favouring short instruction encodings,
-# which is what keeps haproxy + Lua within 1 MB (zstd); speed is -O2. balanced compiles the
-# program at -Os (its hot compression code at -O2, above) and the libraries at -Oz: the
-# program's request path is where -Oz's slow encodings cost throughput.
+# which is what keeps haproxy + Lua within 1 MB (zstd); speed is -O2. balanced is -Oz with
+# the recipe's kiln_o2_sources at -O2 (above): haproxy's gzip code, where -Oz cost 20 % more
+# instructions per request; elsewhere -Os and -O2 cost bytes no measurement here could
+# justify (README, Speed under load).
 case "$optimize" in
-  size)  opt="-Oz" ;;
-  balanced) if [ -n "${kiln_program:-}" ]; then opt="-Os"; else opt="-Oz"; fi ;;
+  size|balanced) opt="-Oz" ;;
   speed) opt="-O2" ;;
 esac
 cflags="$opt -ffunction-sections -fdata-sections"
