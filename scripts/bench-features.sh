@@ -23,7 +23,6 @@ work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 export NIX_CONFIG='experimental-features = nix-command flakes
 accept-flake-config = false
 sandbox = true
-extra-sandbox-paths = /bin /usr /lib /lib64
 substituters =
 build-users-group ='
 
