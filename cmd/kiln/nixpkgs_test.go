@@ -182,7 +182,7 @@ printf 'cc=%s\ncflags=%s\nldflags=%s\n' "$kiln_cc" "$cflags" "$ldflags"
 		if err != nil {
 			t.Fatal(err)
 		}
-		if !regexp.MustCompile(`(?m)^kiln_o2_sources="src/slz.c `).Match(script) {
+		if !regexp.MustCompile(`(?m)^kiln_o2_sources="src/slz\.c["\s]`).Match(script) {
 			t.Errorf("%s: the recipe %s does not name its gzip code for optimize = balanced", d.Name, d.Args[1])
 		}
 		// ARCH_FLAGS reaches every compile and LDFLAGS the link: LTO needs it in both.

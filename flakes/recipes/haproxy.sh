@@ -15,8 +15,8 @@
 #   out              output path
 set -eu
 
-# optimize = balanced: haproxy's gzip/deflate code (SLZ and the compression filter) at -O2,
-# the rest at -Oz: at -Oz it executed 20 % more instructions per gzip'd request (README).
+# optimize = balanced: haproxy's gzip encoder (SLZ) at -O2, the rest at -Oz: at -Oz a gzip'd
+# request took 20 % more instructions (README, Speed under load).
 kiln_o2_sources="src/slz.c"
 . "$common"
 case "${compression:-}" in slz|zlib|none) ;; *) die "compression must be slz, zlib or none, not '${compression:-}'" ;; esac
