@@ -284,15 +284,7 @@ func (b *bench) once(sc scenario, bin binary, bport int, backend *proc) (sample,
 	if sc.backend {
 		pids = append(pids, backend.cmd.Process.Pid)
 	}
-	busy0, err := cpuBusy()
-	if err != nil {
-		return sample{}, err
-	}
-	own0, err := procCPU(pids...)
-	if err != nil {
-		return sample{}, err
-	}
-	h0, err := procCPU(pids[0])
+	c0, err := readCPU(pids)
 	if err != nil {
 		return sample{}, err
 	}
@@ -302,18 +294,11 @@ func (b *bench) once(sc scenario, bin binary, bport int, backend *proc) (sample,
 		return sample{}, err
 	}
 	elapsed := time.Since(t0).Seconds()
-	busy1, err := cpuBusy()
+	c1, err := readCPU(pids)
 	if err != nil {
 		return sample{}, err
 	}
-	own1, err := procCPU(pids...)
-	if err != nil {
-		return sample{}, err
-	}
-	h1, err := procCPU(pids[0])
-	if err != nil {
-		return sample{}, err
-	}
+	haproxyCPU := c1.haproxy - c0.haproxy
 	hwm, err := vmHWM(pids[0])
 	if err != nil {
 		return sample{}, err
@@ -321,15 +306,35 @@ func (b *bench) once(sc scenario, bin binary, bport int, backend *proc) (sample,
 	if w.errors > 0 {
 		return sample{}, fmt.Errorf("wrk saw %d errors or non-2xx responses", w.errors)
 	}
-	if h1-h0 <= 0 {
+	if haproxyCPU <= 0 {
 		return sample{}, errors.New("haproxy used no CPU time")
 	}
-	s := sample{rate: w.rate, hwmKiB: hwm, perCPU: float64(w.requests) / (h1 - h0)}
+	s := sample{rate: w.rate, hwmKiB: hwm, perCPU: float64(w.requests) / haproxyCPU}
 	if sc.perCPU {
 		s.rate = s.perCPU
 	}
-	s.outside = max(0, (busy1-busy0)-(own1-own0)-wrkCPU) / elapsed
+	s.outside = max(0, (c1.busy-c0.busy)-(c1.own-c0.own)-wrkCPU) / elapsed
 	return s, nil
+}
+
+// cpuTimes is one reading of the CPU seconds a run is judged by.
+type cpuTimes struct {
+	busy    float64 // the whole machine (cpuBusy)
+	own     float64 // the benchmark's processes: haproxy and, if any, the backend
+	haproxy float64 // the measured haproxy alone (pids[0])
+}
+
+func readCPU(pids []int) (cpuTimes, error) {
+	var c cpuTimes
+	var err error
+	if c.busy, err = cpuBusy(); err != nil {
+		return c, err
+	}
+	if c.own, err = procCPU(pids...); err != nil {
+		return c, err
+	}
+	c.haproxy, err = procCPU(pids[0])
+	return c, err
 }
 
 // wrk runs wrk pinned to the load CPU and returns its figures and the CPU time it used.

@@ -191,26 +191,11 @@ func rateOf(x sample) float64   { return x.rate }
 func perCPUOf(x sample) float64 { return x.perCPU }
 func hwmOf(x sample) float64    { return float64(x.hwmKiB) }
 
-func rates(s []sample) []float64 {
+// values is f of every sample.
+func values(s []sample, f func(sample) float64) []float64 {
 	v := make([]float64, len(s))
 	for i, x := range s {
-		v[i] = x.rate
-	}
-	return v
-}
-
-func perCPU(s []sample) []float64 {
-	v := make([]float64, len(s))
-	for i, x := range s {
-		v[i] = x.perCPU
-	}
-	return v
-}
-
-func hwms(s []sample) []float64 {
-	v := make([]float64, len(s))
-	for i, x := range s {
-		v[i] = float64(x.hwmKiB)
+		v[i] = f(x)
 	}
 	return v
 }
@@ -231,7 +216,7 @@ func (r *results) table(b *bench) string {
 	disturbed, kept := 0, 0
 	var rssRow string
 	for si, sc := range scenarios {
-		ref := median(rates(r.samples[si][0]))
+		ref := median(values(r.samples[si][0], rateOf))
 		fmt.Fprintf(&s, "| %s |", sc.name)
 		for bi := range b.bins {
 			fmt.Fprintf(&s, " %s |", cell(pairedRatios(r.samples[si][bi+1], r.samples[si][0], rateOf)))
@@ -242,7 +227,7 @@ func (r *results) table(b *bench) string {
 		}
 		fmt.Fprintf(&s, " 1.00 (%s %s) |\n", thousands(ref), unit)
 		if sc.rss {
-			refHWM := median(hwms(r.samples[si][0]))
+			refHWM := median(values(r.samples[si][0], hwmOf))
 			rssRow = "| peak RSS (VmHWM) after the direct run |"
 			for bi := range b.bins {
 				rssRow += fmt.Sprintf(" %s |", cell(pairedRatios(r.samples[si][bi+1], r.samples[si][0], hwmOf)))
@@ -266,7 +251,7 @@ func (r *results) table(b *bench) string {
 		if sc.perCPU {
 			continue
 		}
-		ref := median(perCPU(r.samples[si][0]))
+		ref := median(values(r.samples[si][0], perCPUOf))
 		fmt.Fprintf(&s, "| %s, per haproxy CPU-second |", sc.name)
 		for bi := range b.bins {
 			fmt.Fprintf(&s, " %s |", cell(pairedRatios(r.samples[si][bi+1], r.samples[si][0], perCPUOf)))
