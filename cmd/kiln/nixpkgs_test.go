@@ -185,8 +185,11 @@ printf 'cc=%s\ncflags=%s\nldflags=%s\n' "$kiln_cc" "$cflags" "$ldflags"
 		if !regexp.MustCompile(`(?m)^kiln_o2_sources="src/slz\.c["\s]`).Match(script) {
 			t.Errorf("%s: the recipe %s does not name its gzip code for optimize = balanced", d.Name, d.Args[1])
 		}
+		if !regexp.MustCompile(`(?m)^kiln_inline_sources="[^"]*\bsrc/mux_h1\.c\b`).Match(script) {
+			t.Errorf("%s: the recipe %s does not name its request path for optimize = balanced", d.Name, d.Args[1])
+		}
 		// ARCH_FLAGS reaches every compile and LDFLAGS the link: LTO needs it in both.
-		if !regexp.MustCompile(`(?m)^arch="-flto=auto `).Match(script) ||
+		if !regexp.MustCompile(`(?m)^arch="-flto=auto -flto-partition=one `).Match(script) ||
 			!strings.Contains(string(script), `ARCH_FLAGS="$arch"`) || !strings.Contains(string(script), `LDFLAGS="$arch $ldflags"`) {
 			t.Errorf("%s: the recipe %s does not pass -flto to both haproxy's compiles and its link", d.Name, d.Args[1])
 		}

@@ -10,9 +10,12 @@
 #   optimize         size | balanced | speed
 #   hardening        space-separated policy words (pie relro bindnow nx canary static stripped)
 #
-# Set by the sourcing recipe (a shell variable, before it sources this file):
-#   kiln_o2_sources  with optimize = balanced: source files (as the compiler is given them)
-#                    compiled at -O2 instead of -Oz, the program's measured hot code
+# Set by the sourcing recipe (shell variables, before it sources this file), used only with
+# optimize = balanced; each names source files as the compiler is given them:
+#   kiln_o2_sources      compiled at -O2 instead of -Oz: the program's measured hot loops
+#   kiln_inline_sources  -Oz, but a call may be inlined when that grows the code by up to 8 of
+#                        GCC's size units (--param=max-inline-insns-size=8; at -Oz, by none):
+#                        the measured request path, whose small header helpers -Oz keeps as calls
 #
 # Defines: die, top (the build dir), kiln_sh, a `cc` wrapper first on PATH, kiln_unpack, and
 #   cflags   optimisation, section and hardening flags for C compiles (no LTO)
@@ -38,12 +41,19 @@ export SHELL="$kiln_sh" CONFIG_SHELL="$kiln_sh" MAKEFLAGS="SHELL=$kiln_sh"
 mkdir -p "$top/.kiln/bin"
 {
   printf '#!%s\n' "$kiln_sh"
-  # balanced: a compile of one of kiln_o2_sources gets -O2 after every other flag (the last
-  # -O wins; with LTO each function keeps its own level through the link).
-  if [ "$optimize" = balanced ] && [ -n "${kiln_o2_sources:-}" ]; then
+  # balanced: a compile of one of the named files gets their flags after every other flag
+  # (the last -O wins; with LTO each function keeps its own level and parameters through the
+  # link).
+  per_file() { # flags file...
+    flags=$1; shift
+    [ $# -gt 0 ] || return 0
     pat=
-    for f in $kiln_o2_sources; do pat="${pat:+$pat|}$f"; done
-    printf 'for a in "$@"; do case "$a" in %s) set -- "$@" -O2; break ;; esac; done\n' "$pat"
+    for f in "$@"; do pat="${pat:+$pat|}$f"; done
+    printf 'for a in "$@"; do case "$a" in %s) set -- "$@" %s; break ;; esac; done\n' "$pat" "$flags"
+  }
+  if [ "$optimize" = balanced ]; then
+    per_file -O2 ${kiln_o2_sources:-}
+    per_file --param=max-inline-insns-size=8 ${kiln_inline_sources:-}
   fi
   printf 'exec %s -ffile-prefix-map=%s=/build "$@"\n' "$kiln_cc" "$top"
 } > "$top/.kiln/bin/cc"
@@ -52,9 +62,10 @@ PATH="$top/.kiln/bin:$PATH"
 
 # size is -Oz (GCC 12+, clang): smaller than -Os by favouring short instruction encodings,
 # which is what keeps haproxy + Lua within 1 MB (zstd); speed is -O2. balanced is -Oz with
-# the recipe's kiln_o2_sources at -O2 (above): haproxy's gzip code, where -Oz cost 20 % more
-# instructions per request; elsewhere -Os and -O2 cost bytes no measurement here could
-# justify (README, Speed under load).
+# the recipe's kiln_o2_sources at -O2 and its kiln_inline_sources allowed small inlines
+# (above): haproxy's gzip encoder, where -Oz cost 20 % more instructions per request, and
+# its HTTP request path; elsewhere -Os and -O2 cost bytes no measurement here could justify
+# (README, Speed under load).
 case "$optimize" in
   size|balanced) opt="-Oz" ;;
   speed) opt="-O2" ;;
