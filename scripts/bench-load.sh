@@ -14,6 +14,8 @@
 #          discarded and retried (RETRIES, 2; then kept and counted as disturbed);
 #        INSTRUCTIONS (1): also count instructions per request under valgrind's cachegrind
 #          (a figure other load does not move); 0 = rates only.
+#        AA (1): also measure the reference again as one more column (an A/A test): what the
+#          machine's noise alone does to a ratio; 0 = not.
 # Pinning: haproxy (nbthread 1) on the first CPU, the load generator (wrk) and the proxied
 # scenarios' backend on the second.
 set -euo pipefail
@@ -46,6 +48,7 @@ work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 args=(-ref "$ref" -rounds "${ROUNDS:-5}" -duration "${DURATION:-10s}"
       -connections "${CONNECTIONS:-100}" -disturb "${DISTURB:-0.05}" -retries "${RETRIES:-2}")
 [ "${INSTRUCTIONS:-1}" = 0 ] || args+=(-instructions)
+[ "${AA:-1}" = 0 ] || args+=(-aa)
 build() { # label spec
   local sp
   sp=$("$kiln" --quiet build --no-image --mirror "$mirror" "$2")

@@ -67,6 +67,11 @@ type bench struct {
 	instrShort, instrLong time.Duration
 }
 
+// aaLabel is the column of the reference measured again as one more binary (an A/A test):
+// any distance of its ratios from 1.00 is the machine's noise, and a kiln binary's ratio
+// means something only beyond that.
+const aaLabel = "glibc reference again (A/A)"
+
 // sample is one measured run.
 type sample struct {
 	rate      float64 // requests per second, or per haproxy CPU-second
@@ -155,6 +160,10 @@ func (b *bench) run(rounds int) (*results, error) {
 		for si, sc := range scenarios {
 			res.instr[si] = make([]float64, len(bins))
 			for bi, bin := range bins {
+				if bi > 0 && bin.path == b.ref.path {
+					res.instr[si][bi] = res.instr[si][0] // the same binary: the count does not vary
+					continue
+				}
 				n, err := b.instructions(sc, bin, bport)
 				if err != nil {
 					return nil, fmt.Errorf("instructions, %s, %s: %w", sc.name, bin.label, err)

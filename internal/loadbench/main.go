@@ -68,6 +68,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	instr := fs.Bool("instructions", false, "also count instructions per request under valgrind (cachegrind)")
 	instrShort := fs.Duration("instructions-short", 2*time.Second, "the short load of the instruction count")
 	instrLong := fs.Duration("instructions-long", 6*time.Second, "the long load of the instruction count")
+	aa := fs.Bool("aa", false, "also measure the reference as if it were one more binary: its column is what the machine's noise alone does to a ratio")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
@@ -82,6 +83,9 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if !strings.HasPrefix(t, "tune.") || strings.ContainsAny(t, "\n\r") {
 			return fmt.Errorf("-tune %q: want one tune.* line", t)
 		}
+	}
+	if *aa {
+		bins = append(bins, binary{aaLabel, *ref})
 	}
 	b := &bench{
 		ref:      binary{"reference", *ref},

@@ -278,6 +278,9 @@ func (r *results) table(b *bench) string {
 	}
 	fmt.Fprintf(&s, "\n%d rounds × %d s; each cell the median of the rounds' ratios to the reference's run in the same round (in brackets: the lowest and highest); %d kept runs; %d runs discarded as disturbed, %d kept although disturbed (retries exhausted); median CPU used outside the benchmark during a kept run: %.2f cores.\n",
 		r.rounds, int(b.duration.Seconds()), kept, r.discarded, disturbed, median(outside))
+	if slices.ContainsFunc(b.bins, func(x binary) bool { return x.label == aaLabel }) {
+		s.WriteString("The A/A column is the reference measured again as if it were one more binary: its distance from 1.00 is this machine's noise alone, the margin any other column's ratio must clear to mean a difference.\n")
+	}
 	if r.instr != nil {
 		fmt.Fprintf(&s, "Instructions per request: valgrind's cachegrind, the difference between a %v and a %v load of each binary (the reference's count over the binary's: higher is fewer).\n", b.instrShort, b.instrLong)
 	}

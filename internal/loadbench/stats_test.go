@@ -82,6 +82,29 @@ func TestMedianAndTable(t *testing.T) {
 	}
 }
 
+// The A/A column (the reference measured again) gets its own line under the table saying
+// what it is for; a table without one does not.
+func TestAAColumnIsExplained(t *testing.T) {
+	r := &results{rounds: 1, samples: make([][][]sample, len(scenarios))}
+	for i := range scenarios {
+		r.samples[i] = [][]sample{{{rate: 100, perCPU: 100, hwmKiB: 8000}}, {{rate: 90, perCPU: 90, hwmKiB: 4000}}, {{rate: 104, perCPU: 104, hwmKiB: 8000}}}
+	}
+	b := &bench{bins: []binary{{"default", "x"}, {aaLabel, "ref"}}, duration: 1e9}
+	out := r.table(b)
+	for _, want := range []string{"| 0.90× | 1.04× | 1.00 (100 req/s) |", "The A/A column is the reference measured again"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	for i := range r.samples {
+		r.samples[i] = r.samples[i][:2]
+	}
+	b.bins = b.bins[:1]
+	if out := r.table(b); strings.Contains(out, "A/A") {
+		t.Errorf("a table without the A/A column explains one:\n%s", out)
+	}
+}
+
 // A machine that slows down between rounds moves the reference and the binary alike: the
 // cell is the median of the per-round ratios (here 0.90 in every round), not the ratio of
 // the medians (0.95 / 1.00 would say something no round measured), with the range beside it.

@@ -1,0 +1,75 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"os/exec"
+	"regexp"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/kilnbuild/kiln/internal/testenv"
+)
+
+// `make bench-load` runs on a fresh machine and prints its table: the script builds the
+// glibc reference from the pinned tarball (cached for later runs), builds kiln's default
+// image's haproxy, runs every scenario against real haproxy processes under wrk and prints
+// one row per figure. One short round, no instruction count: this checks that the benchmark
+// works and what its table holds, not the figures (those are the README's, from `make
+// bench-load` on a quiet machine).
+func TestBenchLoadPrintsTable(t *testing.T) {
+	m := mirror(t)
+	testenv.Require(t, "wrk", "taskset", "make", "gcc")
+	cmd := exec.Command("bash", "../../scripts/bench-load.sh", kilnBin, m)
+	cmd.Env = append(os.Environ(), "ROUNDS=1", "DURATION=1s", "INSTRUCTIONS=0", "VARIANTS=default", "RETRIES=0", "AA=1")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("bench-load.sh: %v\n%s", err, tailLines(stderr.String(), 30))
+	}
+	out := stdout.String()
+	header := "| scenario (haproxy nbthread 1, pinned) | kiln default (balanced) | glibc reference again (A/A) | glibc reference |"
+	if !strings.Contains(out, header) {
+		t.Fatalf("no table header %q in:\n%s", header, out)
+	}
+	ratio := regexp.MustCompile(`^\d+\.\d\d×$`)
+	ref := regexp.MustCompile(`^1\.00 \(([\d,]+) (req/s|req per CPU-s|KiB)\)$`)
+	for _, row := range []string{
+		"direct `http-request return`",
+		"16-deep pipelining",
+		"proxied, per haproxy CPU-second",
+		"gzip of a 64 KiB body",
+		"peak RSS (VmHWM) after the direct run",
+		"gzip of a 64 KiB body, per haproxy CPU-second",
+	} {
+		var cells []string
+		for _, l := range strings.Split(out, "\n") {
+			if strings.HasPrefix(l, "| "+row+" |") {
+				cells = strings.Split(strings.Trim(strings.TrimPrefix(l, "| "+row+" |"), " |"), " | ")
+			}
+		}
+		if len(cells) != 3 {
+			t.Errorf("row %q: cells %q, want kiln's, the A/A and the reference's", row, cells)
+			continue
+		}
+		for _, c := range cells[:2] {
+			if !ratio.MatchString(c) {
+				t.Errorf("row %q: cell %q is not a ratio", row, c)
+			}
+		}
+		sub := ref.FindStringSubmatch(cells[2])
+		if sub == nil {
+			t.Errorf("row %q: reference cell %q", row, cells[2])
+			continue
+		}
+		if n, err := strconv.Atoi(strings.ReplaceAll(sub[1], ",", "")); err != nil || n <= 0 {
+			t.Errorf("row %q: the reference measured %q", row, sub[1])
+		}
+	}
+	for _, want := range []string{"1 rounds × 1 s", "The A/A column is the reference measured again", "Every haproxy ran with: tune.memory.hot-size 8388608."} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the table's notes lack %q:\n%s", want, out)
+		}
+	}
+}
