@@ -40,6 +40,33 @@ func kiln(t *testing.T, args ...string) (string, string, error) {
 	return stdout.String(), stderr.String(), err
 }
 
+// initSpec writes kiln init's spec to path with each old, new pair of replace applied once,
+// and fails the test when the spec lacks an old: a fixture that silently stayed the default
+// spec would test the default instead.
+func initSpec(t *testing.T, path string, replace ...string) string {
+	t.Helper()
+	if len(replace)%2 != 0 {
+		t.Fatalf("initSpec: replacements come in old, new pairs: %q", replace)
+	}
+	if _, stderr, err := kiln(t, "init", path); err != nil {
+		t.Fatalf("kiln init: %v\n%s", err, stderr)
+	}
+	doc, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 0; i < len(replace); i += 2 {
+		if !bytes.Contains(doc, []byte(replace[i])) {
+			t.Fatalf("kiln init's spec has no %q to replace", replace[i])
+		}
+		doc = bytes.Replace(doc, []byte(replace[i]), []byte(replace[i+1]), 1)
+	}
+	if err := os.WriteFile(path, doc, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
 // mirror is the directory of source tarballs `make test` fills (scripts/sources.sh).
 func mirror(t *testing.T) string {
 	t.Helper()

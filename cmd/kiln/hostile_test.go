@@ -30,15 +30,7 @@ const testToolchain = "pinned"
 // path, so nix builds it afresh) into dir and returns its path.
 func uniqueSpec(t *testing.T, dir, version string) string {
 	t.Helper()
-	out, stderr, err := kiln(t, "init", filepath.Join(dir, "kiln.toml"))
-	if err != nil {
-		t.Fatalf("kiln init: %v\n%s %s", err, out, stderr)
-	}
-	p := filepath.Join(dir, "kiln.toml")
-	data, _ := os.ReadFile(p)
-	data = bytes.Replace(data, []byte(`version = "3.0.11"`), []byte(`version = "`+version+`"`), 1)
-	os.WriteFile(p, data, 0o644)
-	return p
+	return initSpec(t, filepath.Join(dir, "kiln.toml"), `version = "3.0.11"`, `version = "`+version+`"`)
 }
 
 // builderProcesses lists the processes whose environment says they build derivation name:

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"encoding/json"
 	"os"
 	"os/exec"
@@ -30,22 +29,7 @@ func TestNixpkgsFlakesAgainstRealNixpkgs(t *testing.T) {
 	specs, _ := filepath.Glob("../../testdata/specs/*.toml")
 	specs = append([]string{""}, specs...)
 	// kiln init's spec with optimize = "speed": the one goal no spec in testdata uses.
-	speed := filepath.Join(t.TempDir(), "speed.toml")
-	if _, stderr, err := kiln(t, "init", speed); err != nil {
-		t.Fatalf("kiln init: %v\n%s", err, stderr)
-	}
-	init, err := os.ReadFile(speed)
-	if err != nil {
-		t.Fatal(err)
-	}
-	sp := regexp.MustCompile(`(?m)^optimize = "balanced"`).ReplaceAll(init, []byte(`optimize = "speed"`))
-	if bytes.Equal(sp, init) {
-		t.Fatal(`kiln init's spec has no optimize = "balanced" line to turn into "speed"`)
-	}
-	if err := os.WriteFile(speed, sp, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	specs = append(specs, speed)
+	specs = append(specs, initSpec(t, filepath.Join(t.TempDir(), "speed.toml"), "\noptimize = \"balanced\"", "\noptimize = \"speed\""))
 	over := []string{"--no-write-lock-file", "--override-input", "nixpkgs", "path:" + subset}
 	for _, sp := range specs {
 		name := strings.TrimSuffix(filepath.Base(sp), ".toml")
