@@ -193,6 +193,14 @@ printf 'cc=%s\ncflags=%s\nldflags=%s\n' "$kiln_cc" "$cflags" "$ldflags"
 		if !regexp.MustCompile(`(?m)^kiln_inline_sources="[^"]*\bsrc/mux_h1\.c\b`).Match(script) {
 			t.Errorf("%s: the recipe %s does not name its request path for optimize = balanced", d.Name, d.Args[1])
 		}
+		// SLZ's profile is recorded in the build with whichever compiler the toolchain has:
+		// its training program must reach the sandbox as an input.
+		if !regexp.MustCompile(`(?m)^kiln_pgo_sources="src/slz\.c"$`).Match(script) || !strings.Contains(string(script), "KILN_PGO=use make") {
+			t.Errorf("%s: the recipe %s does not build SLZ with its profile", d.Name, d.Args[1])
+		}
+		if train, err := os.ReadFile(d.Env["slzTrain"]); err != nil || !strings.Contains(string(train), "slz_encode(") {
+			t.Errorf("%s: slzTrain = %q is not SLZ's training program (%v)", d.Name, d.Env["slzTrain"], err)
+		}
 		// ARCH_FLAGS reaches every compile and LDFLAGS the link: LTO needs it in both.
 		if !regexp.MustCompile(`(?m)^arch="-flto=auto -flto-partition=one `).Match(script) ||
 			!strings.Contains(string(script), `ARCH_FLAGS="$arch"`) || !strings.Contains(string(script), `LDFLAGS="$arch $ldflags"`) {

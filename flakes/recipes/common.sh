@@ -16,6 +16,9 @@
 #   kiln_inline_sources  -Oz, but a call may be inlined when that grows the code by up to 8 of
 #                        GCC's size units (--param=max-inline-insns-size=8; at -Oz, by none):
 #                        the measured request path, whose small header helpers -Oz keeps as calls
+# and with optimize = balanced or speed:
+#   kiln_pgo_sources     compiled with a profile the recipe records in the build (KILN_PGO,
+#                        below): code whose hot paths a deterministic training run exercises
 #
 # Defines: die, top (the build dir), kiln_sh, a `cc` wrapper first on PATH, kiln_unpack, and
 #   cflags   optimisation, section and hardening flags for C compiles (no LTO)
@@ -54,6 +57,16 @@ mkdir -p "$top/.kiln/bin"
   if [ "$optimize" = balanced ]; then
     per_file -O2 ${kiln_o2_sources:-}
     per_file --param=max-inline-insns-size=8 ${kiln_inline_sources:-}
+  fi
+  # balanced and speed: the recipe's kiln_pgo_sources are compiled twice. With KILN_PGO=generate
+  # they are instrumented for the recipe's training run; with KILN_PGO=use they are optimised
+  # with the profile it wrote, and a missing profile is an error, never a silent plain build.
+  if [ "$optimize" != size ] && [ -n "${kiln_pgo_sources:-}" ]; then
+    printf '%s\n' 'case "${KILN_PGO:-}" in' \
+      'generate) pgo="-fprofile-generate -fprofile-update=single" ;;' \
+      'use) pgo="-fprofile-use -fprofile-partial-training -Werror=missing-profile -Werror=coverage-mismatch" ;;' \
+      '*) pgo= ;;' 'esac'
+    per_file '$pgo' $kiln_pgo_sources
   fi
   printf 'exec %s -ffile-prefix-map=%s=/build "$@"\n' "$kiln_cc" "$top"
 } > "$top/.kiln/bin/cc"

@@ -22,6 +22,7 @@ derivation ({
   PATH = toolchain.path;
   toolchainSetup = toolchain.setup;
   common = ./common.sh;
+  slzTrain = ./slz-train.c;
   src = fetch spec.package.source;
   patches = map fetch spec.package.patches;
   compression = f.compression;

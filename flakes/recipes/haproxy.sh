@@ -3,6 +3,7 @@
 # Inputs (environment, set by the derivation; every value is data, never evaluated as code):
 #   common           the shared recipe prologue (common.sh): toolchain, cc wrapper, flags
 #   src              source tarball (fixed-output fetch, sha256 pinned in the spec)
+#   slzTrain         slz-train.c, the training program for SLZ's profile (slz_train below)
 #   patches          store paths of patches, applied in order with patch -p1
 #   compression      slz | zlib | none
 #   promex           "1" or ""
@@ -22,6 +23,9 @@ set -eu
 # instructions per request for 8 KB of zstd (README, Speed under load).
 kiln_o2_sources="src/slz.c src/compression.c src/flt_http_comp.c"
 kiln_inline_sources="src/h1.c src/h1_htx.c src/mux_h1.c src/htx.c src/http_htx.c src/http_ana.c src/stream.c src/stconn.c"
+# optimize = balanced or speed, compression = slz: SLZ is optimised with a profile of itself
+# compressing HAProxy's own documentation, recorded in this build (slz_train below).
+kiln_pgo_sources="src/slz.c"
 . "$common"
 case "${compression:-}" in slz|zlib|none) ;; *) die "compression must be slz, zlib or none, not '${compression:-}'" ;; esac
 case "$compression" in
@@ -77,7 +81,24 @@ if [ -n "${opensslDir:-}" ]; then
 fi
 if [ -n "${promex:-}" ]; then set -- "$@" USE_PROMEX=1; fi
 
-make -j"${NIX_BUILD_CORES:-1}" "$@" haproxy
+# The profile for kiln_pgo_sources: src/slz.o is built instrumented by haproxy's own rule with
+# the final compile's flags, linked into slz-train.c (the derivation's slzTrain), and run on
+# the tarball's doc/*.txt, which leaves src/slz.gcda; then the object is deleted so the
+# build below compiles it again with the profile. The run is single-threaded on fixed input,
+# so the counts, and with them the binary, are the same on every build.
+slz_train() {
+  KILN_PGO=generate make "$@" src/slz.o
+  cc $cflags -Iinclude -c "${slzTrain:?the derivation must set slzTrain}" -o "$top/.kiln/slz-train.o"
+  cc $cflags $arch -fprofile-generate "$top/.kiln/slz-train.o" src/slz.o -o "$top/.kiln/slz-train"
+  set -- doc/*.txt
+  [ -f "$1" ] || die "no doc/*.txt in the source tree to train SLZ on"
+  "$top/.kiln/slz-train" "$@" >&2 || die "SLZ's training run failed"
+  [ -s src/slz.gcda ] || die "SLZ's training run left no profile (src/slz.gcda)"
+  rm -f src/slz.o
+}
+if [ "$optimize" != size ] && [ "$compression" = slz ]; then slz_train "$@"; fi
+
+KILN_PGO=use make -j"${NIX_BUILD_CORES:-1}" "$@" haproxy
 
 if [ -n "${strip:-}" ]; then
   "$STRIP" --strip-all haproxy

@@ -1,0 +1,107 @@
+package flakes
+
+import (
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+)
+
+// recipeSources are haproxy.sh's kiln_*_sources lines, which it sets before it sources
+// common.sh: the per-file lists the cc wrapper is written from.
+func recipeSources(t *testing.T) []string {
+	t.Helper()
+	script, err := os.ReadFile("recipes/haproxy.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	lines := regexp.MustCompile(`(?m)^kiln_[a-z0-9]+_sources="[^"\n]*"$`).FindAllString(string(script), -1)
+	if len(lines) != 3 {
+		t.Fatalf("haproxy.sh sets %d kiln_*_sources lists, want 3 (o2, inline, pgo): %q", len(lines), lines)
+	}
+	return lines
+}
+
+// wrap runs common.sh as haproxy.sh does (its source lists set first) with a toolchain
+// whose compiler prints its arguments, then compiles file through the cc wrapper that
+// common.sh wrote, with KILN_PGO=pgo, and returns the arguments the compiler got.
+func wrap(t *testing.T, optimize, pgo, file string) []string {
+	t.Helper()
+	dir := t.TempDir()
+	setup := filepath.Join(dir, "setup.sh")
+	if err := os.WriteFile(setup, []byte("kiln_cc=echo STRIP=true AR=true RANLIB=true\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	common, err := filepath.Abs("recipes/common.sh")
+	if err != nil {
+		t.Fatal(err)
+	}
+	probe := strings.Join(recipeSources(t), "\n") + `
+. "$common"
+KILN_PGO="$pgo" cc $cflags -c -o "${file%.c}.o" "$file"
+`
+	cmd := exec.Command("sh", "-ec", probe)
+	cmd.Dir = dir
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "NIX_BUILD_TOP=" + dir, "builder=/bin/sh",
+		"toolchainSetup=" + setup, "common=" + common, "optimize=" + optimize, "hardening=pie canary",
+		"pgo=" + pgo, "file=" + file}
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("common.sh, optimize = %s: %v\n%s", optimize, err, out)
+	}
+	// The build dir is a new temporary one each time; the wrapper maps it to /build.
+	return strings.Fields(strings.ReplaceAll(string(out), dir, "TOP"))
+}
+
+func profileFlags(args []string) (p []string) {
+	for _, a := range args {
+		if strings.Contains(a, "profile") || strings.Contains(a, "coverage") {
+			p = append(p, a)
+		}
+	}
+	return p
+}
+
+// TestPGOWrapper: with optimize = balanced or speed, SLZ's compile is instrumented when the
+// recipe's training asks (KILN_PGO=generate) and reads the profile, failing without one,
+// when its final build does (use); the two compiles differ only in those flags, or GCC
+// would reject the profile as not matching the code. No other file, and nothing with
+// optimize = size, ever gets a profile flag.
+func TestPGOWrapper(t *testing.T) {
+	for _, optimize := range []string{"balanced", "speed"} {
+		gen := wrap(t, optimize, "generate", "src/slz.c")
+		use := wrap(t, optimize, "use", "src/slz.c")
+		if p := profileFlags(gen); !slices.Equal(p, []string{"-fprofile-generate", "-fprofile-update=single"}) {
+			t.Errorf("%s: training compile of src/slz.c has profile flags %q", optimize, p)
+		}
+		for _, want := range []string{"-fprofile-use", "-fprofile-partial-training", "-Werror=missing-profile", "-Werror=coverage-mismatch"} {
+			if !slices.Contains(use, want) {
+				t.Errorf("%s: final compile of src/slz.c lacks %s: %q", optimize, want, use)
+			}
+		}
+		strip := func(args []string) []string {
+			return slices.DeleteFunc(slices.Clone(args), func(a string) bool { return len(profileFlags([]string{a})) > 0 })
+		}
+		if g, u := strip(gen), strip(use); !slices.Equal(g, u) {
+			t.Errorf("%s: training and final compiles of src/slz.c differ beyond the profile:\n%q\n%q", optimize, g, u)
+		}
+		if p := profileFlags(wrap(t, optimize, "use", "src/h1.c")); len(p) > 0 {
+			t.Errorf("%s: src/h1.c got profile flags %q", optimize, p)
+		}
+		if p := profileFlags(wrap(t, optimize, "", "src/slz.c")); len(p) > 0 {
+			t.Errorf("%s: src/slz.c got profile flags %q without KILN_PGO", optimize, p)
+		}
+	}
+	for _, pgo := range []string{"generate", "use"} {
+		args := wrap(t, "size", pgo, "src/slz.c")
+		if p := profileFlags(args); len(p) > 0 || slices.Contains(args, "-O2") {
+			t.Errorf("size, KILN_PGO=%s: src/slz.c compiled with %q", pgo, args)
+		}
+	}
+	if args := wrap(t, "balanced", "use", "src/slz.c"); !slices.Contains(args, "-O2") {
+		t.Errorf("balanced: src/slz.c is not compiled at -O2: %q", args)
+	}
+}
