@@ -109,3 +109,27 @@ func TestPGOWrapper(t *testing.T) {
 		t.Errorf("balanced: src/slz.c is not compiled at -O2: %q", args)
 	}
 }
+
+// TestRequestPathWrapper: with optimize = balanced the request-path files may inline small
+// helpers and copy or clear structs with plain loops rather than rep movs/stos, after -Oz so
+// that they win; other files, and the other optimize settings, get neither.
+func TestRequestPathWrapper(t *testing.T) {
+	flags := []string{"--param=max-inline-insns-size=8", "-mstringop-strategy=loop"}
+	args := wrap(t, "balanced", "", "src/mux_h1.c")
+	oz := slices.Index(args, "-Oz")
+	for _, f := range flags {
+		if i := slices.Index(args, f); i < 0 || i < oz {
+			t.Errorf("balanced: src/mux_h1.c lacks %s after -Oz: %q", f, args)
+		}
+	}
+	for _, c := range []struct{ optimize, file string }{
+		{"balanced", "src/cli.c"}, {"size", "src/mux_h1.c"}, {"speed", "src/mux_h1.c"},
+	} {
+		args := wrap(t, c.optimize, "", c.file)
+		for _, f := range flags {
+			if slices.Contains(args, f) {
+				t.Errorf("%s: %s got %s: %q", c.optimize, c.file, f, args)
+			}
+		}
+	}
+}

@@ -14,8 +14,11 @@
 # optimize = balanced; each names source files as the compiler is given them:
 #   kiln_o2_sources      compiled at -O2 instead of -Oz: the program's measured hot loops
 #   kiln_inline_sources  -Oz, but a call may be inlined when that grows the code by up to 8 of
-#                        GCC's size units (--param=max-inline-insns-size=8; at -Oz, by none):
-#                        the measured request path, whose small header helpers -Oz keeps as calls
+#                        GCC's size units (--param=max-inline-insns-size=8; at -Oz, by none),
+#                        and a copy or clear of a struct is a plain loop, not a rep movs/stos
+#                        (-mstringop-strategy=loop): the measured request path, whose small
+#                        header helpers -Oz keeps as calls and whose per-request struct set-up
+#                        -Oz turns into rep instructions, each paying the CPU's start-up cost
 # and with optimize = balanced or speed:
 #   kiln_pgo_sources     compiled with a profile the recipe records in the build (KILN_PGO,
 #                        below): code whose hot paths a deterministic training run exercises
@@ -56,7 +59,7 @@ mkdir -p "$top/.kiln/bin"
   }
   if [ "$optimize" = balanced ]; then
     per_file -O2 ${kiln_o2_sources:-}
-    per_file --param=max-inline-insns-size=8 ${kiln_inline_sources:-}
+    per_file '--param=max-inline-insns-size=8 -mstringop-strategy=loop' ${kiln_inline_sources:-}
   fi
   # balanced and speed: the recipe's kiln_pgo_sources are compiled twice. With KILN_PGO=generate
   # they are instrumented for the recipe's training run; with KILN_PGO=use they are optimised
