@@ -34,7 +34,7 @@ func TestBenchLoadPrintsTable(t *testing.T) {
 		t.Fatalf("no table header %q in:\n%s", header, out)
 	}
 	ratio := regexp.MustCompile(`^\d+\.\d\d×$`)
-	ref := regexp.MustCompile(`^1\.00 \(([\d,]+) (req/s|req per CPU-s|KiB)\)$`)
+	ref := regexp.MustCompile(`^1\.00 \(([\d,]+) (req/s|req per CPU-s|req per user CPU-s|KiB)\)$`)
 	for _, row := range []string{
 		"direct `http-request return`",
 		"16-deep pipelining",
@@ -42,6 +42,8 @@ func TestBenchLoadPrintsTable(t *testing.T) {
 		"gzip of a 64 KiB body",
 		"peak RSS (VmHWM) after the direct run",
 		"gzip of a 64 KiB body, per haproxy CPU-second",
+		"direct `http-request return`, per haproxy user CPU-second",
+		"proxied, per haproxy user CPU-second",
 	} {
 		var cells []string
 		for _, l := range strings.Split(out, "\n") {

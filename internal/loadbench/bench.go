@@ -76,6 +76,7 @@ const aaLabel = "glibc reference again (A/A)"
 type sample struct {
 	rate      float64 // requests per second, or per haproxy CPU-second
 	perCPU    float64 // requests per haproxy CPU-second (what the machine's other load disturbs least)
+	perUser   float64 // requests per second of haproxy's user CPU time (0: it used none in the run)
 	hwmKiB    int64   // haproxy's VmHWM at the end of the run
 	outside   float64 // cores used outside the benchmark's processes during the run
 	disturbed bool    // kept although outside > disturb (retries exhausted)
@@ -319,6 +320,9 @@ func (b *bench) once(sc scenario, bin binary, bport int, backend *proc) (sample,
 		return sample{}, errors.New("haproxy used no CPU time")
 	}
 	s := sample{rate: w.rate, hwmKiB: hwm, perCPU: float64(w.requests) / haproxyCPU}
+	if user := c1.user - c0.user; user > 0 {
+		s.perUser = float64(w.requests) / user
+	}
 	if sc.perCPU {
 		s.rate = s.perCPU
 	}
@@ -331,6 +335,7 @@ type cpuTimes struct {
 	busy    float64 // the whole machine (cpuBusy)
 	own     float64 // the benchmark's processes: haproxy and, if any, the backend
 	haproxy float64 // the measured haproxy alone (pids[0])
+	user    float64 // the measured haproxy's user time alone: its code, not the kernel's
 }
 
 func readCPU(pids []int) (cpuTimes, error) {
@@ -342,7 +347,8 @@ func readCPU(pids []int) (cpuTimes, error) {
 	if c.own, err = procCPU(pids...); err != nil {
 		return c, err
 	}
-	c.haproxy, err = procCPU(pids[0])
+	user, sys, err := procTimes(pids[0])
+	c.haproxy, c.user = user+sys, user
 	return c, err
 }
 

@@ -85,36 +85,44 @@ func parseStat(s string) (float64, error) {
 func procCPU(pids ...int) (float64, error) {
 	var total float64
 	for _, pid := range pids {
-		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+		user, sys, err := procTimes(pid)
 		if err != nil {
 			return 0, err
 		}
-		v, err := parseProcStat(string(b))
-		if err != nil {
-			return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
-		}
-		total += v
+		total += user + sys
 	}
 	return total, nil
 }
 
-func parseProcStat(s string) (float64, error) {
+// procTimes is the user and the system CPU seconds one process (all its threads) used so far.
+func procTimes(pid int) (user, sys float64, err error) {
+	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, 0, err
+	}
+	if user, sys, err = parseProcStat(string(b)); err != nil {
+		return 0, 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+	}
+	return user, sys, nil
+}
+
+func parseProcStat(s string) (user, sys float64, err error) {
 	// The command name (field 2) may hold spaces and parentheses: fields count from the last ')'.
 	i := strings.LastIndexByte(s, ')')
 	if i < 0 {
-		return 0, errors.New("no command name")
+		return 0, 0, errors.New("no command name")
 	}
 	f := strings.Fields(s[i+1:])
 	// After the name: state(3) ... utime(14) stime(15), so utime is f[11], stime f[12].
 	if len(f) < 13 {
-		return 0, errors.New("too few fields")
+		return 0, 0, errors.New("too few fields")
 	}
 	u, err1 := strconv.ParseFloat(f[11], 64)
 	st, err2 := strconv.ParseFloat(f[12], 64)
 	if err := errors.Join(err1, err2); err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	return (u + st) / clockTick, nil
+	return u / clockTick, st / clockTick, nil
 }
 
 // vmHWM is the process's peak resident set size in KiB.
@@ -168,7 +176,7 @@ func median(v []float64) float64 {
 func pairedRatios(bin, ref []sample, f func(sample) float64) []float64 {
 	var v []float64
 	for i := range min(len(bin), len(ref)) {
-		if r := f(ref[i]); r > 0 {
+		if r := f(ref[i]); r > 0 && f(bin[i]) > 0 { // a run without the figure is left out
 			v = append(v, f(bin[i])/r)
 		}
 	}
@@ -187,9 +195,10 @@ func cell(ratios []float64) string {
 	return c
 }
 
-func rateOf(x sample) float64   { return x.rate }
-func perCPUOf(x sample) float64 { return x.perCPU }
-func hwmOf(x sample) float64    { return float64(x.hwmKiB) }
+func rateOf(x sample) float64    { return x.rate }
+func perCPUOf(x sample) float64  { return x.perCPU }
+func perUserOf(x sample) float64 { return x.perUser }
+func hwmOf(x sample) float64     { return float64(x.hwmKiB) }
 
 // values is f of every sample.
 func values(s []sample, f func(sample) float64) []float64 {
@@ -257,6 +266,17 @@ func (r *results) table(b *bench) string {
 			fmt.Fprintf(&s, " %s |", cell(pairedRatios(r.samples[si][bi+1], r.samples[si][0], perCPUOf)))
 		}
 		fmt.Fprintf(&s, " 1.00 (%s req per CPU-s) |\n", thousands(ref))
+	}
+	// The same runs per second of haproxy's user CPU time alone: its own code, without the
+	// kernel's TCP path, which is most of a small request's time and moves most between runs.
+	for si, sc := range scenarios {
+		name, _, _ := strings.Cut(sc.name, ", per haproxy")
+		ref := median(values(r.samples[si][0], perUserOf))
+		fmt.Fprintf(&s, "| %s, per haproxy user CPU-second |", name)
+		for bi := range b.bins {
+			fmt.Fprintf(&s, " %s |", cell(pairedRatios(r.samples[si][bi+1], r.samples[si][0], perUserOf)))
+		}
+		fmt.Fprintf(&s, " 1.00 (%s req per user CPU-s) |\n", thousands(ref))
 	}
 	// Instructions per request: the reference's count over the binary's, so that higher is
 	// better here too.

@@ -53,12 +53,12 @@ func TestParseStat(t *testing.T) {
 func TestParseProcStat(t *testing.T) {
 	// A command name with spaces and a parenthesis must not shift the fields.
 	line := "4242 (ha (x) proxy) S 1 4242 4242 0 -1 4194560 100 0 0 0 250 50 0 0 20 0 1 0 100 0 0"
-	got, err := parseProcStat(line)
+	user, sys, err := parseProcStat(line)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got != 3 {
-		t.Fatalf("cpu = %v s, want 3 (250+50 ticks)", got)
+	if user != 2.5 || sys != 0.5 {
+		t.Fatalf("user %v s, system %v s, want 2.5 and 0.5 (250 and 50 ticks)", user, sys)
 	}
 }
 
@@ -72,10 +72,11 @@ func TestMedianAndTable(t *testing.T) {
 	b := &bench{bins: []binary{{"default", "x"}}, duration: 10e9, tunes: []string{"tune.memory.hot-size 8388608"}}
 	r := &results{rounds: 1, samples: make([][][]sample, len(scenarios))}
 	for i := range scenarios {
-		r.samples[i] = [][]sample{{{rate: 200000, perCPU: 210000, hwmKiB: 8000}}, {{rate: 190000, perCPU: 231000, hwmKiB: 4000, disturbed: true, outside: 0.3}}}
+		r.samples[i] = [][]sample{{{rate: 200000, perCPU: 210000, perUser: 700000, hwmKiB: 8000}}, {{rate: 190000, perCPU: 231000, perUser: 560000, hwmKiB: 4000, disturbed: true, outside: 0.3}}}
 	}
 	out := r.table(b)
-	for _, want := range []string{"| direct `http-request return` | 0.95× | 1.00 (200,000 req/s) |", "| 0.50× | 1.00 (8,000 KiB) |", "| 16-deep pipelining, per haproxy CPU-second | 1.10× | 1.00 (210,000 req per CPU-s) |", "4 kept although disturbed", "tune.memory.hot-size 8388608"} {
+	for _, want := range []string{"| direct `http-request return` | 0.95× | 1.00 (200,000 req/s) |", "| 0.50× | 1.00 (8,000 KiB) |", "| 16-deep pipelining, per haproxy CPU-second | 1.10× | 1.00 (210,000 req per CPU-s) |",
+		"| proxied, per haproxy user CPU-second | 0.80× | 1.00 (700,000 req per user CPU-s) |", "4 kept although disturbed", "tune.memory.hot-size 8388608"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
 		}
