@@ -344,11 +344,14 @@ func readCPU(pids []int) (cpuTimes, error) {
 	if c.busy, err = cpuBusy(); err != nil {
 		return c, err
 	}
-	if c.own, err = procCPU(pids...); err != nil {
+	// The measured haproxy's stat is read once and counts in own as well.
+	user, sys, err := procTimes(pids[0])
+	if err != nil {
 		return c, err
 	}
-	user, sys, err := procTimes(pids[0])
 	c.haproxy, c.user = user+sys, user
+	others, err := procCPU(pids[1:]...)
+	c.own = c.haproxy + others
 	return c, err
 }
 

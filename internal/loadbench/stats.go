@@ -225,23 +225,13 @@ func (r *results) table(b *bench) string {
 	disturbed, kept := 0, 0
 	var rssRow string
 	for si, sc := range scenarios {
-		ref := median(values(r.samples[si][0], rateOf))
-		fmt.Fprintf(&s, "| %s |", sc.name)
-		for bi := range b.bins {
-			fmt.Fprintf(&s, " %s |", cell(pairedRatios(r.samples[si][bi+1], r.samples[si][0], rateOf)))
-		}
 		unit := "req/s"
 		if sc.perCPU {
 			unit = "req per CPU-s"
 		}
-		fmt.Fprintf(&s, " 1.00 (%s %s) |\n", thousands(ref), unit)
+		s.WriteString(r.ratioRow(b, si, sc.name, rateOf, unit))
 		if sc.rss {
-			refHWM := median(values(r.samples[si][0], hwmOf))
-			rssRow = "| peak RSS (VmHWM) after the direct run |"
-			for bi := range b.bins {
-				rssRow += fmt.Sprintf(" %s |", cell(pairedRatios(r.samples[si][bi+1], r.samples[si][0], hwmOf)))
-			}
-			rssRow += fmt.Sprintf(" 1.00 (%s KiB) |\n", thousands(refHWM))
+			rssRow = r.ratioRow(b, si, "peak RSS (VmHWM) after the direct run", hwmOf, "KiB")
 		}
 		for _, cell := range r.samples[si] {
 			for _, x := range cell {
@@ -257,26 +247,15 @@ func (r *results) table(b *bench) string {
 	// The same runs per haproxy CPU-second: on a machine where other load takes CPU from
 	// haproxy, this is the figure that load disturbs least (it still pollutes caches).
 	for si, sc := range scenarios {
-		if sc.perCPU {
-			continue
+		if !sc.perCPU {
+			s.WriteString(r.ratioRow(b, si, sc.name+", per haproxy CPU-second", perCPUOf, "req per CPU-s"))
 		}
-		ref := median(values(r.samples[si][0], perCPUOf))
-		fmt.Fprintf(&s, "| %s, per haproxy CPU-second |", sc.name)
-		for bi := range b.bins {
-			fmt.Fprintf(&s, " %s |", cell(pairedRatios(r.samples[si][bi+1], r.samples[si][0], perCPUOf)))
-		}
-		fmt.Fprintf(&s, " 1.00 (%s req per CPU-s) |\n", thousands(ref))
 	}
 	// The same runs per second of haproxy's user CPU time alone: its own code, without the
 	// kernel's TCP path, which is most of a small request's time and moves most between runs.
 	for si, sc := range scenarios {
 		name, _, _ := strings.Cut(sc.name, ", per haproxy")
-		ref := median(values(r.samples[si][0], perUserOf))
-		fmt.Fprintf(&s, "| %s, per haproxy user CPU-second |", name)
-		for bi := range b.bins {
-			fmt.Fprintf(&s, " %s |", cell(pairedRatios(r.samples[si][bi+1], r.samples[si][0], perUserOf)))
-		}
-		fmt.Fprintf(&s, " 1.00 (%s req per user CPU-s) |\n", thousands(ref))
+		s.WriteString(r.ratioRow(b, si, name+", per haproxy user CPU-second", perUserOf, "req per user CPU-s"))
 	}
 	// Instructions per request: the reference's count over the binary's, so that higher is
 	// better here too.
@@ -308,6 +287,16 @@ func (r *results) table(b *bench) string {
 		fmt.Fprintf(&s, "Every haproxy ran with: %s.\n", strings.Join(b.tunes, "; "))
 	}
 	return s.String()
+}
+
+// ratioRow is one row of the table: every binary's cell of figure f in scenario si, then the
+// reference's own median of it with its unit.
+func (r *results) ratioRow(b *bench, si int, name string, f func(sample) float64, unit string) string {
+	row := fmt.Sprintf("| %s |", name)
+	for bi := range b.bins {
+		row += fmt.Sprintf(" %s |", cell(pairedRatios(r.samples[si][bi+1], r.samples[si][0], f)))
+	}
+	return row + fmt.Sprintf(" 1.00 (%s %s) |\n", thousands(median(values(r.samples[si][0], f))), unit)
 }
 
 func thousands(v float64) string {
