@@ -18,7 +18,10 @@
 #                        and a copy or clear of a struct is a plain loop, not a rep movs/stos
 #                        (-mstringop-strategy=loop): the measured request path, whose small
 #                        header helpers -Oz keeps as calls and whose per-request struct set-up
-#                        -Oz turns into rep instructions, each paying the CPU's start-up cost
+#                        -Oz turns into rep instructions, each paying the CPU's start-up cost.
+#                        With optimize = speed these files get the loops too: at -O2 a copy
+#                        of unknown length (a header name or value) is a call to musl's
+#                        memcpy, which moves the unaligned head and tail one movsb at a time
 # and with optimize = balanced or speed:
 #   kiln_pgo_sources     compiled with a profile the recipe records in the build (KILN_PGO,
 #                        below): code whose hot paths a deterministic training run exercises
@@ -60,6 +63,8 @@ mkdir -p "$top/.kiln/bin"
   if [ "$optimize" = balanced ]; then
     per_file -O2 ${kiln_o2_sources:-}
     per_file '--param=max-inline-insns-size=8 -mstringop-strategy=loop' ${kiln_inline_sources:-}
+  elif [ "$optimize" = speed ]; then
+    per_file -mstringop-strategy=loop ${kiln_inline_sources:-}
   fi
   # balanced and speed: the recipe's kiln_pgo_sources are compiled twice. With KILN_PGO=generate
   # they are instrumented for the recipe's training run; with KILN_PGO=use they are optimised
