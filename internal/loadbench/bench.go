@@ -19,6 +19,7 @@ import (
 
 // scenario is one kind of load.
 type scenario struct {
+	// name is the load alone; label says what a perCPU scenario's figure is per.
 	name string
 	// frontend is the measured haproxy's frontend body (after bind).
 	frontend string
@@ -36,12 +37,20 @@ type scenario struct {
 	rss bool
 }
 
+// label is the scenario's main row in the table.
+func (sc scenario) label() string {
+	if sc.perCPU {
+		return sc.name + ", per haproxy CPU-second"
+	}
+	return sc.name
+}
+
 const reply = `http-request return status 200 content-type text/plain string "kiln: haproxy is up\n"`
 
 var scenarios = []scenario{
 	{name: "direct `http-request return`", frontend: reply, path: "/", rss: true},
 	{name: "16-deep pipelining", frontend: reply, path: "/", pipeline: 16},
-	{name: "proxied, per haproxy CPU-second", frontend: "default_backend be", path: "/small", backend: true, perCPU: true},
+	{name: "proxied", frontend: "default_backend be", path: "/small", backend: true, perCPU: true},
 	{
 		name:     "gzip of a 64 KiB body",
 		frontend: "compression algo gzip\n    compression type text/plain\n    default_backend be",

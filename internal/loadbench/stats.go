@@ -229,7 +229,7 @@ func (r *results) table(b *bench) string {
 		if sc.perCPU {
 			unit = "req per CPU-s"
 		}
-		s.WriteString(r.ratioRow(b, si, sc.name, rateOf, unit))
+		s.WriteString(r.ratioRow(b, si, sc.label(), rateOf, unit))
 		if sc.rss {
 			rssRow = r.ratioRow(b, si, "peak RSS (VmHWM) after the direct run", hwmOf, "KiB")
 		}
@@ -254,8 +254,7 @@ func (r *results) table(b *bench) string {
 	// The same runs per second of haproxy's user CPU time alone: its own code, without the
 	// kernel's TCP path, which is most of a small request's time and moves most between runs.
 	for si, sc := range scenarios {
-		name, _, _ := strings.Cut(sc.name, ", per haproxy")
-		s.WriteString(r.ratioRow(b, si, name+", per haproxy user CPU-second", perUserOf, "req per user CPU-s"))
+		s.WriteString(r.ratioRow(b, si, sc.name+", per haproxy user CPU-second", perUserOf, "req per user CPU-s"))
 	}
 	// Instructions per request: the reference's count over the binary's, so that higher is
 	// better here too.
@@ -263,8 +262,7 @@ func (r *results) table(b *bench) string {
 		if r.instr == nil {
 			break
 		}
-		name, _, _ := strings.Cut(sc.name, ", per haproxy")
-		fmt.Fprintf(&s, "| %s, instructions per request |", name)
+		fmt.Fprintf(&s, "| %s, instructions per request |", sc.name)
 		ref := r.instr[si][0]
 		for bi := range b.bins {
 			if n := r.instr[si][bi+1]; n > 0 {

@@ -76,6 +76,7 @@ func TestMedianAndTable(t *testing.T) {
 	}
 	out := r.table(b)
 	for _, want := range []string{"| direct `http-request return` | 0.95× | 1.00 (200,000 req/s) |", "| 0.50× | 1.00 (8,000 KiB) |", "| 16-deep pipelining, per haproxy CPU-second | 1.10× | 1.00 (210,000 req per CPU-s) |",
+		"| proxied, per haproxy CPU-second | 0.95× | 1.00 (200,000 req per CPU-s) |",
 		"| proxied, per haproxy user CPU-second | 0.80× | 1.00 (700,000 req per user CPU-s) |", "4 kept although disturbed", "tune.memory.hot-size 8388608"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("table lacks %q:\n%s", want, out)
