@@ -1,6 +1,7 @@
 package flakes
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -30,6 +31,16 @@ func recipeSources(t *testing.T) []string {
 // common.sh wrote, with KILN_PGO=pgo, and returns the arguments the compiler got.
 func wrap(t *testing.T, optimize, pgo, file string) []string {
 	t.Helper()
+	args, err := wrapMarch(t, optimize, pgo, file, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return args
+}
+
+// wrapMarch is wrap with build.march's level in the environment, as the derivation sets it.
+func wrapMarch(t *testing.T, optimize, pgo, file, march string) ([]string, error) {
+	t.Helper()
 	dir := t.TempDir()
 	setup := filepath.Join(dir, "setup.sh")
 	if err := os.WriteFile(setup, []byte("kiln_cc=echo STRIP=true AR=true RANLIB=true\n"), 0o644); err != nil {
@@ -47,13 +58,13 @@ KILN_PGO="$pgo" cc $cflags -c -o "${file%.c}.o" "$file"
 	cmd.Dir = dir
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "NIX_BUILD_TOP=" + dir, "builder=/bin/sh",
 		"toolchainSetup=" + setup, "common=" + common, "optimize=" + optimize, "hardening=pie canary",
-		"pgo=" + pgo, "file=" + file}
+		"pgo=" + pgo, "file=" + file, "march=" + march}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		t.Fatalf("common.sh, optimize = %s: %v\n%s", optimize, err, out)
+		return nil, fmt.Errorf("common.sh, optimize = %s, march = %q: %v\n%s", optimize, march, err, out)
 	}
 	// The build dir is a new temporary one each time; the wrapper maps it to /build.
-	return strings.Fields(strings.ReplaceAll(string(out), dir, "TOP"))
+	return strings.Fields(strings.ReplaceAll(string(out), dir, "TOP")), nil
 }
 
 // isProfileFlag is a flag of the profile's two compiles (-fprofile-*, -Werror=*-profile,
@@ -140,5 +151,34 @@ func TestRequestPathWrapper(t *testing.T) {
 				t.Errorf("%s: %s got %s: %q", c.optimize, c.file, f, args)
 			}
 		}
+	}
+}
+
+// TestMarchFlag: build.march's level reaches every compile, whatever its per-file flags, as
+// -march and nothing else; the baseline adds no flag at all (its bits stay those of a spec
+// without the key); anything else stops the recipe before it compiles.
+func TestMarchFlag(t *testing.T) {
+	for _, optimize := range []string{"size", "balanced", "speed"} {
+		for _, file := range []string{"src/cli.c", "src/mux_h1.c", "src/slz.c"} {
+			base := wrap(t, optimize, "", file)
+			if slices.ContainsFunc(base, func(a string) bool { return strings.HasPrefix(a, "-march") }) {
+				t.Errorf("%s, %s, baseline: got a -march flag: %q", optimize, file, base)
+			}
+			for _, level := range []string{"x86-64-v2", "x86-64-v3"} {
+				args, err := wrapMarch(t, optimize, "", file, level)
+				if err != nil {
+					t.Fatal(err)
+				}
+				want := append(slices.Clone(base), "-march="+level)
+				slices.Sort(want)
+				got := slices.Sorted(slices.Values(args))
+				if !slices.Equal(got, want) {
+					t.Errorf("%s, %s, %s: got %q, want the baseline's flags and -march=%s", optimize, file, level, args, level)
+				}
+			}
+		}
+	}
+	if _, err := wrapMarch(t, "balanced", "", "src/cli.c", "native"); err == nil || !strings.Contains(err.Error(), "march must be") {
+		t.Errorf("march = native: %v, want the recipe to refuse it", err)
 	}
 }

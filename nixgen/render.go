@@ -125,8 +125,8 @@ func renderSpec(s *spec.Spec, patches []string, w *writer) []byte {
 		words[i] = w.q(h)
 	}
 	sort.Strings(words)
-	fmt.Fprintf(&b, "  build = {\n    toolchain = %s;\n    optimize = %s;\n    strip = %t;\n    hardening = [ %s ];\n  };\n}\n",
-		w.q(string(s.Build.Toolchain)), w.q(string(s.Build.Optimize)), s.Build.StripEnabled(), strings.Join(words, " "))
+	fmt.Fprintf(&b, "  build = {\n    toolchain = %s;\n    optimize = %s;\n    march = %s;\n    strip = %t;\n    hardening = [ %s ];\n  };\n}\n",
+		w.q(string(s.Build.Toolchain)), w.q(string(s.Build.Optimize)), w.q(s.Build.MarchLevel()), s.Build.StripEnabled(), strings.Join(words, " "))
 	return b.Bytes()
 }
 

@@ -35,8 +35,9 @@ func TestSourcesListFeatureLibraries(t *testing.T) {
 	}
 }
 
-// TestImageLabelsNameDeps: the image says which libraries it links and which CA bundle it
-// carries; an image without either has neither label.
+// TestImageLabelsNameDeps: the image says which libraries it links, which CA bundle it
+// carries and, built for a later x86-64 level, which; an image without them has none of
+// those labels.
 func TestImageLabelsNameDeps(t *testing.T) {
 	dir := t.TempDir()
 	pem := []byte("test bundle\n")
@@ -47,6 +48,7 @@ func TestImageLabelsNameDeps(t *testing.T) {
 		t.Fatal(err)
 	}
 	text := strings.Replace(string(doc), "pcre2 = true", "pcre2 = true\npcre2_jit = true", 1)
+	text = strings.Replace(text, "[build]", "[build]\nmarch = \"x86-64-v3\"", 1)
 	text += "\n[image.ca_bundle]\nsource = \"" + filepath.Join(dir, "ca.pem") + "\"\nsha256 = \"" + hex.EncodeToString(sum[:]) + "\"\n"
 	specDir, _ := filepath.Abs("../testdata/specs")
 	s, err := spec.Parse("full.toml", specDir, []byte(text))
@@ -67,6 +69,9 @@ func TestImageLabelsNameDeps(t *testing.T) {
 	if got := cfg.Labels["dev.kiln.ca_bundle"]; got != spec.DefaultCABundlePath+" sha256:"+hex.EncodeToString(sum[:]) {
 		t.Errorf("dev.kiln.ca_bundle = %q", got)
 	}
+	if got := cfg.Labels["dev.kiln.march"]; got != "x86-64-v3" {
+		t.Errorf("dev.kiln.march = %q", got)
+	}
 	var found bool
 	for _, f := range rootfs.Files {
 		if f.Path == spec.DefaultCABundlePath {
@@ -83,7 +88,7 @@ func TestImageLabelsNameDeps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range []string{"dev.kiln.deps", "dev.kiln.ca_bundle"} {
+	for _, l := range []string{"dev.kiln.deps", "dev.kiln.ca_bundle", "dev.kiln.march"} {
 		if v, ok := cfg.Labels[l]; ok {
 			t.Errorf("the default image has %s = %q", l, v)
 		}

@@ -8,6 +8,7 @@
 #                    command), STRIP, AR and RANLIB, and kiln_relr=1 when its linker and libc
 #                    pack relative relocations (DT_RELR)
 #   optimize         size | balanced | speed
+#   march            "" (the x86-64 baseline, no -march flag) | x86-64-v2 | x86-64-v3
 #   hardening        space-separated policy words (pie relro bindnow nx canary static stripped)
 #
 # Set by the sourcing recipe (shell variables, before it sources this file), used only with
@@ -92,6 +93,13 @@ PATH="$top/.kiln/bin:$PATH"
 case "$optimize" in
   size|balanced) opt="-Oz" ;;
   speed) opt="-O2 -falign-functions=1 -falign-jumps=1 -falign-labels=1" ;;
+esac
+# build.march, an opt-in: code for a later x86-64 level runs only on CPUs that have its
+# instructions (x86-64-v3: AVX2, BMI2, FMA, MOVBE); the baseline passes no flag at all.
+case "${march:-}" in
+  "") ;;
+  x86-64-v2|x86-64-v3) opt="$opt -march=$march" ;;
+  *) die "march must be x86-64-v2, x86-64-v3 or empty (the baseline), not '$march'" ;;
 esac
 cflags="$opt -ffunction-sections -fdata-sections"
 ldflags="-Wl,--gc-sections -Wl,--build-id=none -Wl,-O1"

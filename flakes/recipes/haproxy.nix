@@ -33,6 +33,7 @@ derivation ({
   opensslDir = dir deps.openssl;
   zlibDir = dir deps.zlib;
   optimize = spec.build.optimize;
+  march = spec.build.march;
   strip = spec.build.strip;
   hardening = spec.build.hardening;
   # No network, no host paths beyond the toolchain's; the build is reproducible by design.

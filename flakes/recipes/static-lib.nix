@@ -13,6 +13,7 @@ derivation ({
   common = ./common.sh;
   src = import ../lib/fetch.nix source;
   optimize = spec.build.optimize;
+  march = spec.build.march;
   hardening = spec.build.hardening;
   # Installed with a /usr prefix into a staging dir, so no library embeds its own store path:
   # haproxy links them statically and must not reference them either.

@@ -28,7 +28,7 @@ func TestDefaultLoadsAndValidates(t *testing.T) {
 // once uncommented (with lua on), and pins exactly the default source.
 func TestDefaultTOMLExamples(t *testing.T) {
 	doc := string(DefaultTOML)
-	for _, l := range []string{"[sources.lua]", "version = ", "url = \"https://www.lua.org", "sha256 = \"9fbf"} {
+	for _, l := range []string{"[sources.lua]", "version = ", "url = \"https://www.lua.org", "sha256 = \"9fbf", "march = \"x86-64-v3\""} {
 		if !strings.Contains(doc, "# "+l) {
 			t.Fatalf("default.toml has no commented %q", l)
 		}
@@ -44,6 +44,9 @@ func TestDefaultTOMLExamples(t *testing.T) {
 	}
 	if *s.Sources.Lua != DefaultSources[DepLua] {
 		t.Errorf("the example pins %+v, the default is %+v", *s.Sources.Lua, DefaultSources[DepLua])
+	}
+	if s.Build.MarchLevel() != "x86-64-v3" {
+		t.Errorf("the march example gives %q", s.Build.March)
 	}
 }
 
@@ -108,6 +111,8 @@ func TestBadSpecs(t *testing.T) {
 		{"no recipe", `name = "haproxy"`, `name = "nginx"`, 3, "package.name", "no recipe"},
 		{"bad toolchain", `toolchain = "pinned"`, `toolchain = "gcc"`, 8, "build.toolchain", "must be pinned or nixpkgs"},
 		{"bad optimize", `toolchain = "pinned"`, "toolchain = \"pinned\"\noptimize = \"O3\"", 9, "build.optimize", "must be size, balanced or speed"},
+		{"bad march", `toolchain = "pinned"`, "toolchain = \"pinned\"\nmarch = \"native\"", 9, "build.march", "must be x86-64, x86-64-v2, x86-64-v3"},
+		{"march v4", `toolchain = "pinned"`, "toolchain = \"pinned\"\n\nmarch = \"x86-64-v4\"", 10, "build.march", "leave it out for the baseline"},
 		{"host removed", `toolchain = "pinned"`, `toolchain = "host"`, 8, "build.toolchain", "use pinned: same offline use with --mirror, pure and portable"},
 		{"nixpkgs unpinned", `toolchain = "pinned"`, "toolchain = \"nixpkgs\"\n[nixpkgs]\nurl = \"github:NixOS/nixpkgs/nixos-24.11\"", 10, "nixpkgs.url", "not pinned"},
 		{"nixpkgs with pinned", `[image]`, "[nixpkgs]\nurl = \"github:NixOS/nixpkgs/030ba1976b7c0e1a67d9716b17308ccdab5b381e\"\n[image]", 10, "nixpkgs.url", "does not use nixpkgs"},
@@ -297,5 +302,26 @@ func TestLoadResolvesRelativeFiles(t *testing.T) {
 	}
 	if got := s.Resolve("fix.patch"); got != filepath.Join(dir, "fix.patch") {
 		t.Fatalf("Resolve = %s", got)
+	}
+}
+
+// TestMarchLevels: every level in MarchLevels is accepted; the baseline, named or left out,
+// reaches the recipes as "" (no -march flag, so the same derivations), a later level as
+// itself.
+func TestMarchLevels(t *testing.T) {
+	for _, c := range []struct{ line, level string }{
+		{"", ""}, {`march = "x86-64"`, ""}, {`march = "x86-64-v2"`, "x86-64-v2"}, {`march = "x86-64-v3"`, "x86-64-v3"},
+	} {
+		doc := strings.Replace(minimal, `toolchain = "pinned"`, "toolchain = \"pinned\"\n"+c.line, 1)
+		s, err := Parse("m.toml", t.TempDir(), []byte(doc))
+		if err == nil {
+			err = s.Validate()
+		}
+		if err != nil {
+			t.Fatalf("%q: %v", c.line, err)
+		}
+		if got := s.Build.MarchLevel(); got != c.level {
+			t.Errorf("%q: MarchLevel() = %q, want %q", c.line, got, c.level)
+		}
 	}
 }

@@ -175,6 +175,9 @@ func (v *validator) build() {
 	if !b.Optimize.Valid() {
 		v.add("build.optimize", "%s: must be size, balanced or speed", show(string(b.Optimize)))
 	}
+	if b.March != "" && !contains(MarchLevels, b.March) {
+		v.add("build.march", "%s: must be %s (leave it out for the baseline every x86-64 CPU runs)", show(b.March), strings.Join(MarchLevels, ", "))
+	}
 	seen := map[string]bool{}
 	for i, w := range b.Hardening {
 		key := fmt.Sprintf("build.hardening[%d]", i)

@@ -18,6 +18,7 @@
   build = {
     toolchain = "nixpkgs";
     optimize = "balanced";
+    march = "";
     strip = true;
     hardening = [ "bindnow" "canary" "nx" "pie" "relro" "static" "stripped" ];
   };

@@ -23,6 +23,7 @@
   build = {
     toolchain = "nixpkgs";
     optimize = "size";
+    march = "";
     strip = true;
     hardening = [ "bindnow" "canary" "nx" "pie" "relro" "static" "stripped" ];
   };
