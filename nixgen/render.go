@@ -126,7 +126,7 @@ func renderSpec(s *spec.Spec, patches []string, w *writer) []byte {
 	}
 	sort.Strings(words)
 	fmt.Fprintf(&b, "  build = {\n    toolchain = %s;\n    optimize = %s;\n    march = %s;\n    strip = %t;\n    hardening = [ %s ];\n  };\n}\n",
-		w.q(string(s.Build.Toolchain)), w.q(string(s.Build.Optimize)), w.q(s.Build.MarchLevel()), s.Build.StripEnabled(), strings.Join(words, " "))
+		w.q(string(s.Build.Toolchain)), w.q(string(s.Build.Optimize)), w.q(s.Build.March), s.Build.StripEnabled(), strings.Join(words, " "))
 	return b.Bytes()
 }
 

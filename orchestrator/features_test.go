@@ -94,3 +94,31 @@ func TestImageLabelsNameDeps(t *testing.T) {
 		}
 	}
 }
+
+// TestMarchBaselineIsOneSpec: build.march = "x86-64", the baseline named, is the spec that
+// leaves the key out: the same canonical spec, so the same revision label and image digest.
+func TestMarchBaselineIsOneSpec(t *testing.T) {
+	digest := func(doc string) string {
+		t.Helper()
+		s, err := spec.Parse("m.toml", "", []byte(doc))
+		if err != nil {
+			t.Fatal(err)
+		}
+		d, err := SpecDigest(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return d
+	}
+	example := `# march = "x86-64-v3"`
+	if !strings.Contains(string(spec.DefaultTOML), example) {
+		t.Fatalf("kiln init's spec has no %q", example)
+	}
+	left := digest(string(spec.DefaultTOML))
+	if named := digest(strings.Replace(string(spec.DefaultTOML), example, `march = "x86-64"`, 1)); named != left {
+		t.Errorf("march = \"x86-64\" gives spec digest %s, leaving it out %s", named, left)
+	}
+	if v3 := digest(strings.Replace(string(spec.DefaultTOML), example, `march = "x86-64-v3"`, 1)); v3 == left {
+		t.Errorf("march = \"x86-64-v3\" gives the baseline's spec digest %s", v3)
+	}
+}

@@ -78,8 +78,8 @@ func ImageInput(s *spec.Spec, res *Result, storeRoot string, created time.Time) 
 	}
 	labels["dev.kiln.toolchain"] = string(s.Build.Toolchain)
 	// An image for a later x86-64 level says so: it stops with SIGILL on a CPU without it.
-	if m := s.Build.MarchLevel(); m != "" {
-		labels["dev.kiln.march"] = m
+	if s.Build.March != "" {
+		labels["dev.kiln.march"] = s.Build.March
 	}
 	if deps := DepsLabel(s); deps != "" {
 		labels["dev.kiln.deps"] = deps

@@ -137,6 +137,11 @@ func (s *Spec) applyDefaults() {
 	if s.Build.Optimize == "" {
 		s.Build.Optimize = DefaultOptimize
 	}
+	// The baseline, named or left out, is one spec: no -march flag, the same derivations, and
+	// the same canonical spec (March is omitted from it when empty), so the same image.
+	if s.Build.March == MarchLevels[0] {
+		s.Build.March = ""
+	}
 	if s.Build.Hardening == nil {
 		for _, w := range DefaultHardening {
 			if w == "stripped" && !s.Build.StripEnabled() {

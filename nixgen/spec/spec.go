@@ -157,10 +157,11 @@ func (o Optimize) Valid() bool {
 type Build struct {
 	Toolchain Toolchain `toml:"toolchain"`
 	Optimize  Optimize  `toml:"optimize"`
-	// March is the x86-64 level the code is compiled for (-march): "" (or "x86-64") is the
-	// baseline every x86-64 CPU runs; the other MarchLevels are opt-ins whose images run only
-	// on CPUs that have their instructions. Left out of the canonical spec when empty, so
-	// the provenance of a baseline build reads as before the key existed.
+	// March is the x86-64 level the code is compiled for (-march): "" is the baseline every
+	// x86-64 CPU runs (a spec that names it, "x86-64", loads as ""); the other MarchLevels
+	// are opt-ins whose images run only on CPUs that have their instructions. Left out of the
+	// canonical spec when empty, so the provenance of a baseline build reads as before the
+	// key existed.
 	March string `toml:"march" json:",omitempty"`
 	Strip *bool  `toml:"strip"`
 	// Hardening is both what the recipe turns on and the policy the audit gate enforces.
@@ -171,15 +172,6 @@ type Build struct {
 // key were left out); x86-64-v2 adds SSE4.2 and POPCNT (CPUs since 2009), x86-64-v3 AVX2,
 // BMI2, FMA and MOVBE (since 2013-2015).
 var MarchLevels = []string{"x86-64", "x86-64-v2", "x86-64-v3"}
-
-// MarchLevel is the level the recipes are given: "" for the baseline, which compiles with no
-// -march flag, so its derivations are the same whether the key says x86-64 or is left out.
-func (b Build) MarchLevel() string {
-	if b.March == MarchLevels[0] {
-		return ""
-	}
-	return b.March
-}
 
 // Hardening words: each turns on compiler/linker flags (pie, relro, bindnow, nx, canary) or
 // only asks the audit gate to check the result (static, stripped).

@@ -45,7 +45,7 @@ func TestDefaultTOMLExamples(t *testing.T) {
 	if *s.Sources.Lua != DefaultSources[DepLua] {
 		t.Errorf("the example pins %+v, the default is %+v", *s.Sources.Lua, DefaultSources[DepLua])
 	}
-	if s.Build.MarchLevel() != "x86-64-v3" {
+	if s.Build.March != "x86-64-v3" {
 		t.Errorf("the march example gives %q", s.Build.March)
 	}
 }
@@ -306,7 +306,7 @@ func TestLoadResolvesRelativeFiles(t *testing.T) {
 }
 
 // TestMarchLevels: every level in MarchLevels is accepted; the baseline, named or left out,
-// reaches the recipes as "" (no -march flag, so the same derivations), a later level as
+// loads as "" (no -march flag, so the same derivations and canonical spec), a later level as
 // itself.
 func TestMarchLevels(t *testing.T) {
 	for _, c := range []struct{ line, level string }{
@@ -320,8 +320,8 @@ func TestMarchLevels(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%q: %v", c.line, err)
 		}
-		if got := s.Build.MarchLevel(); got != c.level {
-			t.Errorf("%q: MarchLevel() = %q, want %q", c.line, got, c.level)
+		if got := s.Build.March; got != c.level {
+			t.Errorf("%q: Build.March = %q, want %q", c.line, got, c.level)
 		}
 	}
 }
