@@ -39,7 +39,7 @@ func wrap(t *testing.T, optimize, pgo, file string) []string {
 }
 
 // wrapMarch is wrap with build.march's level in the environment, as the derivation sets it.
-func wrapMarch(t *testing.T, optimize, pgo, file, march string) ([]string, error) {
+func wrapMarch(t *testing.T, optimize, pgo, file, march string, env ...string) ([]string, error) {
 	t.Helper()
 	dir := t.TempDir()
 	setup := filepath.Join(dir, "setup.sh")
@@ -59,6 +59,7 @@ KILN_PGO="$pgo" cc $cflags -c -o "${file%.c}.o" "$file"
 	cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "NIX_BUILD_TOP=" + dir, "builder=/bin/sh",
 		"toolchainSetup=" + setup, "common=" + common, "optimize=" + optimize, "hardening=pie canary",
 		"pgo=" + pgo, "file=" + file, "march=" + march}
+	cmd.Env = append(cmd.Env, env...)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return nil, fmt.Errorf("common.sh, optimize = %s, march = %q: %v\n%s", optimize, march, err, out)
@@ -118,6 +119,43 @@ func TestPGOWrapper(t *testing.T) {
 	}
 	if args := wrap(t, "balanced", "use", "src/slz.c"); !slices.Contains(args, "-O2") {
 		t.Errorf("balanced: src/slz.c is not compiled at -O2: %q", args)
+	}
+}
+
+// TestPinnedProfileWrapper: with a pinned profile (build.profile) every C file is compiled
+// with it — SLZ too, without its in-build profile's partial training — and fails without
+// its .gcda; the recording build instruments every compile; apart from those flags both
+// compile exactly as plain speed does, or GCC would reject the profile as not matching the
+// code. A pinned profile with another optimize setting stops the recipe.
+func TestPinnedProfileWrapper(t *testing.T) {
+	use := []string{"-fprofile-use", "-Werror=missing-profile", "-Werror=coverage-mismatch"}
+	gen := []string{"-fprofile-generate", "-fprofile-update=single"}
+	for _, file := range []string{"src/h1.c", "src/slz.c", "src/haproxy.c", "addons/promex/service-prometheus.c"} {
+		plain, err := wrapMarch(t, "speed", "use", file, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		plain = slices.DeleteFunc(plain, isProfileFlag)
+		for _, c := range []struct {
+			env  string
+			want []string
+		}{{"pgoProfile=/nix/store/x-profile.tar.gz", use}, {"pgoRecord=1", gen}} {
+			args, err := wrapMarch(t, "speed", "use", file, "", c.env)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if p := profileFlags(args); !slices.Equal(p, c.want) {
+				t.Errorf("%s, %s: profile flags %q, want %q", c.env, file, p, c.want)
+			}
+			if rest := slices.DeleteFunc(slices.Clone(args), isProfileFlag); !slices.Equal(rest, plain) {
+				t.Errorf("%s, %s: compiled unlike plain speed beyond the profile:\n%q\n%q", c.env, file, rest, plain)
+			}
+		}
+	}
+	for _, optimize := range []string{"size", "balanced"} {
+		if _, err := wrapMarch(t, optimize, "", "src/h1.c", "", "pgoProfile=/nix/store/x-profile.tar.gz"); err == nil || !strings.Contains(err.Error(), "is for optimize = speed") {
+			t.Errorf("%s with a pinned profile: %v", optimize, err)
+		}
 	}
 }
 

@@ -10,6 +10,9 @@
 #   optimize         size | balanced | speed
 #   march            "" (the x86-64 baseline, no -march flag) | x86-64-v2 | x86-64-v3
 #   hardening        space-separated policy words (pie relro bindnow nx canary static stripped)
+#   pgoProfile       optimize = speed only: a pinned profile (build.profile), a tar.gz of the
+#                    program's .gcda files, which the sourcing recipe extracts (else unset)
+#   pgoRecord        "1" to build the program instrumented, for `kiln profile` (else unset)
 #
 # Set by the sourcing recipe (shell variables, before it sources this file), used only with
 # optimize = balanced; each names source files as the compiler is given them:
@@ -34,6 +37,9 @@
 
 die() { echo "kiln recipe: $*" >&2; exit 1; }
 case "${optimize:-}" in size|balanced|speed) ;; *) die "optimize must be size, balanced or speed, not '${optimize:-}'" ;; esac
+if [ -n "${pgoProfile:-}${pgoRecord:-}" ] && [ "$optimize" != speed ]; then
+  die "a pinned profile (pgoProfile, pgoRecord) is for optimize = speed, not $optimize"
+fi
 
 top=${NIX_BUILD_TOP:-$PWD}
 cd "$top"
@@ -70,12 +76,22 @@ mkdir -p "$top/.kiln/bin"
   # balanced and speed: the recipe's kiln_pgo_sources are compiled twice. With KILN_PGO=generate
   # they are instrumented for the recipe's training run; with KILN_PGO=use they are optimised
   # with the profile it wrote, and a missing profile is an error, never a silent plain build.
-  if [ "$optimize" != size ] && [ -n "${kiln_pgo_sources:-}" ]; then
+  if [ "$optimize" != size ] && [ -n "${kiln_pgo_sources:-}" ] && [ -z "${pgoProfile:-}${pgoRecord:-}" ]; then
     printf '%s\n' 'case "${KILN_PGO:-}" in' \
       'generate) pgo="-fprofile-generate -fprofile-update=single" ;;' \
       'use) pgo="-fprofile-use -fprofile-partial-training -Werror=missing-profile -Werror=coverage-mismatch" ;;' \
       '*) pgo= ;;' 'esac'
     per_file '$pgo' $kiln_pgo_sources
+  fi
+  # A pinned profile of the whole program (build.profile, recorded by `kiln profile`; it
+  # replaces the recipe's own kiln_pgo_sources profile). pgoRecord instruments every compile
+  # and the link for the recording; pgoProfile compiles every C file with the profile the
+  # recipe put beside it (src/x.gcda for src/x.c), and a file the profile lacks, or whose
+  # functions differ from those it was recorded for, fails the build.
+  if [ -n "${pgoRecord:-}" ]; then
+    printf '%s\n' 'set -- "$@" -fprofile-generate -fprofile-update=single'
+  elif [ -n "${pgoProfile:-}" ]; then
+    per_file '-fprofile-use -Werror=missing-profile -Werror=coverage-mismatch' '*.c'
   fi
   printf 'exec %s -ffile-prefix-map=%s=/build "$@"\n' "$kiln_cc" "$top"
 } > "$top/.kiln/bin/cc"

@@ -38,7 +38,10 @@ derivation ({
   hardening = spec.build.hardening;
   # No network, no host paths beyond the toolchain's; the build is reproducible by design.
   allowedReferences = [ ];
-} // toolchain.env) // {
+} // toolchain.env
+  # build.profile (kiln profile): only when set, so no other build's derivation changes.
+  // (if spec.build ? profile then { pgoProfile = spec.build.profile; } else { })
+  // (if spec.build ? profileRecord then { pgoRecord = "1"; } else { })) // {
   # The libraries this build links, for the flake's packages (nix build .#openssl) and for
   # anyone who wants to push them to a binary cache along with haproxy.
   deps = builtins.removeAttrs deps (builtins.filter (n: deps.${n} == null) (builtins.attrNames deps));

@@ -13,6 +13,9 @@
 #   optimize         size | balanced | speed
 #   strip            "1" or ""
 #   hardening        space-separated policy words (pie relro bindnow nx canary)
+#   pgoProfile pgoRecord
+#                    a pinned profile of the program, or "1" to build it instrumented for
+#                    recording one (common.sh); set only with optimize = speed
 #   out              output path
 set -eu
 
@@ -102,7 +105,26 @@ slz_train() {
   [ -s src/slz.gcda ] || die "SLZ's training run left no profile (src/slz.gcda)"
   rm -f src/slz.o
 }
-if [ "$optimize" != size ] && [ "$compression" = slz ]; then slz_train "$@"; fi
+# build.profile: a profile of the whole program under load, recorded by `kiln profile` and
+# pinned by sha256 in the spec, so the build reads fixed data and stays reproducible (a
+# profile recorded in the build would move with the training run's timing). kiln checked the
+# tarball before the build: its sha256, what it was recorded for (kiln-profile.json), and
+# that it holds only relative .gcda files and that manifest.
+if [ -n "${pgoProfile:-}" ]; then
+  tar -xzf "$pgoProfile" || die "cannot unpack the profile $pgoProfile"
+  rm -f kiln-profile.json
+  [ -s src/haproxy.gcda ] || die "the profile has no src/haproxy.gcda: it is not a profile of this program"
+elif [ -n "${pgoRecord:-}" ]; then
+  # The instrumented build, which kiln profile runs and never ships. The pinned toolchain's
+  # libgcov (Debian's, built against glibc) calls strtol by glibc's C23 name, which musl
+  # does not define: the link gets it here, compiled without the wrapper's instrumentation.
+  printf '%s\n' '#include <stdlib.h>' \
+    'long __isoc23_strtol(const char *s, char **end, int base) { return strtol(s, end, base); }' > "$top/.kiln/gcov-shim.c"
+  $kiln_cc -O2 -fPIE -c "$top/.kiln/gcov-shim.c" -o "$top/.kiln/gcov-shim.o"
+  set -- "$@" LDFLAGS="$arch $ldflags $top/.kiln/gcov-shim.o"
+elif [ "$optimize" != size ] && [ "$compression" = slz ]; then
+  slz_train "$@"
+fi
 
 KILN_PGO=use make -j"${NIX_BUILD_CORES:-1}" "$@" haproxy
 
