@@ -128,3 +128,29 @@ func (s *Spec) Rebase(file, dir string) {
 		s.derivedFiles = 1
 	}
 }
+
+// ProfileData is build.profile's file, checked against its pinned sha256.
+func (s *Spec) ProfileData() ([]byte, error) {
+	pr := s.Build.Profile
+	if pr == nil {
+		return nil, fmt.Errorf("the spec has no build.profile")
+	}
+	data, err := s.readLocal(pr.File)
+	if err != nil {
+		return nil, fmt.Errorf("reading build.profile.file: %w", err)
+	}
+	if sum := sha256.Sum256(data); hex.EncodeToString(sum[:]) != pr.SHA256 {
+		return nil, fmt.Errorf("build.profile.file %s has sha256 %x, the spec pins %s: it is not the profile the spec names; restore it, or record one with `kiln profile` and pin its sha256", pr.File, sum, pr.SHA256)
+	}
+	return data, nil
+}
+
+// RecordProfile makes s the instrumented build `kiln profile` runs to record a profile:
+// every compile and the link are instrumented, and no profile is read.
+func (s *Spec) RecordProfile() {
+	s.recordProfile = true
+	s.Build.Profile = nil
+}
+
+// RecordsProfile says whether s is the instrumented build of RecordProfile.
+func (s *Spec) RecordsProfile() bool { return s.recordProfile }

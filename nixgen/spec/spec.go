@@ -27,6 +27,8 @@ type Spec struct {
 	lines map[string]int
 	// allowed are directories outside dir the spec may read files from (AllowOutside).
 	allowed []string
+	// recordProfile asks for the instrumented build `kiln profile` records a profile with.
+	recordProfile bool
 	// derivedFiles is how many entries at the end of Image.Files were added by kiln from
 	// other keys (image.ca_bundle), not written by the user under [[image.files]].
 	derivedFiles int
@@ -164,8 +166,20 @@ type Build struct {
 	// key existed.
 	March string `toml:"march" json:",omitempty"`
 	Strip *bool  `toml:"strip"`
+	// Profile, with optimize = "speed", compiles the program with a profile of itself under
+	// load that `kiln profile` recorded: a file beside the spec, pinned by sha256.
+	Profile *Profile `toml:"profile" json:",omitempty"`
 	// Hardening is both what the recipe turns on and the policy the audit gate enforces.
 	Hardening []string `toml:"hardening"`
+}
+
+// Profile is a pinned profile (build.profile): a tar.gz of the program's .gcda files and
+// the kiln-profile.json that says what build it was recorded for.
+type Profile struct {
+	// File is left out of the canonical spec, like an image file's source: where the
+	// profile lives does not change the build; its sha256 does.
+	File   string `toml:"file" json:"-"`
+	SHA256 string `toml:"sha256"`
 }
 
 // MarchLevels are build.march's values: x86-64 is the baseline (no -march flag, as if the

@@ -178,6 +178,9 @@ func (v *validator) build() {
 	if b.March != "" && !contains(MarchLevels, b.March) {
 		v.add("build.march", "%s: must be %s (leave it out for the baseline every x86-64 CPU runs)", show(b.March), strings.Join(MarchLevels, ", "))
 	}
+	if pr := b.Profile; pr != nil {
+		v.profile(pr)
+	}
 	seen := map[string]bool{}
 	for i, w := range b.Hardening {
 		key := fmt.Sprintf("build.hardening[%d]", i)
@@ -202,6 +205,22 @@ func (v *validator) build() {
 	} else if s.Nixpkgs.URL != "" {
 		v.add("nixpkgs.url", "is set but build.toolchain = %s does not use nixpkgs; remove it or use toolchain = \"nixpkgs\"", show(string(b.Toolchain)))
 	}
+}
+
+// profile checks build.profile: a file beside the spec pinned by sha256, for a build that
+// uses it (optimize = "speed", the pinned toolchain, whose compiler wrote it).
+func (v *validator) profile(pr *Profile) {
+	b := v.s.Build
+	if b.Optimize != OptimizeSpeed {
+		v.add("build.profile", "is set but build.optimize = %s: a profile is for optimize = \"speed\" (at -Oz GCC optimises every function for size whatever its counts); set optimize = \"speed\" or remove [build.profile]", show(string(b.Optimize)))
+	}
+	if b.Toolchain != ToolchainPinned {
+		v.add("build.profile", "is set but build.toolchain = %s: a profile is read by the compiler that recorded it, and kiln records it with the pinned toolchain; use toolchain = \"pinned\" or remove [build.profile]", show(string(b.Toolchain)))
+	}
+	if v.required("build.profile.file", pr.File) {
+		v.localFile("build.profile.file", pr.File)
+	}
+	v.sha256("build.profile.sha256", pr.SHA256, true)
 }
 
 // reservedLabels are the labels kiln sets from what it built; a spec setting one could
