@@ -36,6 +36,7 @@ Results go to stdout (a digest, or JSON with --json); logs and build progress to
 			cacheCommand(),
 			outdatedCommand(),
 			bumpCommand(),
+			profileCommand(),
 			keyCommand(),
 		},
 		Writer:    os.Stdout,

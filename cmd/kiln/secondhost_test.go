@@ -174,6 +174,38 @@ func TestSecondHostFullFeature(t *testing.T) {
 	compareAcrossHosts(t, h, spec, b, img)
 }
 
+// TestSecondHostProfile: a spec with a pinned profile (recorded here by kiln profile) builds
+// on Debian 13 with Nix 2.26 into the same binary, store paths and image digest: the
+// profile is data the build reads, so the build stays reproducible by anyone who has it.
+func TestSecondHostProfile(t *testing.T) {
+	h := requireSecondHost(t)
+	r := sharedProfile(t)
+	// The spec and its profile where the root sees them (the work dir is at the same path).
+	dir := filepath.Join(h.work, "profiled")
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{r.profiledSpec, r.profile} {
+		data, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(filepath.Join(dir, filepath.Base(f)), data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	spec := filepath.Join(dir, filepath.Base(r.profiledSpec))
+	img := filepath.Join(h.work, "img-profiled")
+	var b built
+	start := time.Now()
+	out := h.kiln("build", "--toolchain", testToolchain, "--mirror", h.mirror, "--no-result-cache", "--json", "-o", "oci:"+img, spec)
+	if err := json.Unmarshal([]byte(out), &b); err != nil {
+		t.Fatalf("kiln build --json: %v\n%s", err, out)
+	}
+	t.Logf("the second host built %s in %s, image %s", strings.Join(b.Outputs, " "), time.Since(start).Round(time.Second), b.Digest)
+	compareAcrossHosts(t, h, spec, b, img)
+}
+
 // buildTimeClosureQuery lists everything the build of the store path $1 used and produced:
 // its derivation's requisites and their outputs — the derivations themselves, the pinned
 // toolchain's .debs and relocated parts, sources, recipe files, the libraries and the
@@ -184,7 +216,8 @@ case $drv in /*.drv) ;; *) echo "$1 has no known deriver ($drv)" >&2; exit 1 ;; 
 nix-store --query --requisites --include-outputs "$drv"
 `
 
-// compareAcrossHosts checks that spec ("" = the default), built on the second host into
+// compareAcrossHosts checks that spec ("" = the default; a testdata spec copied into the
+// root, or one in the work dir), built on the second host into
 // remote (its image written to the OCI layout remoteImg), is the same build as on this
 // machine: the same outputs and runtime closure with the same NAR hashes, every path of the
 // build-time closure (derivations, the toolchain, sources, libraries) with the same NAR hash,
@@ -199,7 +232,9 @@ func compareAcrossHosts(t *testing.T, h *secondHost, spec string, remote built, 
 	// root can read it.
 	localImg := filepath.Join(h.work, "local-"+name)
 	localSpec := spec
-	if spec != "" {
+	if spec != "" && !strings.HasPrefix(spec, h.work+string(filepath.Separator)) {
+		// A spec of testdata/specs, copied into the root; one in the work dir is the same
+		// file inside and out.
 		localSpec = filepath.Join(specsDir, filepath.Base(spec))
 	}
 	local := buildSpec(t, localSpec, "--toolchain", testToolchain, "-o", "oci:"+localImg)
