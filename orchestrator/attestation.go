@@ -110,6 +110,13 @@ func Record(s *spec.Spec, res *Result, digest string, created time.Time, builder
 		ps := sha256.Sum256(data)
 		rec.Patches = append(rec.Patches, record.Patch{Name: filepath.Base(p.File), SHA256: hex.EncodeToString(ps[:]), Content: data})
 	}
+	if pr := s.Build.Profile; pr != nil {
+		data, err := s.ProfileData()
+		if err != nil {
+			return nil, err
+		}
+		rec.Profile = &record.Patch{Name: filepath.Base(pr.File), SHA256: pr.SHA256, Content: data}
+	}
 	for i, f := range s.Image.Files {
 		data, err := s.FileData(i)
 		if err != nil {

@@ -16,8 +16,8 @@ import (
 const EmbeddedSpecName = "embedded spec"
 
 // EmbeddedSpec turns the canonical spec a provenance embeds back into a spec kiln builds,
-// with the local files it names written under dir: each local patch from patches (content
-// by sha256 hex, as the provenance carries them), each image file with a source from
+// with the local files it names written under dir: each local patch and the pinned profile
+// from patches (content by sha256 hex, as the provenance carries them), each image file with a source from
 // imageFile (the published image's own copy), both checked against the hashes the
 // canonical spec pins. The spec must validate and hash to wantDigest.
 func EmbeddedSpec(canonical []byte, wantDigest string, patches map[string][]byte, imageFile func(path string) ([]byte, error), dir string) (*spec.Spec, error) {
@@ -51,6 +51,17 @@ func EmbeddedSpec(canonical []byte, wantDigest string, patches map[string][]byte
 			return nil, fmt.Errorf("%s: package.patches[%d] %s (sha256 %s) is not carried by the provenance", EmbeddedSpecName, i, p.File, canon.PatchHashes[i])
 		}
 		if err := put(fmt.Sprintf("package.patches[%d].file", i), p.File, data); err != nil {
+			return nil, err
+		}
+	}
+	if pr := s.Build.Profile; pr != nil {
+		// The canonical spec names the profile by sha256 alone; the provenance carries it.
+		data, ok := patches[pr.SHA256]
+		if !ok {
+			return nil, fmt.Errorf("%s: build.profile (sha256 %s) is not carried by the provenance", EmbeddedSpecName, pr.SHA256)
+		}
+		pr.File = "profile.tar.gz"
+		if err := put("build.profile.file", pr.File, data); err != nil {
 			return nil, err
 		}
 	}

@@ -1,6 +1,7 @@
 package orchestrator
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -9,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/kilnbuild/kiln/internal/pgo"
 	"github.com/kilnbuild/kiln/nixgen/spec"
 )
 
@@ -74,5 +76,62 @@ func TestEmbeddedSpecRoundTrip(t *testing.T) {
 	}
 	if _, err := os.Stat(filepath.Join(dir, "etc")); err == nil {
 		t.Error("a file was written outside the spec's directory")
+	}
+}
+
+// TestEmbeddedSpecCarriesProfile: a spec with a pinned profile comes back from its
+// canonical form (which names the profile by sha256 alone) with the profile the
+// provenance carries, the same digest, and a profile kiln can build with; without the
+// profile it is refused.
+func TestEmbeddedSpecCarriesProfile(t *testing.T) {
+	dir := t.TempDir()
+	doc := "spec_version = 1\n[package]\nname = \"haproxy\"\nversion = \"3.0.11\"\nurl = \"https://www.haproxy.org/download/3.0/src/haproxy-3.0.11.tar.gz\"\nsha256 = \"" +
+		spec.Default().Package.SHA256 + "\"\n[build]\noptimize = \"speed\"\n"
+	base, err := spec.Parse("s.toml", dir, []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m, err := pgo.For(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var prof bytes.Buffer
+	if err := pgo.Pack(&prof, map[string][]byte{"src/haproxy.gcda": []byte("counts")}, m); err != nil {
+		t.Fatal(err)
+	}
+	os.WriteFile(filepath.Join(dir, "mine.tar.gz"), prof.Bytes(), 0o644)
+	sum := sha256.Sum256(prof.Bytes())
+	h := hex.EncodeToString(sum[:])
+	s, err := spec.Parse("s.toml", dir, []byte(doc+"[build.profile]\nfile = \"mine.tar.gz\"\nsha256 = \""+h+"\"\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	canonical, err := CanonicalSpec(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(canonical), "mine.tar.gz") {
+		t.Errorf("the canonical spec names where the profile lives: %s", canonical)
+	}
+	digest, _ := SpecDigest(s)
+	got, err := EmbeddedSpec(canonical, digest, map[string][]byte{h: prof.Bytes()}, nil, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := SpecDigest(got); d != digest {
+		t.Fatalf("round trip: digest %s, want %s", d, digest)
+	}
+	data, err := got.ProfileData()
+	if err != nil || !bytes.Equal(data, prof.Bytes()) {
+		t.Fatalf("the profile written is not the provenance's: %v", err)
+	}
+	if err := pgo.Check(data, got); err != nil {
+		t.Errorf("the rebuilt spec cannot use its profile: %v", err)
+	}
+	if _, err := EmbeddedSpec(canonical, digest, nil, nil, t.TempDir()); err == nil || !strings.Contains(err.Error(), "build.profile (sha256 "+h+") is not carried") {
+		t.Errorf("no profile in the provenance: %v", err)
 	}
 }

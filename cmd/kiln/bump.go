@@ -1,16 +1,21 @@
 package main
 
 import (
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"time"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/kilnbuild/kiln/internal/bump"
 	"github.com/kilnbuild/kiln/nixgen/spec"
+	"github.com/kilnbuild/kiln/orchestrator"
 	"github.com/kilnbuild/kiln/orchestrator/image"
 )
 
@@ -97,10 +102,22 @@ func runBump(c *cli.Context) error {
 		log.Warn(w)
 	}
 	failed := false
+	var profileDone *freshProfile
 	if check && len(plan.Changes) > 0 {
 		old, bumped, err := checkSpecs(c, file, plan)
 		if err != nil {
 			return err
+		}
+		if bumped.Build.Profile != nil {
+			// The profile belongs to the old pins: record it for the new ones first, so the
+			// check builds what the written spec will build.
+			fresh, err := reprofile(c, bumped, plan, work)
+			if err != nil {
+				return err
+			}
+			defer os.Remove(fresh.tmp)
+			profileDone = fresh
+			rep.Warnings = slices.DeleteFunc(rep.Warnings, func(w string) bool { return strings.Contains(w, "build.profile was recorded") })
 		}
 		pkg, err := packageOptions(c, bumped.Image.Created)
 		if err != nil {
@@ -117,6 +134,12 @@ func runBump(c *cli.Context) error {
 			return err
 		}
 		rep.Written = len(plan.Changes) > 0
+		if profileDone != nil {
+			if err := os.Rename(profileDone.tmp, profileDone.path); err != nil {
+				return fmt.Errorf("the spec was written, but not its new profile (%w): kiln profile --pin %s records it again", err, file)
+			}
+			rep.Warnings = append(rep.Warnings, fmt.Sprintf("build.profile recorded again for the new pins: %s, sha256 %s", profileDone.path, profileDone.sha256))
+		}
 	}
 	rep.Seconds = time.Since(start).Seconds()
 	if c.Bool("json") {
@@ -157,4 +180,49 @@ func checkSpecs(c *cli.Context, file string, plan *bump.Plan) (old, bumped *spec
 		*p.dst = s
 	}
 	return old, bumped, nil
+}
+
+// freshProfile is a profile bump --check recorded for the bumped pins: written beside the
+// spec's profile under a temporary name, renamed over it once the spec is written.
+type freshProfile struct {
+	tmp, path, sha256 string
+}
+
+// reprofile records bumped's profile (its new sources seeded from work, where bump fetched
+// them), writes it beside the old one, and points bumped and plan's new text at it: the
+// spec's sha256 in place, its file name unchanged (the canonical spec leaves it out).
+func reprofile(c *cli.Context, bumped *spec.Spec, plan *bump.Plan, work string) (*freshProfile, error) {
+	p := newPipeline(c)
+	if _, err := orchestrator.Seed(c.Context, p.Nix(bumped), work, orchestrator.Sources(bumped), p.Logger()); err != nil {
+		return nil, err
+	}
+	data, _, err := recordSpecProfile(c, bumped)
+	if err != nil {
+		return nil, fmt.Errorf("recording build.profile for the bumped spec: %w", err)
+	}
+	sum := sha256.Sum256(data)
+	pr := bumped.Build.Profile
+	path := bumped.Resolve(pr.File)
+	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".kiln-bump-*")
+	if err != nil {
+		return nil, err
+	}
+	tmp := f.Name()
+	_, werr := f.Write(data)
+	if cerr := f.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr != nil {
+		os.Remove(tmp)
+		return nil, werr
+	}
+	text, err := bump.SetStrings(string(plan.New), map[string]string{"build.profile.sha256": hex.EncodeToString(sum[:])})
+	if err != nil {
+		os.Remove(tmp)
+		return nil, fmt.Errorf("pinning the new profile in %s: %w", plan.File, err)
+	}
+	plan.New = []byte(text)
+	pr.File = filepath.Join(filepath.Dir(pr.File), filepath.Base(tmp))
+	pr.SHA256 = hex.EncodeToString(sum[:])
+	return &freshProfile{tmp: tmp, path: path, sha256: pr.SHA256}, nil
 }

@@ -165,6 +165,9 @@ func (b *Bumper) Plan(ctx context.Context, req Request) (*Plan, error) {
 	if plan.Spec, err = checkEdit(old, tagPinned, req.File, dir, plan.New, plan.Changes); err != nil {
 		return nil, err
 	}
+	if s.Build.Profile != nil {
+		plan.Warnings = append(plan.Warnings, fmt.Sprintf("%s:%d: build.profile was recorded for the old pins, and builds refuse it for the new ones: record it again with `kiln profile --pin %s` (kiln bump --check does)", req.File, d.Keys["build.profile"], req.File))
+	}
 	if tag := s.Image.Tag; plan.Changes[0].Table == "package" && d.Keys["image.tag"] != 0 && tag == s.Package.Version {
 		plan.Warnings = append(plan.Warnings, fmt.Sprintf("%s:%d: image.tag is pinned to %q, the old version; bump leaves it (remove it to follow package.version)", req.File, d.Keys["image.tag"], tag))
 	}

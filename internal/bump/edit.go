@@ -82,3 +82,18 @@ func hasControl(v string) bool {
 	}
 	return false
 }
+
+// SetStrings returns text with the string value at each key (a dotted path, as
+// tomlpos names it: "build.profile.sha256") replaced, every other byte kept. A key that is
+// not a string value in text is an error.
+func SetStrings(text string, values map[string]string) (string, error) {
+	d, err := tomlpos.Scan(text)
+	if err != nil {
+		return "", err
+	}
+	var edits []edit
+	for k, v := range values {
+		edits = append(edits, edit{k, v})
+	}
+	return apply(d, edits)
+}

@@ -74,6 +74,9 @@ func TestRoundTrip(t *testing.T) {
 	for _, alg := range []Algorithm{Ed25519, ECDSAP256} {
 		t.Run(string(alg), func(t *testing.T) {
 			rec := recordtest.Full()
+			prof := []byte("\x1f\x8b profile")
+			ps := sha256.Sum256(prof)
+			rec.Profile = &record.Patch{Name: "speed.profile.tar.gz", SHA256: hex.EncodeToString(ps[:]), Content: prof}
 			k, env := signed(t, alg, rec)
 			info, key, err := Keyring{k.Public()}.OpenProvenance("test", env, rec.Image.Digest)
 			if err != nil {
@@ -100,9 +103,14 @@ func TestRoundTrip(t *testing.T) {
 			if info.StorePaths[rec.Closure[0].Path] != nar {
 				t.Errorf("store paths: %v", info.StorePaths)
 			}
-			var sources, patches int
+			var sources, patches, profiles int
 			for _, d := range info.Dependencies {
 				switch d.GetAnnotations().GetFields()["kind"].GetStringValue() {
+				case DepProfile:
+					profiles++
+					if !bytes.Equal(d.GetContent(), prof) || d.GetDigest()["sha256"] != rec.Profile.SHA256 {
+						t.Errorf("profile dependency: %q %v", d.GetContent(), d.GetDigest())
+					}
 				case DepSource:
 					sources++
 				case DepPatch:
@@ -112,7 +120,7 @@ func TestRoundTrip(t *testing.T) {
 					}
 				}
 			}
-			if sources != len(rec.Sources) || patches != 1 {
+			if sources != len(rec.Sources) || patches != 1 || profiles != 1 {
 				t.Errorf("%d sources, %d patches in resolvedDependencies", sources, patches)
 			}
 		})

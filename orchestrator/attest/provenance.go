@@ -28,6 +28,7 @@ const (
 const (
 	DepSource    = "source"      // a pinned download (annotations.role: package, patch, library)
 	DepPatch     = "local-patch" // a local patch file, content embedded
+	DepProfile   = "profile"     // the pinned profile (build.profile), content embedded
 	DepImageFile = "image-file"  // a file the spec adds to the image
 	DepToolchain = "toolchain"   // a toolchain component
 	ByStorePath  = "store-path"  // a byproduct: a closure path, digest = its NAR sha256
@@ -156,6 +157,12 @@ func resolvedDependencies(rec *record.Build) ([]*ita.ResourceDescriptor, error) 
 		out = append(out, &ita.ResourceDescriptor{
 			Name: p.Name, Digest: map[string]string{"sha256": p.SHA256}, Content: p.Content, MediaType: "text/x-diff",
 			Annotations: annotations(map[string]any{"kind": DepPatch}),
+		})
+	}
+	if p := rec.Profile; p != nil {
+		out = append(out, &ita.ResourceDescriptor{
+			Name: p.Name, Digest: map[string]string{"sha256": p.SHA256}, Content: p.Content, MediaType: "application/gzip",
+			Annotations: annotations(map[string]any{"kind": DepProfile}),
 		})
 	}
 	files := append([]record.File(nil), rec.Files...)

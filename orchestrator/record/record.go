@@ -31,6 +31,9 @@ type Build struct {
 	Sources []Source
 	// Patches are the spec's local patch files, in the order they are applied.
 	Patches []Patch
+	// Profile is the spec's pinned profile (build.profile), nil without one. Carried whole,
+	// like a local patch: rebuilding the image needs it, and the image does not hold it.
+	Profile *Patch
 	// Files are the files the spec adds to the image (image.files, image.ca_bundle).
 	Files []File
 	// Closure is the image's Nix store closure, sorted by path.
@@ -243,6 +246,9 @@ func (b *Build) Check() error {
 		if p.Name == "" || !hexRe.MatchString(p.SHA256) {
 			bad("patches[%d]: name and a 64-hex sha256 are required", i)
 		}
+	}
+	if p := b.Profile; p != nil && (p.Name == "" || !hexRe.MatchString(p.SHA256)) {
+		bad("profile: name and a 64-hex sha256 are required")
 	}
 	for i, f := range b.Files {
 		if !strings.HasPrefix(f.Path, "/") || !hexRe.MatchString(f.SHA256) {

@@ -182,7 +182,7 @@ func (v *Verifier) RebuildAttested(ctx context.Context, a *Attested, req Rebuild
 	refuse := func(err error) error { return &attest.Error{Attestation: prov.Name, Err: err} }
 	patches := map[string][]byte{}
 	for _, d := range info.Dependencies {
-		if d.GetAnnotations().GetFields()["kind"].GetStringValue() == attest.DepPatch {
+		if k := d.GetAnnotations().GetFields()["kind"].GetStringValue(); k == attest.DepPatch || k == attest.DepProfile {
 			sum := sha256.Sum256(d.GetContent())
 			if h := hex.EncodeToString(sum[:]); h == d.GetDigest()["sha256"] {
 				patches[h] = d.GetContent()
