@@ -88,7 +88,7 @@ func TestImageLabelsNameDeps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, l := range []string{"dev.kiln.deps", "dev.kiln.ca_bundle", "dev.kiln.march"} {
+	for _, l := range []string{"dev.kiln.deps", "dev.kiln.ca_bundle", "dev.kiln.march", "dev.kiln.profile"} {
 		if v, ok := cfg.Labels[l]; ok {
 			t.Errorf("the default image has %s = %q", l, v)
 		}

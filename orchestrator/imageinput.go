@@ -81,6 +81,11 @@ func ImageInput(s *spec.Spec, res *Result, storeRoot string, created time.Time) 
 	if s.Build.March != "" {
 		labels["dev.kiln.march"] = s.Build.March
 	}
+	// An image built with a pinned profile names it: the file a rebuild needs (its
+	// provenance carries it too).
+	if pr := s.Build.Profile; pr != nil {
+		labels["dev.kiln.profile"] = "sha256:" + pr.SHA256
+	}
 	if deps := DepsLabel(s); deps != "" {
 		labels["dev.kiln.deps"] = deps
 	}

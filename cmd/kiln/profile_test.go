@@ -70,6 +70,9 @@ func TestProfileImage(t *testing.T) {
 	if out, stderr, err := kiln(t, "audit", "oci:"+img); err != nil {
 		t.Errorf("kiln audit: %v\n%s%s", err, out, stderr)
 	}
+	if got, want := imageLabels(t, img)["dev.kiln.profile"], "sha256:"+hex.EncodeToString(sum[:]); got != want {
+		t.Errorf("dev.kiln.profile = %q, want %q", got, want)
+	}
 	bin := haproxyBin(t, profiled)
 	assertStaticPIEHardened(t, bin)
 	serveAndGet(t, bin, defaultConfig(t), "kiln: haproxy is up\n")
