@@ -5,8 +5,9 @@
 #
 # usage: scripts/bench-load.sh KILN MIRROR        (make bench-load)
 # env:   ROUNDS (5) interleaved rounds; DURATION (10s) per run; CONNECTIONS (100);
-#        VARIANTS ("default speed"): kiln variants of the default spec; default = as shipped
-#          (optimize "balanced"), size = optimize "size", speed = optimize "speed";
+#        VARIANTS ("default speed speed+profile"): kiln variants of the default spec;
+#          default = as shipped (optimize "balanced"), size = optimize "size", speed =
+#          optimize "speed", speed+profile = speed with a profile kiln profile records first;
 #          SPECS ("label=FILE ..."): more specs to build and measure;
 #        TUNE: the global tune lines every haproxy runs with, ";"-separated; unset = the
 #          tune lines of the haproxy.cfg the default spec ships; "none" = none;
@@ -54,14 +55,21 @@ build() { # label spec
   sp=$("$kiln" --quiet build --no-image --mirror "$mirror" "$2")
   args+=(-bin "$1=$sp/bin/haproxy")
 }
-for v in ${VARIANTS-default speed}; do
+for v in ${VARIANTS-default speed speed+profile}; do
   case $v in
     default) build 'kiln default (balanced)' "$work/default.toml" ;;
     size|speed)
       sed "s/^optimize = \"[a-z]*\"/optimize = \"$v\"/" "$work/default.toml" >"$work/$v.toml"
       grep -q "^optimize = \"$v\"" "$work/$v.toml"
       build "kiln optimize=$v" "$work/$v.toml" ;;
-    *) echo "bench-load: unknown variant $v (default, size, speed; SPECS for others)" >&2; exit 2 ;;
+    speed+profile)
+      # optimize = "speed" with a profile of itself that kiln profile records here (its
+      # training load is not the benchmark's: its own body, paths and counts).
+      sed 's/^optimize = "[a-z]*"/optimize = "speed"/' "$work/default.toml" >"$work/profiled.toml"
+      sum=$("$kiln" --quiet profile --mirror "$mirror" -o "$work/speed.profile.tar.gz" "$work/profiled.toml" | cut -d' ' -f1)
+      printf '\n[build.profile]\nfile = "speed.profile.tar.gz"\nsha256 = "%s"\n' "$sum" >>"$work/profiled.toml"
+      build 'kiln optimize=speed + profile' "$work/profiled.toml" ;;
+    *) echo "bench-load: unknown variant $v (default, size, speed, speed+profile; SPECS for others)" >&2; exit 2 ;;
   esac
 done
 for s in ${SPECS-}; do build "${s%=*}" "${s##*=}"; done   # LABEL=FILE: LABEL may hold "=", FILE not
