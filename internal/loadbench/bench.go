@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"os"
 	"os/exec"
@@ -15,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/kilnbuild/kiln/internal/loadgen"
 )
 
 // scenario is one kind of load.
@@ -214,7 +215,7 @@ func (b *bench) global() string {
 }
 
 func (b *bench) startBackend() (*proc, int, error) {
-	port, err := freePort()
+	port, err := loadgen.FreePort()
 	if err != nil {
 		return nil, 0, err
 	}
@@ -284,7 +285,7 @@ func (b *bench) config(sc scenario, port, bport int) string {
 
 // once starts bin, warms it up, measures one run and stops it.
 func (b *bench) once(sc scenario, bin binary, bport int, backend *proc) (sample, error) {
-	port, err := freePort()
+	port, err := loadgen.FreePort()
 	if err != nil {
 		return sample{}, err
 	}
@@ -401,7 +402,7 @@ func (b *bench) wrk(sc scenario, url string, d time.Duration) (wrkResult, float6
 func (b *bench) instructions(sc scenario, bin binary, bport int) (float64, error) {
 	var ir, reqs [2]float64
 	for i, d := range []time.Duration{b.instrShort, b.instrLong} {
-		port, err := freePort()
+		port, err := loadgen.FreePort()
 		if err != nil {
 			return 0, err
 		}
@@ -444,30 +445,12 @@ end
 request = function() return req end
 `
 
-// writeBody writes a 64 KiB text body compressing like prose (about 3:1 with gzip), the
-// same bytes every run.
-func writeBody(path string) error {
-	words := strings.Fields(`the quick brown fox jumps over lazy dog kiln builds small
-		reproducible images haproxy serves traffic load balancer request response header
-		body buffer connection server client proxy backend frontend timeout memory pool`)
-	rng := rand.New(rand.NewPCG(1, 2))
-	var buf bytes.Buffer
-	for buf.Len() < 64*1024 {
-		buf.WriteString(words[rng.IntN(len(words))])
-		if rng.IntN(12) == 0 {
-			fmt.Fprintf(&buf, " %d.\n", rng.IntN(100000))
-		} else {
-			buf.WriteByte(' ')
-		}
-	}
-	return os.WriteFile(path, buf.Bytes()[:64*1024], 0o644)
-}
+// benchWords are the words of the benchmark's gzip body (loadgen.Prose, seeds 1 and 2).
+const benchWords = `the quick brown fox jumps over lazy dog kiln builds small
+	reproducible images haproxy serves traffic load balancer request response header
+	body buffer connection server client proxy backend frontend timeout memory pool`
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+// writeBody writes the benchmark's 64 KiB text body, the same bytes every run.
+func writeBody(path string) error {
+	return os.WriteFile(path, loadgen.Prose(benchWords, 1, 2), 0o644)
 }

@@ -9,7 +9,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"math/rand/v2"
 	"net"
 	"net/http"
 	"os"
@@ -19,6 +18,8 @@ import (
 	"sync"
 	"syscall"
 	"time"
+
+	"github.com/kilnbuild/kiln/internal/loadgen"
 )
 
 // A load is one part of the training: conns connections, each sending requests, depth at
@@ -61,7 +62,7 @@ func Recorded() string {
 func Run(ctx context.Context, bin, dir string, log io.Writer) (string, error) {
 	ports := map[string]int{}
 	for _, n := range []string{"direct", "proxied", "gzip", "origin"} {
-		p, err := freePort()
+		p, err := loadgen.FreePort()
 		if err != nil {
 			return "", err
 		}
@@ -259,30 +260,10 @@ func (l load) conn(ctx context.Context, port int) error {
 	return nil
 }
 
-// trainingBody is a 64 KiB text body compressing like prose, the same bytes every run (and
-// not the benchmark's body: a profile trained on what it is measured with proves less).
+// trainingBody is the gzip load's 64 KiB text body, the same bytes every run (and not the
+// benchmark's body: a profile trained on what it is measured with proves less).
 func trainingBody() []byte {
-	words := strings.Fields(`a proxy forwards each request to a server chosen by its balancing
+	return loadgen.Prose(`a proxy forwards each request to a server chosen by its balancing
 		algorithm and relays the answer while checks watch every server and stick tables
-		count what clients do so that rules may deny slow down or redirect them`)
-	rng := rand.New(rand.NewPCG(7, 11))
-	var buf bytes.Buffer
-	for buf.Len() < 64*1024 {
-		buf.WriteString(words[rng.IntN(len(words))])
-		if rng.IntN(10) == 0 {
-			fmt.Fprintf(&buf, " %d,\n", rng.IntN(1000000))
-		} else {
-			buf.WriteByte(' ')
-		}
-	}
-	return buf.Bytes()[:64*1024]
-}
-
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
-	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+		count what clients do so that rules may deny slow down or redirect them`, 7, 11)
 }
