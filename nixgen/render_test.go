@@ -13,7 +13,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/kilnbuild/kiln/internal/pgo"
+	"github.com/kilnbuild/kiln/internal/pgo/pgotest"
 	"github.com/kilnbuild/kiln/internal/testenv"
 	"github.com/kilnbuild/kiln/nixgen/spec"
 )
@@ -274,25 +274,11 @@ func nixInstantiate(args ...string) ([]byte, error) {
 // recording build asks for instrumentation instead; a spec without one renders as before.
 func TestRenderProfile(t *testing.T) {
 	dir := t.TempDir()
-	doc := "spec_version = 1\n[package]\nname = \"haproxy\"\nversion = \"3.0.11\"\nurl = \"https://www.haproxy.org/download/3.0/src/haproxy-3.0.11.tar.gz\"\nsha256 = \"" +
-		spec.Default().Package.SHA256 + "\"\n[build]\noptimize = \"speed\"\n"
+	doc, pinned, profile := pgotest.Pinned(t, dir, "p.tar.gz")
 	base, err := spec.Parse("speed.toml", dir, []byte(doc))
 	if err != nil {
 		t.Fatal(err)
 	}
-	m, err := pgo.For(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var prof bytes.Buffer
-	if err := pgo.Pack(&prof, map[string][]byte{"src/haproxy.gcda": []byte("counts")}, m); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, "p.tar.gz"), prof.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	sum := sha256.Sum256(prof.Bytes())
-	pinned := doc + "[build.profile]\nfile = \"p.tar.gz\"\nsha256 = \"" + hex.EncodeToString(sum[:]) + "\"\n"
 	s, err := spec.Parse("speed.toml", dir, []byte(pinned))
 	if err != nil {
 		t.Fatal(err)
@@ -304,7 +290,7 @@ func TestRenderProfile(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !bytes.Equal(f.Files["profile/profile.tar.gz"], prof.Bytes()) {
+	if !bytes.Equal(f.Files["profile/profile.tar.gz"], profile) {
 		t.Error("the profile is not in the flake as pinned")
 	}
 	if !bytes.Contains(f.Files["spec.nix"], []byte("    profile = ./profile/profile.tar.gz;\n  };\n}\n")) {
@@ -329,11 +315,11 @@ func TestRenderProfile(t *testing.T) {
 		}
 	}
 	// Another file under the pinned name, or one recorded for another build, is refused.
-	os.WriteFile(filepath.Join(dir, "p.tar.gz"), append(prof.Bytes(), 0), 0o644)
+	os.WriteFile(filepath.Join(dir, "p.tar.gz"), append(profile, 0), 0o644)
 	if _, err := Render(s); err == nil || !strings.Contains(err.Error(), "has sha256") {
 		t.Errorf("a changed profile file: %v", err)
 	}
-	os.WriteFile(filepath.Join(dir, "p.tar.gz"), prof.Bytes(), 0o644)
+	os.WriteFile(filepath.Join(dir, "p.tar.gz"), profile, 0o644)
 	s.Build.March = "x86-64-v3"
 	if _, err := Render(s); err == nil || !strings.Contains(err.Error(), "recorded for another build") {
 		t.Errorf("a profile of the baseline, for x86-64-v3: %v", err)

@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/kilnbuild/kiln/internal/pgo"
+	"github.com/kilnbuild/kiln/internal/pgo/pgotest"
 	"github.com/kilnbuild/kiln/nixgen/spec"
 )
 
@@ -85,24 +86,10 @@ func TestEmbeddedSpecRoundTrip(t *testing.T) {
 // profile it is refused.
 func TestEmbeddedSpecCarriesProfile(t *testing.T) {
 	dir := t.TempDir()
-	doc := "spec_version = 1\n[package]\nname = \"haproxy\"\nversion = \"3.0.11\"\nurl = \"https://www.haproxy.org/download/3.0/src/haproxy-3.0.11.tar.gz\"\nsha256 = \"" +
-		spec.Default().Package.SHA256 + "\"\n[build]\noptimize = \"speed\"\n"
-	base, err := spec.Parse("s.toml", dir, []byte(doc))
-	if err != nil {
-		t.Fatal(err)
-	}
-	m, err := pgo.For(base)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var prof bytes.Buffer
-	if err := pgo.Pack(&prof, map[string][]byte{"src/haproxy.gcda": []byte("counts")}, m); err != nil {
-		t.Fatal(err)
-	}
-	os.WriteFile(filepath.Join(dir, "mine.tar.gz"), prof.Bytes(), 0o644)
-	sum := sha256.Sum256(prof.Bytes())
+	_, pinned, profile := pgotest.Pinned(t, dir, "mine.tar.gz")
+	sum := sha256.Sum256(profile)
 	h := hex.EncodeToString(sum[:])
-	s, err := spec.Parse("s.toml", dir, []byte(doc+"[build.profile]\nfile = \"mine.tar.gz\"\nsha256 = \""+h+"\"\n"))
+	s, err := spec.Parse("s.toml", dir, []byte(pinned))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -117,7 +104,7 @@ func TestEmbeddedSpecCarriesProfile(t *testing.T) {
 		t.Errorf("the canonical spec names where the profile lives: %s", canonical)
 	}
 	digest, _ := SpecDigest(s)
-	got, err := EmbeddedSpec(canonical, digest, map[string][]byte{h: prof.Bytes()}, nil, t.TempDir())
+	got, err := EmbeddedSpec(canonical, digest, map[string][]byte{h: profile}, nil, t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +112,7 @@ func TestEmbeddedSpecCarriesProfile(t *testing.T) {
 		t.Fatalf("round trip: digest %s, want %s", d, digest)
 	}
 	data, err := got.ProfileData()
-	if err != nil || !bytes.Equal(data, prof.Bytes()) {
+	if err != nil || !bytes.Equal(data, profile) {
 		t.Fatalf("the profile written is not the provenance's: %v", err)
 	}
 	if err := pgo.Check(data, got); err != nil {
