@@ -14,6 +14,7 @@ import (
 	"github.com/urfave/cli/v2"
 
 	"github.com/kilnbuild/kiln/internal/bump"
+	"github.com/kilnbuild/kiln/internal/files"
 	"github.com/kilnbuild/kiln/nixgen/spec"
 	"github.com/kilnbuild/kiln/orchestrator"
 	"github.com/kilnbuild/kiln/orchestrator/image"
@@ -138,6 +139,9 @@ func runBump(c *cli.Context) error {
 			if err := os.Rename(profileDone.tmp, profileDone.path); err != nil {
 				return fmt.Errorf("the spec was written, but not its new profile (%w): kiln profile --pin %s records it again", err, file)
 			}
+			if err := files.Sync(filepath.Dir(profileDone.path)); err != nil {
+				return err
+			}
 			rep.Warnings = append(rep.Warnings, fmt.Sprintf("build.profile recorded again for the new pins: %s, sha256 %s", profileDone.path, profileDone.sha256))
 		}
 	}
@@ -203,18 +207,9 @@ func reprofile(c *cli.Context, bumped *spec.Spec, plan *bump.Plan, work string) 
 	sum := sha256.Sum256(data)
 	pr := bumped.Build.Profile
 	path := bumped.Resolve(pr.File)
-	f, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".kiln-bump-*")
+	tmp, err := files.WriteTemp(path, data, 0o644)
 	if err != nil {
 		return nil, err
-	}
-	tmp := f.Name()
-	_, werr := f.Write(data)
-	if cerr := f.Close(); werr == nil {
-		werr = cerr
-	}
-	if werr != nil {
-		os.Remove(tmp)
-		return nil, werr
 	}
 	text, err := bump.SetStrings(string(plan.New), map[string]string{"build.profile.sha256": hex.EncodeToString(sum[:])})
 	if err != nil {

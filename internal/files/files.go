@@ -106,7 +106,7 @@ func SHA256(path string) (string, error) {
 // file over it, then syncs the directory: path holds either its old content or all of
 // data, even after a crash. A missing parent directory is created (0755).
 func WriteFile(path string, data []byte, perm fs.FileMode) error {
-	tmp, err := writeTemp(path, data, perm)
+	tmp, err := WriteTemp(path, data, perm)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
@@ -122,7 +122,7 @@ func WriteFile(path string, data []byte, perm fs.FileMode) error {
 // files such as keys that must never be overwritten nor exist half-written or with the
 // wrong mode.
 func WriteNew(path string, data []byte, perm fs.FileMode) error {
-	tmp, err := writeTemp(path, data, perm)
+	tmp, err := WriteTemp(path, data, perm)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
@@ -133,9 +133,10 @@ func WriteNew(path string, data []byte, perm fs.FileMode) error {
 	return Sync(filepath.Dir(path))
 }
 
-// writeTemp writes data to a new temporary file beside path, with mode perm set before any
-// byte is written, and syncs it.
-func writeTemp(path string, data []byte, perm fs.FileMode) (string, error) {
+// WriteTemp writes data to a new temporary file beside path (".<name>.tmp-*"), with mode
+// perm set before any byte is written, and syncs it; it returns the file's name, for the
+// caller to rename over path once the rest of its change is done (or to remove).
+func WriteTemp(path string, data []byte, perm fs.FileMode) (string, error) {
 	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
 		return "", err
 	}
