@@ -53,17 +53,14 @@ func runProfile(c *cli.Context) error {
 	if err != nil {
 		return err
 	}
-	switch {
-	case s.Build.Optimize != spec.OptimizeSpeed:
-		return fmt.Errorf("%s: build.optimize is %q: a profile is for optimize = \"speed\" (at -Oz GCC optimises every function for size whatever its counts); set it and run kiln profile again", specName(s.File()), s.Build.Optimize)
-	case s.Build.Toolchain != spec.ToolchainPinned:
-		return fmt.Errorf("%s: build.toolchain is %q: kiln records profiles with the pinned toolchain, whose compiler reads them", specName(s.File()), s.Build.Toolchain)
+	if c := s.Build.ProfileConflicts(); len(c) > 0 {
+		return fmt.Errorf("%s: %s; change that and run kiln profile again", specName(s.File()), strings.Join(c, "; "))
 	}
 	out := c.String("output")
 	pin := c.Bool("pin")
+	// No SPEC is the embedded default, which is not a speed build: refused above, so --pin
+	// always has a spec file to edit.
 	switch {
-	case pin && s.File() == "":
-		return errors.New("--pin edits the SPEC file: name one (kiln init writes one)")
 	case out == "" && pin && s.Build.Profile != nil:
 		out = s.Resolve(s.Build.Profile.File)
 	case out == "":

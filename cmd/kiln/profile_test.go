@@ -273,3 +273,26 @@ func TestBumpCheckReprofiles(t *testing.T) {
 		t.Errorf("kiln build of the written spec gives %s, the check reported %s", got, rep.Check.After.Digest)
 	}
 }
+
+// TestProfileRefusesOtherBuilds: kiln profile on a build a profile is not for (kiln init's
+// balanced spec, or the embedded default) says why, before building anything, and writes
+// nothing; so does a FILE that is not a .tar.gz.
+func TestProfileRefusesOtherBuilds(t *testing.T) {
+	dir := t.TempDir()
+	balanced := initSpec(t, filepath.Join(dir, "balanced.toml"))
+	out := filepath.Join(dir, "p.tar.gz")
+	_, stderr, err := kiln(t, "profile", "-o", out, balanced)
+	if err == nil || !strings.Contains(stderr, `build.optimize = "balanced": a profile is for optimize = "speed"`) {
+		t.Errorf("a balanced spec: %v\n%s", err, stderr)
+	}
+	speed := initSpec(t, filepath.Join(dir, "speed.toml"), `optimize = "balanced"`, `optimize = "speed"`)
+	if _, stderr, err := kiln(t, "profile", "-o", filepath.Join(dir, "p.tar"), speed); err == nil || !strings.Contains(stderr, "name the profile FILE.tar.gz") {
+		t.Errorf("-o p.tar: %v\n%s", err, stderr)
+	}
+	if _, stderr, err := kiln(t, "profile", "--pin"); err == nil || !strings.Contains(stderr, `<default spec>: build.optimize = "balanced"`) {
+		t.Errorf("--pin without a spec: %v\n%s", err, stderr)
+	}
+	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+		t.Errorf("kiln profile left files behind: %v", entries)
+	}
+}

@@ -182,6 +182,20 @@ type Profile struct {
 	SHA256 string `toml:"sha256"`
 }
 
+// ProfileConflicts are the reasons b cannot use a pinned profile (build.profile), none when
+// it can: a profile is for optimize = "speed", recorded and read by the pinned toolchain.
+// The spec's validation and kiln profile refuse the same builds with the same words.
+func (b Build) ProfileConflicts() []string {
+	var out []string
+	if b.Optimize != OptimizeSpeed {
+		out = append(out, fmt.Sprintf("build.optimize = %s: a profile is for optimize = \"speed\" (at -Oz GCC optimises every function for size whatever its counts)", show(string(b.Optimize))))
+	}
+	if b.Toolchain != ToolchainPinned {
+		out = append(out, fmt.Sprintf("build.toolchain = %s: a profile is read by the compiler that recorded it, and kiln records it with the pinned toolchain", show(string(b.Toolchain))))
+	}
+	return out
+}
+
 // MarchLevels are build.march's values: x86-64 is the baseline (no -march flag, as if the
 // key were left out); x86-64-v2 adds SSE4.2 and POPCNT (CPUs since 2009), x86-64-v3 AVX2,
 // BMI2, FMA and MOVBE (since 2013-2015).

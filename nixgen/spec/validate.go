@@ -208,14 +208,10 @@ func (v *validator) build() {
 }
 
 // profile checks build.profile: a file beside the spec pinned by sha256, for a build that
-// uses it (optimize = "speed", the pinned toolchain, whose compiler wrote it).
+// uses it (ProfileConflicts).
 func (v *validator) profile(pr *Profile) {
-	b := v.s.Build
-	if b.Optimize != OptimizeSpeed {
-		v.add("build.profile", "is set but build.optimize = %s: a profile is for optimize = \"speed\" (at -Oz GCC optimises every function for size whatever its counts); set optimize = \"speed\" or remove [build.profile]", show(string(b.Optimize)))
-	}
-	if b.Toolchain != ToolchainPinned {
-		v.add("build.profile", "is set but build.toolchain = %s: a profile is read by the compiler that recorded it, and kiln records it with the pinned toolchain; use toolchain = \"pinned\" or remove [build.profile]", show(string(b.Toolchain)))
+	for _, c := range v.s.Build.ProfileConflicts() {
+		v.add("build.profile", "is set but %s; change that or remove [build.profile]", c)
 	}
 	if v.required("build.profile.file", pr.File) {
 		v.localFile("build.profile.file", pr.File)
