@@ -162,8 +162,15 @@ func TestSecondHostFullFeature(t *testing.T) {
 	if err := os.CopyFS(specs, os.DirFS(specsDir)); err != nil {
 		t.Fatal(err)
 	}
-	spec := filepath.Join(specs, filepath.Base(fullSpec))
-	img := filepath.Join(h.work, "img-full")
+	h.buildAndCompare(filepath.Join(specs, filepath.Base(fullSpec)), "img-full")
+}
+
+// buildAndCompare builds spec on the second host into the OCI layout work/img and compares
+// that build with this machine's (compareAcrossHosts).
+func (h *secondHost) buildAndCompare(spec, img string) {
+	t := h.t
+	t.Helper()
+	img = filepath.Join(h.work, img)
 	var b built
 	start := time.Now()
 	out := h.kiln("build", "--toolchain", testToolchain, "--mirror", h.mirror, "--no-result-cache", "--json", "-o", "oci:"+img, spec)
@@ -194,16 +201,7 @@ func TestSecondHostProfile(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	spec := filepath.Join(dir, filepath.Base(r.profiledSpec))
-	img := filepath.Join(h.work, "img-profiled")
-	var b built
-	start := time.Now()
-	out := h.kiln("build", "--toolchain", testToolchain, "--mirror", h.mirror, "--no-result-cache", "--json", "-o", "oci:"+img, spec)
-	if err := json.Unmarshal([]byte(out), &b); err != nil {
-		t.Fatalf("kiln build --json: %v\n%s", err, out)
-	}
-	t.Logf("the second host built %s in %s, image %s", strings.Join(b.Outputs, " "), time.Since(start).Round(time.Second), b.Digest)
-	compareAcrossHosts(t, h, spec, b, img)
+	h.buildAndCompare(filepath.Join(dir, filepath.Base(r.profiledSpec)), "img-profiled")
 }
 
 // buildTimeClosureQuery lists everything the build of the store path $1 used and produced:
