@@ -15,6 +15,8 @@
 #          discarded and retried (RETRIES, 2; then kept and counted as disturbed);
 #        INSTRUCTIONS (1): also count instructions per request under valgrind's cachegrind
 #          (a figure other load does not move); 0 = rates only.
+#        SCENARIOS (all): comma-separated scenarios to measure: direct, pipelined, proxied,
+#          gzip (a long run of one or two decides what a short run of all four cannot);
 #        AA (1): also measure the reference again as one more column (an A/A test): what the
 #          machine's noise alone does to a ratio; 0 = not.
 # Pinning: haproxy (nbthread 1) on the first CPU, the load generator (wrk) and the proxied
@@ -50,6 +52,13 @@ args=(-ref "$ref" -rounds "${ROUNDS:-5}" -duration "${DURATION:-10s}"
       -connections "${CONNECTIONS:-100}" -disturb "${DISTURB:-0.05}" -retries "${RETRIES:-2}")
 [ "${INSTRUCTIONS:-1}" = 0 ] || args+=(-instructions)
 [ "${AA:-1}" = 0 ] || args+=(-aa)
+if [ -n "${SCENARIOS:-}" ]; then   # checked here, before minutes of builds
+  IFS=',' read -r -a picked <<<"$SCENARIOS"
+  for sc in "${picked[@]}"; do
+    case $sc in direct|pipelined|proxied|gzip) ;; *) echo "bench-load: unknown scenario '$sc' in SCENARIOS (direct, pipelined, proxied, gzip)" >&2; exit 2 ;; esac
+  done
+  args+=(-scenarios "$SCENARIOS")
+fi
 build() { # label spec
   local sp
   sp=$("$kiln" --quiet build --no-image --mirror "$mirror" "$2")

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"maps"
 	"net"
 	"os"
 	"os/exec"
@@ -20,7 +21,9 @@ import (
 
 // scenario is one kind of load.
 type scenario struct {
-	// name is the load alone; label says what a perCPU scenario's figure is per.
+	// key names the scenario in -scenarios (SCENARIOS); name is the load alone, label says
+	// what a perCPU scenario's figure is per.
+	key  string
 	name string
 	// frontend is the measured haproxy's frontend body (after bind).
 	frontend string
@@ -49,10 +52,11 @@ func (sc scenario) label() string {
 const reply = `http-request return status 200 content-type text/plain string "kiln: haproxy is up\n"`
 
 var scenarios = []scenario{
-	{name: "direct `http-request return`", frontend: reply, path: "/", rss: true},
-	{name: "16-deep pipelining", frontend: reply, path: "/", pipeline: 16},
-	{name: "proxied", frontend: "default_backend be", path: "/small", backend: true, perCPU: true},
+	{key: "direct", name: "direct `http-request return`", frontend: reply, path: "/", rss: true},
+	{key: "pipelined", name: "16-deep pipelining", frontend: reply, path: "/", pipeline: 16},
+	{key: "proxied", name: "proxied", frontend: "default_backend be", path: "/small", backend: true, perCPU: true},
 	{
+		key:      "gzip",
 		name:     "gzip of a 64 KiB body",
 		frontend: "compression algo gzip\n    compression type text/plain\n    default_backend be",
 		path:     "/big", backend: true,
@@ -61,8 +65,10 @@ var scenarios = []scenario{
 }
 
 type bench struct {
-	ref      binary
-	bins     []binary
+	ref  binary
+	bins []binary
+	// only are the scenarios measured (-scenarios); nil measures them all.
+	only     []scenario
 	tunes    []string
 	duration time.Duration
 	warmup   time.Duration
@@ -102,6 +108,42 @@ type results struct {
 
 func (b *bench) all() []binary { return append([]binary{b.ref}, b.bins...) }
 
+// scenarios are the scenarios this benchmark measures.
+func (b *bench) scenarios() []scenario {
+	if b.only == nil {
+		return scenarios
+	}
+	return b.only
+}
+
+// pickScenarios reads -scenarios: a comma-separated list of scenario keys, in the table's
+// order whatever the list's.
+func pickScenarios(list string) ([]scenario, error) {
+	want := map[string]bool{}
+	for _, k := range strings.Split(list, ",") {
+		if k = strings.TrimSpace(k); k != "" {
+			want[k] = true
+		}
+	}
+	var keys []string
+	var out []scenario
+	for _, sc := range scenarios {
+		keys = append(keys, sc.key)
+		if want[sc.key] {
+			out = append(out, sc)
+			delete(want, sc.key)
+		}
+	}
+	if len(want) > 0 {
+		unknown := slices.Sorted(maps.Keys(want))
+		return nil, fmt.Errorf("-scenarios: unknown scenario %q (want some of %s)", strings.Join(unknown, ","), strings.Join(keys, ", "))
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("-scenarios %q names no scenario (want some of %s)", list, strings.Join(keys, ", "))
+	}
+	return out, nil
+}
+
 func (b *bench) run(rounds int) (*results, error) {
 	dir, err := os.MkdirTemp("", "loadbench")
 	if err != nil {
@@ -127,12 +169,13 @@ func (b *bench) run(rounds int) (*results, error) {
 	}
 	defer backend.stop()
 
-	res := &results{rounds: rounds, samples: make([][][]sample, len(scenarios))}
+	scs := b.scenarios()
+	res := &results{rounds: rounds, samples: make([][][]sample, len(scs))}
 	for i := range res.samples {
 		res.samples[i] = make([][]sample, len(bins))
 	}
 	for r := 0; r < rounds; r++ {
-		for si, sc := range scenarios {
+		for si, sc := range scs {
 			// Every other round runs the binaries in reverse order, so none always runs just
 			// after the reference (or just before a scenario change) while the machine drifts.
 			order := make([]int, len(bins))
@@ -167,8 +210,8 @@ func (b *bench) run(rounds int) (*results, error) {
 		}
 	}
 	if b.instrLong > 0 {
-		res.instr = make([][]float64, len(scenarios))
-		for si, sc := range scenarios {
+		res.instr = make([][]float64, len(scs))
+		for si, sc := range scs {
 			res.instr[si] = make([]float64, len(bins))
 			for bi, bin := range bins {
 				if bi > 0 && bin.path == b.ref.path {

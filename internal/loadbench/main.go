@@ -68,6 +68,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	instr := fs.Bool("instructions", false, "also count instructions per request under valgrind (cachegrind)")
 	instrShort := fs.Duration("instructions-short", 2*time.Second, "the short load of the instruction count")
 	instrLong := fs.Duration("instructions-long", 6*time.Second, "the long load of the instruction count")
+	only := fs.String("scenarios", "", "comma-separated scenarios to measure (direct, pipelined, proxied, gzip; default all): a long run of one or two can decide what a short run of all four cannot")
 	aa := fs.Bool("aa", false, "also measure the reference as if it were one more binary: its column is what the machine's noise alone does to a ratio")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -84,12 +85,20 @@ func run(args []string, stdout, stderr io.Writer) error {
 			return fmt.Errorf("-tune %q: want one tune.* line", t)
 		}
 	}
+	var picked []scenario
+	if *only != "" {
+		var err error
+		if picked, err = pickScenarios(*only); err != nil {
+			return err
+		}
+	}
 	if *aa {
 		bins = append(bins, binary{aaLabel, *ref})
 	}
 	b := &bench{
 		ref:      binary{"reference", *ref},
 		bins:     bins,
+		only:     picked,
 		tunes:    tunes,
 		duration: *duration,
 		warmup:   *warmup,

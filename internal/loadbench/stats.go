@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"math"
 	"os"
 	"regexp"
 	"slices"
@@ -183,7 +184,8 @@ func pairedRatios(bin, ref []sample, f func(sample) float64) []float64 {
 	return v
 }
 
-// cell renders a median ratio and, over more than one round, the range of the rounds' ratios.
+// cell renders a median ratio and, over more than one round, the range of the rounds' ratios
+// and, over enough rounds for one, the median's confidence interval in square brackets.
 func cell(ratios []float64) string {
 	if len(ratios) == 0 {
 		return "n/a"
@@ -192,7 +194,43 @@ func cell(ratios []float64) string {
 	if len(ratios) > 1 {
 		c += fmt.Sprintf(" (%.2f–%.2f)", slices.Min(ratios), slices.Max(ratios))
 	}
+	if lo, hi, ok := medianCI(ratios); ok {
+		c += fmt.Sprintf(" [%.2f–%.2f]", lo, hi)
+	}
 	return c
+}
+
+// ciRank is the rank j of the sign test's confidence interval for a median of n values at
+// 95 % or more: the interval runs from the j-th lowest to the j-th highest value, j the
+// largest for which fewer than j of n values fall below the median with probability at most
+// 2.5 % (a binomial(n, ½) count). It assumes only that the rounds' ratios are independent
+// draws around one median, not that they are normally distributed. 0: n is too small (< 6)
+// for any such interval.
+func ciRank(n int) int {
+	j := 0
+	p := math.Pow(0.5, float64(n)) // P(count = 0)
+	cum := 0.0
+	for k := 0; k < n; k++ {
+		cum += p
+		if cum > 0.025 {
+			break
+		}
+		j = k + 1
+		p = p * float64(n-k) / float64(k+1) // P(count = k+1)
+	}
+	return j
+}
+
+// medianCI is the 95 % confidence interval of v's median (ciRank); ok is false when v is
+// too short for one.
+func medianCI(v []float64) (lo, hi float64, ok bool) {
+	j := ciRank(len(v))
+	if j == 0 {
+		return 0, 0, false
+	}
+	s := slices.Clone(v)
+	slices.Sort(s)
+	return s[j-1], s[len(s)-j], true
 }
 
 func rateOf(x sample) float64    { return x.rate }
@@ -224,7 +262,7 @@ func (r *results) table(b *bench) string {
 	var outside []float64
 	disturbed, kept := 0, 0
 	var rssRow string
-	for si, sc := range scenarios {
+	for si, sc := range b.scenarios() {
 		unit := "req/s"
 		if sc.perCPU {
 			unit = "req per CPU-s"
@@ -246,19 +284,19 @@ func (r *results) table(b *bench) string {
 	s.WriteString(rssRow)
 	// The same runs per haproxy CPU-second: on a machine where other load takes CPU from
 	// haproxy, this is the figure that load disturbs least (it still pollutes caches).
-	for si, sc := range scenarios {
+	for si, sc := range b.scenarios() {
 		if !sc.perCPU {
 			s.WriteString(r.ratioRow(b, si, sc.name+", per haproxy CPU-second", perCPUOf, "req per CPU-s"))
 		}
 	}
 	// The same runs per second of haproxy's user CPU time alone: its own code, without the
 	// kernel's TCP path, which is most of a small request's time and moves most between runs.
-	for si, sc := range scenarios {
+	for si, sc := range b.scenarios() {
 		s.WriteString(r.ratioRow(b, si, sc.name+", per haproxy user CPU-second", perUserOf, "req per user CPU-s"))
 	}
 	// Instructions per request: the reference's count over the binary's, so that higher is
 	// better here too.
-	for si, sc := range scenarios {
+	for si, sc := range b.scenarios() {
 		if r.instr == nil {
 			break
 		}
@@ -275,6 +313,14 @@ func (r *results) table(b *bench) string {
 	}
 	fmt.Fprintf(&s, "\n%d rounds × %d s; each cell the median of the rounds' ratios to the reference's run in the same round (in brackets: the lowest and highest); %d kept runs; %d runs discarded as disturbed, %d kept although disturbed (retries exhausted); median CPU used outside the benchmark during a kept run: %.2f cores.\n",
 		r.rounds, int(b.duration.Seconds()), kept, r.discarded, disturbed, median(outside))
+	if j := ciRank(r.rounds); j > 0 {
+		rank := ""
+		if j > 1 {
+			rank = ordinal(j) + " "
+		}
+		fmt.Fprintf(&s, "In square brackets: a 95 %% confidence interval of that median (the sign test's: from the %slowest to the %shighest of the %d rounds' ratios). A target is met where the interval's low end is at or above it, missed where its high end is below it, and not decided by this run otherwise.\n",
+			rank, rank, r.rounds)
+	}
 	if slices.ContainsFunc(b.bins, func(x binary) bool { return x.label == aaLabel }) {
 		s.WriteString("The A/A column is the reference measured again as if it were one more binary: its distance from 1.00 is this machine's noise alone, the margin any other column's ratio must clear to mean a difference.\n")
 	}
@@ -307,4 +353,20 @@ func thousands(v float64) string {
 		out = append(out, n[i])
 	}
 	return string(out)
+}
+
+// ordinal writes 1 as "1st", 2 as "2nd", 12 as "12th".
+func ordinal(n int) string {
+	suffix := "th"
+	if n%100 < 11 || n%100 > 13 {
+		switch n % 10 {
+		case 1:
+			suffix = "st"
+		case 2:
+			suffix = "nd"
+		case 3:
+			suffix = "rd"
+		}
+	}
+	return strconv.Itoa(n) + suffix
 }

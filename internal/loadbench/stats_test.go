@@ -166,3 +166,65 @@ func TestCachegrindTotalAndInstructionRows(t *testing.T) {
 		}
 	}
 }
+
+// The median's confidence interval is the sign test's: the ranks are those of the binomial
+// tables (n = 6: the extremes, at 96.9 %; n = 20: the 6th from each end), and five rounds
+// are too few for a 95 % interval at all.
+func TestMedianCI(t *testing.T) {
+	for n, want := range map[int]int{1: 0, 5: 0, 6: 1, 9: 2, 10: 2, 16: 4, 20: 6, 36: 12} {
+		if got := ciRank(n); got != want {
+			t.Errorf("ciRank(%d) = %d, want %d", n, got, want)
+		}
+	}
+	v := []float64{0.99, 0.91, 0.97, 0.93, 0.96, 0.92, 1.02, 0.94, 0.96, 0.90}
+	lo, hi, ok := medianCI(v)
+	if !ok || lo != 0.91 || hi != 0.99 {
+		t.Errorf("medianCI of 10 values = %v, %v, %v; want 0.91, 0.99 (2nd lowest, 2nd highest)", lo, hi, ok)
+	}
+	if _, _, ok := medianCI(v[:5]); ok {
+		t.Error("five values gave a 95 % interval")
+	}
+	if got := cell(v); got != "0.95× (0.90–1.02) [0.91–0.99]" {
+		t.Errorf("cell = %q", got)
+	}
+}
+
+// -scenarios picks scenarios by key, in the table's order; a table of some scenarios has
+// only their rows (no RSS row without the direct run) and, over six rounds or more, says
+// what its square brackets are.
+func TestPickScenarios(t *testing.T) {
+	got, err := pickScenarios("gzip, pipelined")
+	if err != nil || len(got) != 2 || got[0].key != "pipelined" || got[1].key != "gzip" {
+		t.Fatalf("pickScenarios = %+v, %v", got, err)
+	}
+	for _, bad := range []string{"pipelined,fast", ",", "direct,Direct"} {
+		if _, err := pickScenarios(bad); err == nil {
+			t.Errorf("-scenarios %q accepted", bad)
+		}
+	}
+	if _, err := pickScenarios("pipelined,fast"); err == nil || !strings.Contains(err.Error(), `"fast"`) || !strings.Contains(err.Error(), "direct, pipelined, proxied, gzip") {
+		t.Errorf("error does not name the unknown scenario and the known ones: %v", err)
+	}
+	b := &bench{bins: []binary{{"default", "x"}}, only: got, duration: 4e9}
+	r := &results{rounds: 6, samples: make([][][]sample, len(got))}
+	for i := range got {
+		r.samples[i] = [][]sample{nil, nil}
+		for k := range 6 {
+			f := float64(90 + k)
+			r.samples[i][0] = append(r.samples[i][0], sample{rate: 100, perCPU: 100, perUser: 100, hwmKiB: 8000})
+			r.samples[i][1] = append(r.samples[i][1], sample{rate: f, perCPU: f, perUser: f, hwmKiB: 4000})
+		}
+	}
+	out := r.table(b)
+	for _, want := range []string{"| 16-deep pipelining | 0.93× (0.90–0.95) [0.90–0.95] |", "| gzip of a 64 KiB body, per haproxy user CPU-second |",
+		"from the lowest to the highest of the 6 rounds' ratios"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	for _, unwanted := range []string{"direct", "proxied", "RSS"} {
+		if strings.Contains(out, unwanted) {
+			t.Errorf("table of pipelined and gzip has %q:\n%s", unwanted, out)
+		}
+	}
+}
