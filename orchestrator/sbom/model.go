@@ -244,7 +244,9 @@ func sourcePart(s record.Source, license string) part {
 }
 
 // featureProps states the spec's feature switches, so a reader knows what is not in the
-// binary as well as what is.
+// binary as well as what is, and the pinned profile the compiler read (build.profile), if
+// any: a build input that shapes the machine code as much as a flag does (its bytes are in
+// the provenance).
 func featureProps(rec *record.Build) [][2]string {
 	f := rec.Features
 	c := string(f.Compression)
@@ -261,6 +263,9 @@ func featureProps(rec *record.Build) [][2]string {
 		{"kiln:spec:digest", rec.Spec.Digest},
 		{"kiln:toolchain", rec.Toolchain.Name},
 		{"kiln:toolchain:pure", fmt.Sprint(rec.Toolchain.Pure)},
+	}
+	if p := rec.Profile; p != nil {
+		props = append(props, [2]string{"kiln:build:profile", "sha256:" + p.SHA256})
 	}
 	sortProps(props)
 	return props

@@ -2,6 +2,8 @@ package sbom
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"flag"
 	"os"
@@ -164,6 +166,33 @@ func TestSLZHasNoZlib(t *testing.T) {
 		}
 		if !bytes.Contains(doc, []byte("kiln:feature:compression")) || !bytes.Contains(doc, []byte("zlib is not linked")) {
 			t.Errorf("%s does not state the compression switch", f.name)
+		}
+	}
+}
+
+// A build compiled with a pinned profile says so, with the profile's sha256, on the image
+// and on the built package in both formats (the image's dev.kiln.profile label says the
+// same); a build without one names none.
+func TestProfileIsStated(t *testing.T) {
+	rec := recordtest.Default()
+	content := []byte("a profile's bytes")
+	h := sha256.Sum256(content)
+	sum := hex.EncodeToString(h[:])
+	rec.Profile = &record.Patch{Name: "speed.profile.tar.gz", SHA256: sum, Content: content}
+	for _, f := range formats {
+		doc, err := f.make(rec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if n := bytes.Count(doc, []byte("sha256:"+sum)); n != 2 {
+			t.Errorf("%s states the profile %d times, want 2 (the image and the package)", f.name, n)
+		}
+		plain, err := f.make(recordtest.Default())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if bytes.Contains(plain, []byte("kiln:build:profile")) {
+			t.Errorf("%s names a profile for a build without one", f.name)
 		}
 	}
 }
