@@ -6,7 +6,7 @@ GO ?= go
 MIRROR ?= $(CURDIR)/.mirror
 KILN := $(CURDIR)/bin/kiln
 
-.PHONY: all setup sources kiln demo test test-crosshost-full fuzz bench bench-features bench-bump bench-load clean
+.PHONY: all setup sources kiln demo test test-crosshost-full fuzz bench bench-features bench-bump bench-load speed-profile clean
 
 all: kiln
 
@@ -57,6 +57,12 @@ bench-bump: setup sources kiln
 # ROUNDS, DURATION, VARIANTS, SPECS, TUNE: see the script's header.
 bench-load: setup sources kiln
 	bash scripts/bench-load.sh $(KILN) $(MIRROR)
+
+# Record the profile `kiln init --speed` ships (nixgen/spec/speed.profile.tar.gz), again after
+# any change to the recipes or the default spec's pins (a test names this target when it is stale).
+speed-profile: setup sources kiln
+	bash scripts/speed-profile.sh $(KILN) $(MIRROR)
+	$(GO) build -trimpath -o $(KILN) ./cmd/kiln
 
 clean:
 	rm -rf bin out

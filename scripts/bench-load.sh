@@ -7,7 +7,7 @@
 # env:   ROUNDS (5) interleaved rounds; DURATION (10s) per run; CONNECTIONS (100);
 #        VARIANTS ("default speed speed+profile"): kiln variants of the default spec;
 #          default = as shipped (optimize "balanced"), size = optimize "size", speed =
-#          optimize "speed", speed+profile = speed with a profile kiln profile records first;
+#          optimize "speed", speed+profile = kiln init --speed (speed with the profile kiln ships);
 #          SPECS ("label=FILE ..."): more specs to build and measure;
 #        TUNE: the global tune lines every haproxy runs with, ";"-separated; unset = the
 #          tune lines of the haproxy.cfg the default spec ships; "none" = none;
@@ -72,12 +72,11 @@ for v in ${VARIANTS-default speed speed+profile}; do
       grep -q "^optimize = \"$v\"" "$work/$v.toml"
       build "kiln optimize=$v" "$work/$v.toml" ;;
     speed+profile)
-      # optimize = "speed" with a profile of itself that kiln profile records here (its
-      # training load is not the benchmark's: its own body, paths and counts).
-      sed 's/^optimize = "[a-z]*"/optimize = "speed"/' "$work/default.toml" >"$work/profiled.toml"
-      sum=$("$kiln" --quiet profile --mirror "$mirror" -o "$work/speed.profile.tar.gz" "$work/profiled.toml" | cut -d' ' -f1)
-      printf '\n[build.profile]\nfile = "speed.profile.tar.gz"\nsha256 = "%s"\n' "$sum" >>"$work/profiled.toml"
-      build 'kiln optimize=speed + profile' "$work/profiled.toml" ;;
+      # kiln init --speed: optimize = "speed" with the profile kiln ships for it (recorded
+      # by kiln profile's training load, not the benchmark's: its own body, paths, counts).
+      mkdir -p "$work/profiled"
+      "$kiln" init --speed "$work/profiled/kiln.toml" 2>/dev/null
+      build 'kiln optimize=speed + profile' "$work/profiled/kiln.toml" ;;
     *) echo "bench-load: unknown variant $v (default, size, speed, speed+profile; SPECS for others)" >&2; exit 2 ;;
   esac
 done

@@ -296,3 +296,77 @@ func TestProfileRefusesOtherBuilds(t *testing.T) {
 		t.Errorf("kiln profile left files behind: %v", entries)
 	}
 }
+
+// TestInitSpeedImage: `kiln init --speed` writes the speed spec and, beside it, the profile
+// kiln ships for that build, pinned; the spec builds as it is into an image that passes the
+// audit, carries the profile's label and serves, from a binary the profile shaped (≥10 %
+// smaller than plain speed's). A second init keeps the same profile; another file under the
+// profile's name is not overwritten without --force.
+func TestInitSpeedImage(t *testing.T) {
+	dir := t.TempDir()
+	specFile := filepath.Join(dir, "kiln.toml")
+	_, stderr, err := kiln(t, "init", "--speed", specFile)
+	if err != nil {
+		t.Fatalf("kiln init --speed: %v\n%s", err, stderr)
+	}
+	profile := filepath.Join(dir, spec.SpeedProfileName)
+	if !strings.Contains(stderr, "wrote "+profile) {
+		t.Errorf("kiln init --speed did not say it wrote the profile:\n%s", stderr)
+	}
+	data, err := os.ReadFile(profile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum := sha256.Sum256(data)
+	doc, err := os.ReadFile(specFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(doc), "\noptimize = \"speed\" ") || !strings.Contains(string(doc), "\n[build.profile]\nfile = \""+spec.SpeedProfileName+"\"\nsha256 = \""+hex.EncodeToString(sum[:])+"\"\n") {
+		t.Fatalf("kiln init --speed's spec does not pin the profile it wrote:\n%s", doc)
+	}
+
+	img := filepath.Join(t.TempDir(), "img")
+	if _, stderr, err := kiln(t, "-q", "build", "--mirror", mirror(t), "-o", "oci:"+img, specFile); err != nil {
+		t.Fatalf("kiln build of kiln init --speed's spec: %v\n%s", err, tailLines(stderr, 30))
+	}
+	if out, stderr, err := kiln(t, "audit", "oci:"+img); err != nil {
+		t.Errorf("kiln audit: %v\n%s%s", err, out, stderr)
+	}
+	if got, want := imageLabels(t, img)["dev.kiln.profile"], "sha256:"+hex.EncodeToString(sum[:]); got != want {
+		t.Errorf("dev.kiln.profile = %q, want %q", got, want)
+	}
+	bin := haproxyBin(t, specFile)
+	assertStaticPIEHardened(t, bin)
+	serveAndGet(t, bin, defaultConfig(t), "kiln: haproxy is up\n")
+	plain := haproxyBin(t, initSpec(t, filepath.Join(t.TempDir(), "speed.toml"), `optimize = "balanced" `, `optimize = "speed" `))
+	if a, b := fileSize(t, bin), fileSize(t, plain); a*10 > b*9 {
+		t.Errorf("the profiled binary is %d bytes, plain speed's %d: not the 10%%+ smaller a profile makes it, so the profile was not used", a, b)
+	} else {
+		t.Logf("kiln init --speed: binary %d bytes, plain speed %d", a, b)
+	}
+
+	// Again: the same profile is there, so init needs no --force for it (the spec still does).
+	if err := os.Remove(specFile); err != nil {
+		t.Fatal(err)
+	}
+	if _, stderr, err := kiln(t, "init", "--speed", specFile); err != nil {
+		t.Errorf("kiln init --speed beside the profile it ships: %v\n%s", err, stderr)
+	}
+	// Another file under the profile's name (a user's own recording) is kept.
+	other := filepath.Join(t.TempDir(), "own.toml")
+	ownProfile := filepath.Join(filepath.Dir(other), spec.SpeedProfileName)
+	if err := os.WriteFile(ownProfile, []byte("a user's own profile"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	_, stderr, err = kiln(t, "init", "--speed", other)
+	if err == nil || !strings.Contains(stderr, ownProfile+" exists") || !strings.Contains(stderr, "--force") {
+		t.Errorf("kiln init --speed over another profile: err %v\n%s", err, stderr)
+	}
+	if got, _ := os.ReadFile(ownProfile); string(got) != "a user's own profile" {
+		t.Errorf("kiln init --speed overwrote another profile without --force")
+	}
+	if _, err := os.Stat(other); err == nil {
+		t.Errorf("kiln init --speed wrote the spec although it refused the profile")
+	}
+}
