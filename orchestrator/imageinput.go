@@ -53,9 +53,9 @@ func ImageInput(s *spec.Spec, res *Result, storeRoot string, created time.Time) 
 
 	entrypoint := append([]string(nil), s.Image.Entrypoint...)
 	if !strings.Contains(entrypoint[0], "/") {
-		prog, err := findProgram(res.Outputs, storeRoot, entrypoint[0])
+		prog, err := FindProgram(res.Outputs, storeRoot, entrypoint[0])
 		if err != nil {
-			return image.Rootfs{}, none, err
+			return image.Rootfs{}, none, fmt.Errorf("image.entrypoint %q: %w; give an absolute path", entrypoint[0], err)
 		}
 		entrypoint[0] = prog
 	}
@@ -121,15 +121,16 @@ func DepsLabel(s *spec.Spec) string {
 	return strings.Join(parts, ", ")
 }
 
-// findProgram finds name in the bin/ of one of the outputs.
-func findProgram(outputs []string, storeRoot, name string) (string, error) {
+// FindProgram is the store path of the regular file bin/NAME in the first of a build's
+// outputs that has one; storeRoot is the host directory holding nix/store ("" for /).
+func FindProgram(outputs []string, storeRoot, name string) (string, error) {
 	for _, o := range outputs {
 		p := path.Join(o, "bin", name)
 		if st, err := os.Stat(filepath.Join(storeRoot, p)); err == nil && st.Mode().IsRegular() {
 			return p, nil
 		}
 	}
-	return "", fmt.Errorf("image.entrypoint %q: no bin/%s in the build's outputs %v; give an absolute path", name, name, outputs)
+	return "", fmt.Errorf("no bin/%s in the build's outputs %v", name, outputs)
 }
 
 func userIDs(user string) (uid, gid int, err error) {

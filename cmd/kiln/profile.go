@@ -7,7 +7,6 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path"
 	"path/filepath"
 	"strings"
 
@@ -151,16 +150,11 @@ func recordSpecProfile(c *cli.Context, s *spec.Spec) ([]byte, int, error) {
 	if err != nil {
 		return nil, 0, fmt.Errorf("building %s instrumented: %w", s.Package.Name, err)
 	}
-	bin := ""
-	for _, o := range res.Outputs {
-		cand := filepath.Join(p.StoreRoot(), filepath.FromSlash(path.Join(o, "bin", s.Package.Name)))
-		if st, err := os.Stat(cand); err == nil && st.Mode().IsRegular() {
-			bin = cand
-		}
+	prog, err := orchestrator.FindProgram(res.Outputs, p.StoreRoot(), s.Package.Name)
+	if err != nil {
+		return nil, 0, fmt.Errorf("the instrumented build: %w", err)
 	}
-	if bin == "" {
-		return nil, 0, fmt.Errorf("the instrumented build's outputs %v have no bin/%s", res.Outputs, s.Package.Name)
-	}
+	bin := filepath.Join(p.StoreRoot(), filepath.FromSlash(prog))
 	dir, err := os.MkdirTemp("", "kiln-profile-")
 	if err != nil {
 		return nil, 0, err
