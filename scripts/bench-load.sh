@@ -32,6 +32,25 @@ command -v wrk >/dev/null || { echo "bench-load: wrk missing: run make setup" >&
 command -v taskset >/dev/null || { echo "bench-load: taskset missing (util-linux)" >&2; exit 1; }
 [ "$(nproc)" -ge 2 ] || { echo "bench-load: needs 2 CPUs (haproxy on one, the load on the other)" >&2; exit 1; }
 
+# Every input is checked before minutes of builds: loadbench checks its own flags (scenario
+# names, counts), and the variants are known names.
+. scripts/spec-variant.sh
+work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
+args=(-rounds "${ROUNDS:-5}" -duration "${DURATION:-10s}"
+      -connections "${CONNECTIONS:-100}" -disturb "${DISTURB:-0.05}" -retries "${RETRIES:-2}")
+[ "${INSTRUCTIONS:-1}" = 0 ] || args+=(-instructions)
+[ "${AA:-1}" = 0 ] || args+=(-aa)
+[ -z "${SCENARIOS:-}" ] || args+=(-scenarios "$SCENARIOS")
+go build -o "$work/loadbench" ./internal/loadbench
+"$work/loadbench" -check "${args[@]}" || exit 2
+variants=${VARIANTS-default speed speed+profile}
+for v in $variants; do
+  case $v in default|size|speed|speed+profile) ;;
+    *) echo "bench-load: unknown variant $v in VARIANTS (default, size, speed, speed+profile; SPECS for others)" >&2; exit 2 ;;
+  esac
+done
+"$kiln" init "$work/default.toml" >/dev/null
+
 # The glibc reference, built once per tarball and compiler into the cache.
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/kiln/bench-load
 sum=$(sha256sum "$tarball" | cut -c1-16)
@@ -46,30 +65,17 @@ if [ ! -x "$ref" ]; then
   rm -rf "$dir"; mv "$dir.tmp" "$dir"
 fi
 
-work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-"$kiln" init "$work/default.toml" >/dev/null
-args=(-ref "$ref" -rounds "${ROUNDS:-5}" -duration "${DURATION:-10s}"
-      -connections "${CONNECTIONS:-100}" -disturb "${DISTURB:-0.05}" -retries "${RETRIES:-2}")
-[ "${INSTRUCTIONS:-1}" = 0 ] || args+=(-instructions)
-[ "${AA:-1}" = 0 ] || args+=(-aa)
-if [ -n "${SCENARIOS:-}" ]; then   # checked here, before minutes of builds
-  IFS=',' read -r -a picked <<<"$SCENARIOS"
-  for sc in "${picked[@]}"; do
-    case $sc in direct|pipelined|proxied|gzip) ;; *) echo "bench-load: unknown scenario '$sc' in SCENARIOS (direct, pipelined, proxied, gzip)" >&2; exit 2 ;; esac
-  done
-  args+=(-scenarios "$SCENARIOS")
-fi
+args=(-ref "$ref" "${args[@]}")
 build() { # label spec
   local sp
   sp=$("$kiln" --quiet build --no-image --mirror "$mirror" "$2")
   args+=(-bin "$1=$sp/bin/haproxy")
 }
-for v in ${VARIANTS-default speed speed+profile}; do
+for v in $variants; do
   case $v in
     default) build 'kiln default (balanced)' "$work/default.toml" ;;
     size|speed)
-      sed "s/^optimize = \"[a-z]*\"/optimize = \"$v\"/" "$work/default.toml" >"$work/$v.toml"
-      grep -q "^optimize = \"$v\"" "$work/$v.toml"
+      spec_with_optimize "$v" "$work/default.toml" "$work/$v.toml"
       build "kiln optimize=$v" "$work/$v.toml" ;;
     speed+profile)
       # kiln init --speed: optimize = "speed" with the profile kiln ships for it (recorded
@@ -77,7 +83,6 @@ for v in ${VARIANTS-default speed speed+profile}; do
       mkdir -p "$work/profiled"
       "$kiln" init --speed "$work/profiled/kiln.toml" 2>/dev/null
       build 'kiln optimize=speed + profile' "$work/profiled/kiln.toml" ;;
-    *) echo "bench-load: unknown variant $v (default, size, speed, speed+profile; SPECS for others)" >&2; exit 2 ;;
   esac
 done
 for s in ${SPECS-}; do build "${s%=*}" "${s##*=}"; done   # LABEL=FILE: LABEL may hold "=", FILE not
@@ -90,4 +95,4 @@ fi
 [ "${TUNE}" = none ] && TUNE=
 IFS=';' read -r -a tunes <<<"$TUNE"
 for t in "${tunes[@]}"; do [ -n "$t" ] && args+=(-tune "$t"); done
-go run ./internal/loadbench "${args[@]}"
+"$work/loadbench" "${args[@]}"

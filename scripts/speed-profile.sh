@@ -10,8 +10,8 @@ kiln=${1:?usage: speed-profile.sh KILN MIRROR}; mirror=${2:?usage: speed-profile
 cd "$(dirname "$0")/.."
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 "$kiln" init "$work/default.toml" 2>/dev/null
-sed 's/^optimize = "[a-z]*"/optimize = "speed"/' "$work/default.toml" >"$work/speed.toml"
-grep -q '^optimize = "speed"' "$work/speed.toml"
+. scripts/spec-variant.sh
+spec_with_optimize speed "$work/default.toml" "$work/speed.toml"
 "$kiln" profile --mirror "$mirror" -o "$work/speed.profile.tar.gz" "$work/speed.toml"
 mv "$work/speed.profile.tar.gz" nixgen/spec/speed.profile.tar.gz
 echo "speed-profile: wrote nixgen/spec/speed.profile.tar.gz; rebuild kiln to embed it" >&2

@@ -2,8 +2,10 @@ package main
 
 import (
 	"bytes"
+	"errors"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"regexp"
 	"strconv"
 	"strings"
@@ -72,6 +74,33 @@ func TestBenchLoadPrintsTable(t *testing.T) {
 	for _, want := range []string{"1 rounds × 1 s", "The A/A column is the reference measured again", "Every haproxy ran with: tune.memory.hot-size 8388608."} {
 		if !strings.Contains(out, want) {
 			t.Errorf("the table's notes lack %q:\n%s", want, out)
+		}
+	}
+}
+
+// A typo in bench-load's knobs fails at once, with the name it did not know, before the
+// reference or any variant is built (minutes on a fresh machine): the reference's cache
+// directory is never created.
+func TestBenchLoadRefusesBadKnobsFirst(t *testing.T) {
+	m := mirror(t)
+	testenv.Require(t, "wrk", "taskset", "make", "gcc")
+	for _, c := range []struct{ env, want string }{
+		{"SCENARIOS=direct,fast", `"fast"`},
+		{"VARIANTS=default fast", "unknown variant fast"},
+		{"ROUNDS=0", "-rounds 0"},
+	} {
+		cache := t.TempDir()
+		cmd := exec.Command("bash", "../../scripts/bench-load.sh", kilnBin, m)
+		cmd.Env = append(os.Environ(), "XDG_CACHE_HOME="+cache, "INSTRUCTIONS=0", c.env)
+		var stderr bytes.Buffer
+		cmd.Stderr = &stderr
+		err := cmd.Run()
+		var exit *exec.ExitError
+		if !errors.As(err, &exit) || exit.ExitCode() != 2 || !strings.Contains(stderr.String(), c.want) {
+			t.Errorf("%s: %v, stderr %q; want exit status 2 naming %q", c.env, err, stderr.String(), c.want)
+		}
+		if _, err := os.Stat(filepath.Join(cache, "kiln")); !os.IsNotExist(err) {
+			t.Errorf("%s: the reference's cache was touched (%v): the check came after a build", c.env, err)
 		}
 	}
 }

@@ -70,11 +70,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 	instrLong := fs.Duration("instructions-long", 6*time.Second, "the long load of the instruction count")
 	only := fs.String("scenarios", "", "comma-separated scenarios to measure (direct, pipelined, proxied, gzip; default all): a long run of one or two can decide what a short run of all four cannot")
 	aa := fs.Bool("aa", false, "also measure the reference as if it were one more binary: its column is what the machine's noise alone does to a ratio")
+	check := fs.Bool("check", false, "check the other flags and exit without measuring (-ref and -bin not needed): for a script, before it spends minutes building the binaries")
 	if err := fs.Parse(args); err != nil {
 		return err
 	}
-	if *ref == "" || len(bins) == 0 {
-		return errors.New("need -ref and at least one -bin")
+	if fs.NArg() > 0 {
+		return fmt.Errorf("unexpected arguments %q: every input is a flag", fs.Args())
 	}
 	hcpu, lcpu, ok := strings.Cut(*cpus, ",")
 	if !ok {
@@ -91,6 +92,28 @@ func run(args []string, stdout, stderr io.Writer) error {
 		if picked, err = pickScenarios(*only); err != nil {
 			return err
 		}
+	}
+	switch {
+	case *rounds < 1:
+		return fmt.Errorf("-rounds %d: want at least 1", *rounds)
+	case *duration <= 0 || *warmup < 0:
+		return fmt.Errorf("-duration %v, -warmup %v: want a positive run and a warm-up of 0 or more", *duration, *warmup)
+	case *conns < 1:
+		return fmt.Errorf("-connections %d: want at least 1", *conns)
+	}
+	if *instr {
+		if _, err := exec.LookPath("valgrind"); err != nil {
+			return errors.New("-instructions needs valgrind (make setup installs it)")
+		}
+		if *instrLong <= *instrShort {
+			return fmt.Errorf("-instructions-long %v must be longer than -instructions-short %v", *instrLong, *instrShort)
+		}
+	}
+	if *check {
+		return nil
+	}
+	if *ref == "" || len(bins) == 0 {
+		return errors.New("need -ref and at least one -bin")
 	}
 	if *aa {
 		bins = append(bins, binary{aaLabel, *ref})
@@ -110,12 +133,6 @@ func run(args []string, stdout, stderr io.Writer) error {
 		log:      stderr,
 	}
 	if *instr {
-		if _, err := exec.LookPath("valgrind"); err != nil {
-			return errors.New("-instructions needs valgrind (make setup installs it)")
-		}
-		if *instrLong <= *instrShort {
-			return fmt.Errorf("-instructions-long %v must be longer than -instructions-short %v", *instrLong, *instrShort)
-		}
 		b.instrShort, b.instrLong = *instrShort, *instrLong
 	}
 	res, err := b.run(*rounds)

@@ -228,3 +228,35 @@ func TestPickScenarios(t *testing.T) {
 		}
 	}
 }
+
+// -check is what bench-load.sh runs before its builds: a bad flag fails in a second, not
+// after minutes of builds, and loadbench stays the one place that knows its scenarios.
+func TestCheckFlags(t *testing.T) {
+	var stderr strings.Builder
+	for _, ok := range [][]string{
+		{"-check"},
+		{"-check", "-scenarios", "direct,pipelined", "-rounds", "20", "-duration", "4s", "-tune", "tune.memory.hot-size 8388608"},
+	} {
+		if err := run(ok, &strings.Builder{}, &stderr); err != nil {
+			t.Errorf("run(%q) = %v; want nil (no -ref or -bin needed)", ok, err)
+		}
+	}
+	for _, c := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"-check", "-scenarios", "direct,fast"}, `"fast"`},
+		{[]string{"-check", "-rounds", "0"}, "-rounds 0"},
+		{[]string{"-check", "-duration", "0s"}, "-duration 0s"},
+		{[]string{"-check", "-connections", "0"}, "-connections 0"},
+		{[]string{"-check", "-tune", "nbthread 2"}, "want one tune.* line"},
+		{[]string{"-check", "-cpus", "0"}, "HAPROXY_CPU,LOAD_CPU"},
+		{[]string{"-check", "direct"}, "unexpected arguments"},
+		{[]string{"-rounds", "3"}, "need -ref"},
+	} {
+		err := run(c.args, &strings.Builder{}, &stderr)
+		if err == nil || !strings.Contains(err.Error(), c.want) {
+			t.Errorf("run(%q) = %v; want an error containing %q", c.args, err, c.want)
+		}
+	}
+}
