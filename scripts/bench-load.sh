@@ -33,7 +33,7 @@ command -v taskset >/dev/null || { echo "bench-load: taskset missing (util-linux
 [ "$(nproc)" -ge 2 ] || { echo "bench-load: needs 2 CPUs (haproxy on one, the load on the other)" >&2; exit 1; }
 
 # Every input is checked before minutes of builds: loadbench checks its own flags (scenario
-# names, counts), and the variants are known names.
+# names, counts), and the variants become specs here, an unknown one an error.
 . scripts/spec-variant.sh
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 args=(-rounds "${ROUNDS:-5}" -duration "${DURATION:-10s}"
@@ -43,13 +43,26 @@ args=(-rounds "${ROUNDS:-5}" -duration "${DURATION:-10s}"
 [ -z "${SCENARIOS:-}" ] || args+=(-scenarios "$SCENARIOS")
 go build -o "$work/loadbench" ./internal/loadbench
 "$work/loadbench" -check "${args[@]}" || exit 2
-variants=${VARIANTS-default speed speed+profile}
-for v in $variants; do
-  case $v in default|size|speed|speed+profile) ;;
+# The specs to measure, LABEL=FILE (LABEL may hold "=", FILE not), built after the reference.
+"$kiln" init "$work/default.toml" >/dev/null
+specs=()
+for v in ${VARIANTS-default speed speed+profile}; do
+  case $v in
+    default) specs+=("kiln default (balanced)=$work/default.toml") ;;
+    size|speed)
+      spec_with_optimize "$v" "$work/default.toml" "$work/$v.toml"
+      specs+=("kiln optimize=$v=$work/$v.toml") ;;
+    speed+profile)
+      # kiln init --speed: optimize = "speed" with the profile kiln ships for it (recorded
+      # by kiln profile's training load, not the benchmark's: its own body, paths, counts).
+      mkdir -p "$work/profiled"
+      "$kiln" init --speed "$work/profiled/kiln.toml" 2>/dev/null
+      specs+=("kiln optimize=speed + profile=$work/profiled/kiln.toml") ;;
     *) echo "bench-load: unknown variant $v in VARIANTS (default, size, speed, speed+profile; SPECS for others)" >&2; exit 2 ;;
   esac
 done
-"$kiln" init "$work/default.toml" >/dev/null
+for s in ${SPECS-}; do specs+=("$s"); done
+[ ${#specs[@]} -gt 0 ] || { echo "bench-load: nothing to measure: VARIANTS and SPECS are both empty" >&2; exit 2; }
 
 # The glibc reference, built once per tarball and compiler into the cache.
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/kiln/bench-load
@@ -66,26 +79,10 @@ if [ ! -x "$ref" ]; then
 fi
 
 args=(-ref "$ref" "${args[@]}")
-build() { # label spec
-  local sp
-  sp=$("$kiln" --quiet build --no-image --mirror "$mirror" "$2")
-  args+=(-bin "$1=$sp/bin/haproxy")
-}
-for v in $variants; do
-  case $v in
-    default) build 'kiln default (balanced)' "$work/default.toml" ;;
-    size|speed)
-      spec_with_optimize "$v" "$work/default.toml" "$work/$v.toml"
-      build "kiln optimize=$v" "$work/$v.toml" ;;
-    speed+profile)
-      # kiln init --speed: optimize = "speed" with the profile kiln ships for it (recorded
-      # by kiln profile's training load, not the benchmark's: its own body, paths, counts).
-      mkdir -p "$work/profiled"
-      "$kiln" init --speed "$work/profiled/kiln.toml" 2>/dev/null
-      build 'kiln optimize=speed + profile' "$work/profiled/kiln.toml" ;;
-  esac
+for s in "${specs[@]}"; do
+  sp=$("$kiln" --quiet build --no-image --mirror "$mirror" "${s##*=}")
+  args+=(-bin "${s%=*}=$sp/bin/haproxy")
 done
-for s in ${SPECS-}; do build "${s%=*}" "${s##*=}"; done   # LABEL=FILE: LABEL may hold "=", FILE not
 
 if [ -z "${TUNE+x}" ]; then
   # The tune lines of the haproxy.cfg kiln ships by default: the benchmark measures what a
