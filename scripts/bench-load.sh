@@ -44,7 +44,7 @@ args=(-rounds "${ROUNDS:-5}" -duration "${DURATION:-10s}"
 go build -o "$work/loadbench" ./internal/loadbench
 "$work/loadbench" -check "${args[@]}" || exit 2
 # The specs to measure, LABEL=FILE (LABEL may hold "=", FILE not), built after the reference.
-"$kiln" init "$work/default.toml" >/dev/null
+init_spec "$kiln" init "$work/default.toml"
 specs=()
 for v in ${VARIANTS-default speed speed+profile}; do
   case $v in
@@ -56,7 +56,7 @@ for v in ${VARIANTS-default speed speed+profile}; do
       # kiln init --speed: optimize = "speed" with the profile kiln ships for it (recorded
       # by kiln profile's training load, not the benchmark's: its own body, paths, counts).
       mkdir -p "$work/profiled"
-      "$kiln" init --speed "$work/profiled/kiln.toml" 2>/dev/null
+      init_spec "$kiln" init --speed "$work/profiled/kiln.toml"
       specs+=("kiln optimize=speed + profile=$work/profiled/kiln.toml") ;;
     *) echo "bench-load: unknown variant $v in VARIANTS (default, size, speed, speed+profile; SPECS for others)" >&2; exit 2 ;;
   esac

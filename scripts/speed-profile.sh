@@ -9,8 +9,8 @@ set -euo pipefail
 kiln=${1:?usage: speed-profile.sh KILN MIRROR}; mirror=${2:?usage: speed-profile.sh KILN MIRROR}
 cd "$(dirname "$0")/.."
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
-"$kiln" init "$work/default.toml" 2>/dev/null
 . scripts/spec-variant.sh
+init_spec "$kiln" init "$work/default.toml"
 spec_with_optimize speed "$work/default.toml" "$work/speed.toml"
 "$kiln" profile --mirror "$mirror" -o "$work/speed.profile.tar.gz" "$work/speed.toml"
 mv "$work/speed.profile.tar.gz" nixgen/spec/speed.profile.tar.gz

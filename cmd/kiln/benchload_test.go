@@ -30,6 +30,9 @@ func TestBenchLoadPrintsTable(t *testing.T) {
 	if err := cmd.Run(); err != nil {
 		t.Fatalf("bench-load.sh: %v\n%s", err, tailLines(stderr.String(), 30))
 	}
+	if strings.Contains(stderr.String(), "wrote ") {
+		t.Errorf("kiln init's \"wrote\" lines reached bench-load's output:\n%s", tailLines(stderr.String(), 30))
+	}
 	out := stdout.String()
 	header := "| scenario (haproxy nbthread 1, pinned) | kiln default (balanced) | glibc reference again (A/A) | glibc reference |"
 	if !strings.Contains(out, header) {
@@ -101,6 +104,31 @@ func TestBenchLoadRefusesBadKnobsFirst(t *testing.T) {
 		}
 		if _, err := os.Stat(filepath.Join(cache, "kiln")); !os.IsNotExist(err) {
 			t.Errorf("%s: the reference's cache was touched (%v): the check came after a build", c.env, err)
+		}
+	}
+}
+
+// The scripts run kiln init quietly, but never silently: init_spec (scripts/spec-variant.sh)
+// hides what a successful command says and shows all of it, with its failure, when it fails.
+func TestInitSpecQuietUnlessItFails(t *testing.T) {
+	for _, c := range []struct {
+		name, cmd, stderr string
+		ok                bool
+	}{
+		{"success", `echo "wrote kiln.toml" >&2; echo done`, "", true},
+		{"failure", `echo "kiln: spec.toml:3: unknown key" >&2; exit 3`, "kiln: spec.toml:3: unknown key\n", false},
+	} {
+		script := `set -e; . ../../scripts/spec-variant.sh; init_spec sh -c '` + c.cmd + `'; echo after`
+		cmd := exec.Command("bash", "-c", script)
+		var stdout, stderr bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &stdout, &stderr
+		err := cmd.Run()
+		if (err == nil) != c.ok || stderr.String() != c.stderr {
+			t.Errorf("%s: %v, stderr %q; want ok=%v and stderr %q", c.name, err, stderr.String(), c.ok, c.stderr)
+		}
+		// set -e stops the script at a failed init_spec: nothing after it runs.
+		if want := map[bool]string{true: "after\n", false: ""}[c.ok]; stdout.String() != want {
+			t.Errorf("%s: stdout %q, want %q", c.name, stdout.String(), want)
 		}
 	}
 }
