@@ -1,8 +1,8 @@
 # Sourced by bench-load.sh and speed-profile.sh: the one way they write kiln init's specs
 # and derive a variant of the default one.
 #
-# init_spec COMMAND...: runs COMMAND (kiln init ...) quietly: its "wrote ..." lines would only clutter
-# the scripts' output, but when it fails everything it said is shown.
+# init_spec COMMAND...: runs COMMAND (kiln init ...) quietly: its "wrote ..." lines would
+# only clutter the scripts' output, but when it fails everything it said is shown.
 init_spec() {
   local out
   out=$("$@" 2>&1) || { printf '%s\n' "$out" >&2; return 1; }
