@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Load benchmark: kiln's HAProxy builds against a glibc reference built the ordinary way
 # (`make TARGET=linux-glibc`, the machine's gcc, dynamic) from the same pinned tarball. The
-# reference is a yardstick only and is never shipped. Prints a markdown table of ratios.
+# reference is a yardstick only and is never shipped. Prints a markdown table of ratios, then
+# kiln's speed targets for the variants measured, each met, missed or not decided.
 #
 # usage: scripts/bench-load.sh KILN MIRROR        (make bench-load)
 # env:   ROUNDS (5) interleaved rounds; DURATION (10s) per run; CONNECTIONS (100);
@@ -43,21 +44,34 @@ args=(-rounds "${ROUNDS:-5}" -duration "${DURATION:-10s}"
 [ -z "${SCENARIOS:-}" ] || args+=(-scenarios "$SCENARIOS")
 go build -o "$work/loadbench" ./internal/loadbench
 "$work/loadbench" -check "${args[@]}" || exit 2
-# The specs to measure, LABEL=FILE (LABEL may hold "=", FILE not), built after the reference.
+# The specs to measure, LABEL=FILE (LABEL may hold "=", FILE not), built after the reference,
+# and kiln's speed targets for the variants that have them, judged after the table: the
+# default at least 0.95x the reference direct and pipelined and 1.0x on gzip, speed 1.0x in
+# all four, peak RSS at most 0.7x.
+targets() { # LABEL FIGURE>=RATIO|FIGURE<=RATIO...
+  local label=$1 f fig; shift
+  for f in "$@"; do fig=${f%%[<>]=*}; args+=(-target "$fig@$label${f#"$fig"}"); done
+}
 init_spec "$kiln" init "$work/default.toml"
 specs=()
 for v in ${VARIANTS-default speed speed+profile}; do
   case $v in
-    default) specs+=("kiln default (balanced)=$work/default.toml") ;;
+    default)
+      specs+=("kiln default (balanced)=$work/default.toml")
+      targets "kiln default (balanced)" 'direct>=0.95' 'pipelined>=0.95' 'gzip>=1.0' 'rss<=0.7' ;;
     size|speed)
       spec_with_optimize "$v" "$work/default.toml" "$work/$v.toml"
-      specs+=("kiln optimize=$v=$work/$v.toml") ;;
+      specs+=("kiln optimize=$v=$work/$v.toml")
+      if [ "$v" = speed ]; then
+        targets "kiln optimize=speed" 'direct>=1.0' 'pipelined>=1.0' 'proxied>=1.0' 'gzip>=1.0' 'rss<=0.7'
+      fi ;;
     speed+profile)
       # kiln init --speed: optimize = "speed" with the profile kiln ships for it (recorded
       # by kiln profile's training load, not the benchmark's: its own body, paths, counts).
       mkdir -p "$work/profiled"
       init_spec "$kiln" init --speed "$work/profiled/kiln.toml"
-      specs+=("kiln optimize=speed + profile=$work/profiled/kiln.toml") ;;
+      specs+=("kiln optimize=speed + profile=$work/profiled/kiln.toml")
+      targets "kiln optimize=speed + profile" 'direct>=1.0' 'pipelined>=1.0' 'proxied>=1.0' 'gzip>=1.0' 'rss<=0.7' ;;
     *) echo "bench-load: unknown variant $v in VARIANTS (default, size, speed, speed+profile; SPECS for others)" >&2; exit 2 ;;
   esac
 done

@@ -79,6 +79,16 @@ func TestBenchLoadPrintsTable(t *testing.T) {
 			t.Errorf("the table's notes lack %q:\n%s", want, out)
 		}
 	}
+	// The default's targets follow, judged; one round gives no interval to judge them by.
+	for _, target := range []string{"direct ≥ 0.95×", "pipelined ≥ 0.95×", "gzip ≥ 1.00×", "rss ≤ 0.70×"} {
+		row := regexp.MustCompile(`(?m)^\| kiln default \(balanced\): ` + regexp.QuoteMeta(target) + ` \| \d+\.\d\d× \| not decided: too few rounds for an interval \(1; 6 or more give one\) \|$`)
+		if !row.MatchString(out) {
+			t.Errorf("no judged target %q in:\n%s", target, out)
+		}
+	}
+	if strings.Contains(out, "optimize=speed:") {
+		t.Errorf("targets of a variant not measured:\n%s", out)
+	}
 }
 
 // A typo in bench-load's knobs fails at once, with the name it did not know, before the

@@ -70,6 +70,7 @@ type bench struct {
 	// only are the scenarios measured (-scenarios); nil measures them all.
 	only     []scenario
 	tunes    []string
+	targets  []target
 	duration time.Duration
 	warmup   time.Duration
 	conns    int

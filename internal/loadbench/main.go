@@ -55,9 +55,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	fs.SetOutput(stderr)
 	var bins binFlag
 	var tunes listFlag
+	var targets targetFlag
 	ref := fs.String("ref", "", "the reference haproxy binary (ratios are against it; it also serves as the backend)")
 	fs.Var(&bins, "bin", "LABEL=PATH of a haproxy binary to measure (repeatable)")
 	fs.Var(&tunes, "tune", "a global line (tune.*) every haproxy runs with (repeatable)")
+	fs.Var(&targets, "target", "FIGURE@LABEL>=RATIO or FIGURE@LABEL<=RATIO: a figure (a scenario, or rss) the binary LABEL should reach, judged by its median's interval after the table (repeatable)")
 	rounds := fs.Int("rounds", 5, "interleaved rounds")
 	duration := fs.Duration("duration", 10*time.Second, "length of one measured run")
 	warmup := fs.Duration("warmup", time.Second, "unmeasured load before each run")
@@ -118,11 +120,15 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *aa {
 		bins = append(bins, binary{aaLabel, *ref})
 	}
+	if err := checkTargets(targets, bins); err != nil {
+		return err
+	}
 	b := &bench{
 		ref:      binary{"reference", *ref},
 		bins:     bins,
 		only:     picked,
 		tunes:    tunes,
+		targets:  targets,
 		duration: *duration,
 		warmup:   *warmup,
 		conns:    *conns,

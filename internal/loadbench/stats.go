@@ -330,6 +330,7 @@ func (r *results) table(b *bench) string {
 	if len(b.tunes) > 0 {
 		fmt.Fprintf(&s, "Every haproxy ran with: %s.\n", strings.Join(b.tunes, "; "))
 	}
+	s.WriteString(r.targetRows(b))
 	return s.String()
 }
 

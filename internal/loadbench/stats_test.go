@@ -253,6 +253,8 @@ func TestCheckFlags(t *testing.T) {
 		{[]string{"-check", "-cpus", "0"}, "HAPROXY_CPU,LOAD_CPU"},
 		{[]string{"-check", "direct"}, "unexpected arguments"},
 		{[]string{"-rounds", "3"}, "need -ref"},
+		{[]string{"-check", "-target", "fast@default>=1"}, `unknown figure "fast"`},
+		{[]string{"-ref", "/r", "-bin", "default=/x", "-target", "direct@kiln default>=1"}, `no -bin is labelled "kiln default"`},
 	} {
 		err := run(c.args, &strings.Builder{}, &stderr)
 		if err == nil || !strings.Contains(err.Error(), c.want) {
