@@ -1,10 +1,7 @@
 package sbom
 
 import (
-	"bytes"
-	"encoding/json"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -13,32 +10,8 @@ import (
 	"github.com/kilnbuild/kiln/internal/testenv"
 	"github.com/kilnbuild/kiln/orchestrator/record"
 	"github.com/kilnbuild/kiln/orchestrator/record/recordtest"
+	"github.com/kilnbuild/kiln/orchestrator/sbom/sbomtest"
 )
-
-// SyftPackages runs `syft convert FILE -o syft-json` (syft built by scripts/tools.sh) and
-// returns "name version" of every package syft reads from the SBOM.
-func syftPackages(t *testing.T, file string) []string {
-	t.Helper()
-	cmd := exec.Command("syft", "convert", file, "-o", "syft-json")
-	cmd.Env = append(os.Environ(), "SYFT_CHECK_FOR_APP_UPDATE=false", "HOME="+t.TempDir())
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	if err := cmd.Run(); err != nil {
-		t.Fatalf("syft convert %s: %v\n%s", file, err, stderr.String())
-	}
-	var out struct {
-		Artifacts []struct{ Name, Version string }
-	}
-	if err := json.Unmarshal(stdout.Bytes(), &out); err != nil {
-		t.Fatalf("syft convert %s: %v", file, err)
-	}
-	var pkgs []string
-	for _, a := range out.Artifacts {
-		pkgs = append(pkgs, a.Name+" "+a.Version)
-	}
-	sort.Strings(pkgs)
-	return pkgs
-}
 
 // contents is what a scanner should find in rec's image: the closure's store paths and the
 // libraries linked into them.
@@ -70,7 +43,7 @@ func TestSyftReadsKilnSBOMs(t *testing.T) {
 			}
 			file := filepath.Join(dir, name+"."+f.name)
 			os.WriteFile(file, doc, 0o644)
-			got, want := syftPackages(t, file), contents(rec)
+			got, want := sbomtest.SyftPackages(t, file), contents(rec)
 			if strings.Join(got, ", ") != strings.Join(want, ", ") {
 				t.Errorf("%s.%s: syft finds %q, want the image's contents %q", name, f.name, got, want)
 			}
