@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/kilnbuild/kiln/internal/testenv"
+	"github.com/kilnbuild/kiln/internal/treetest"
 )
 
 // section is one section of a synthetic ELF file.
@@ -78,54 +79,17 @@ func makeELF(t *testing.T, entry uint64, secs ...section) []byte {
 	return out.Bytes()
 }
 
-// node is one entry of a synthetic tree: a file (data), an executable, a symlink or a dir.
-type node struct {
-	data    string
-	exec    bool
-	symlink string
-	dir     bool
-}
-
-func writeTree(t *testing.T, root string, tree map[string]node) {
-	t.Helper()
-	if err := os.MkdirAll(root, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for name, n := range tree {
-		p := filepath.Join(root, filepath.FromSlash(name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		var err error
-		switch {
-		case n.dir:
-			err = os.MkdirAll(p, 0o755)
-		case n.symlink != "":
-			err = os.Symlink(n.symlink, p)
-		default:
-			mode := os.FileMode(0o444)
-			if n.exec {
-				mode = 0o555
-			}
-			err = os.WriteFile(p, []byte(n.data), mode)
-		}
-		if err != nil {
-			t.Fatal(err)
-		}
-	}
-}
-
 func TestCompareTrees(t *testing.T) {
 	text := func(s string) section { return section{name: ".text", typ: elf.SHT_PROGBITS, data: []byte(s)} }
 	data := func(s string) section { return section{name: ".data", typ: elf.SHT_PROGBITS, data: []byte(s)} }
 	bss := section{name: ".bss", typ: elf.SHT_NOBITS, size: 64}
-	base := map[string]node{
-		"bin/tool":      {data: "#!/bin/sh\necho 1\n", exec: true},
-		"share/doc.txt": {data: "docs\n"},
-		"lib/link":      {symlink: "../share/doc.txt"},
+	base := map[string]treetest.Node{
+		"bin/tool":      {Data: "#!/bin/sh\necho 1\n", Exec: true},
+		"share/doc.txt": {Data: "docs\n"},
+		"lib/link":      {Symlink: "../share/doc.txt"},
 	}
-	with := func(changes map[string]*node) map[string]node {
-		m := map[string]node{}
+	with := func(changes map[string]*treetest.Node) map[string]treetest.Node {
+		m := map[string]treetest.Node{}
 		for k, v := range base {
 			m[k] = v
 		}
@@ -151,68 +115,68 @@ func TestCompareTrees(t *testing.T) {
 	}
 	cases := []struct {
 		name string
-		a, b map[string]node
+		a, b map[string]treetest.Node
 		want []want
 	}{
 		{name: "identical", a: base, b: base},
 		{
 			name: "text content",
 			a:    base,
-			b:    with(map[string]*node{"share/doc.txt": {data: "docz\n"}}),
+			b:    with(map[string]*treetest.Node{"share/doc.txt": {Data: "docz\n"}}),
 			want: []want{{path: "share/doc.txt", what: "content", first: 3}},
 		},
 		{
 			name: "longer file",
 			a:    base,
-			b:    with(map[string]*node{"share/doc.txt": {data: "docs\nmore\n"}}),
+			b:    with(map[string]*treetest.Node{"share/doc.txt": {Data: "docs\nmore\n"}}),
 			want: []want{{path: "share/doc.txt", what: "content", first: 5}},
 		},
 		{
 			name: "exec bit",
 			a:    base,
-			b:    with(map[string]*node{"bin/tool": {data: "#!/bin/sh\necho 1\n"}}),
+			b:    with(map[string]*treetest.Node{"bin/tool": {Data: "#!/bin/sh\necho 1\n"}}),
 			want: []want{{path: "bin/tool", what: "executable bit", first: -1}},
 		},
 		{
 			name: "only in second",
 			a:    base,
-			b:    with(map[string]*node{"share/new": {data: "x"}}),
+			b:    with(map[string]*treetest.Node{"share/new": {Data: "x"}}),
 			want: []want{{path: "share/new", what: "only in the second tree", first: -1}},
 		},
 		{
 			name: "only in first, with its directory",
-			a:    with(map[string]*node{"etc/conf": {data: "x"}}),
+			a:    with(map[string]*treetest.Node{"etc/conf": {Data: "x"}}),
 			b:    base,
 			want: []want{{path: "etc", what: "only in the first tree", first: -1}, {path: "etc/conf", what: "only in the first tree", first: -1}},
 		},
 		{
 			name: "symlink target",
 			a:    base,
-			b:    with(map[string]*node{"lib/link": {symlink: "../share/other"}}),
+			b:    with(map[string]*treetest.Node{"lib/link": {Symlink: "../share/other"}}),
 			want: []want{{path: "lib/link", what: "symlink target", first: -1}},
 		},
 		{
 			name: "type",
 			a:    base,
-			b:    with(map[string]*node{"share/doc.txt": {dir: true}}),
+			b:    with(map[string]*treetest.Node{"share/doc.txt": {Dir: true}}),
 			want: []want{{path: "share/doc.txt", what: "type", first: -1}},
 		},
 		{
 			name: "ELF data section",
-			a:    with(map[string]*node{"bin/haproxy": {data: elfA, exec: true}}),
-			b:    with(map[string]*node{"bin/haproxy": {data: elfB, exec: true}}),
+			a:    with(map[string]*treetest.Node{"bin/haproxy": {Data: elfA, Exec: true}}),
+			b:    with(map[string]*treetest.Node{"bin/haproxy": {Data: elfB, Exec: true}}),
 			want: []want{{path: "bin/haproxy", what: "content", sections: []string{".data"}, first: -1}},
 		},
 		{
 			name: "ELF extra section",
-			a:    with(map[string]*node{"bin/haproxy": {data: elfA, exec: true}}),
-			b:    with(map[string]*node{"bin/haproxy": {data: elfExtra, exec: true}}),
+			a:    with(map[string]*treetest.Node{"bin/haproxy": {Data: elfA, Exec: true}}),
+			b:    with(map[string]*treetest.Node{"bin/haproxy": {Data: elfExtra, Exec: true}}),
 			want: []want{{path: "bin/haproxy", what: "content", sections: []string{".shstrtab", ".comment"}, first: -1}},
 		},
 		{
 			name: "ELF header only",
-			a:    with(map[string]*node{"bin/haproxy": {data: elfA, exec: true}}),
-			b:    with(map[string]*node{"bin/haproxy": {data: elfEntry, exec: true}}),
+			a:    with(map[string]*treetest.Node{"bin/haproxy": {Data: elfA, Exec: true}}),
+			b:    with(map[string]*treetest.Node{"bin/haproxy": {Data: elfEntry, Exec: true}}),
 			want: []want{{path: "bin/haproxy", what: "content", first: 0x19, note: true}},
 		},
 	}
@@ -220,8 +184,8 @@ func TestCompareTrees(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			dir := t.TempDir()
 			a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
-			writeTree(t, a, c.a)
-			writeTree(t, b, c.b)
+			treetest.Write(t, a, c.a)
+			treetest.Write(t, b, c.b)
 			diffs, err := CompareTrees(a, b)
 			if err != nil {
 				t.Fatal(err)
@@ -265,8 +229,8 @@ func TestCompareTreesELFSectionDetail(t *testing.T) {
 			section{name: ".rodata", typ: elf.SHT_PROGBITS, data: []byte("constant\x00")},
 			section{name: ".data", typ: elf.SHT_PROGBITS, data: []byte("\x00\x01HAProxy version 2.6.12-nonce-" + nonce + "\x00")}))
 	}
-	writeTree(t, a, map[string]node{"bin/haproxy": {data: mk("1795733203006593856"), exec: true}})
-	writeTree(t, b, map[string]node{"bin/haproxy": {data: mk("1795733258123456789"), exec: true}})
+	treetest.Write(t, a, map[string]treetest.Node{"bin/haproxy": {Data: mk("1795733203006593856"), Exec: true}})
+	treetest.Write(t, b, map[string]treetest.Node{"bin/haproxy": {Data: mk("1795733258123456789"), Exec: true}})
 	diffs, err := CompareTrees(a, b)
 	if err != nil {
 		t.Fatal(err)

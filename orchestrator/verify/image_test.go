@@ -11,6 +11,7 @@ import (
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
 
+	"github.com/kilnbuild/kiln/internal/treetest"
 	"github.com/kilnbuild/kiln/orchestrator/image"
 	"github.com/kilnbuild/kiln/orchestrator/publish"
 )
@@ -100,7 +101,7 @@ func TestCompareImages(t *testing.T) {
 func TestParseExpected(t *testing.T) {
 	ctx := context.Background()
 	root := t.TempDir()
-	writeTree(t, filepath.Join(root, "nix/store/0123456789abcdfghijklmnpqrsvwxyz-hello"), map[string]node{"bin/hello": {data: "hi", exec: true}})
+	treetest.Write(t, filepath.Join(root, "nix/store/0123456789abcdfghijklmnpqrsvwxyz-hello"), map[string]treetest.Node{"bin/hello": {Data: "hi", Exec: true}})
 	img, err := image.Build(ctx, image.Rootfs{Root: root, StorePaths: []string{"/nix/store/0123456789abcdfghijklmnpqrsvwxyz-hello"}},
 		image.Config{Entrypoint: []string{"/nix/store/0123456789abcdfghijklmnpqrsvwxyz-hello/bin/hello"}, Created: time.Unix(1, 0)}, image.Options{})
 	if err != nil {
