@@ -33,16 +33,56 @@ go build -trimpath -o bin/kiln ./cmd/kiln
 sp=$(bin/kiln --quiet build --no-image --no-result-cache --mirror "$mirror")
 export KILN_TEST_STOREPATH=$sp KILN_TEST_HAPROXY=$sp/bin/haproxy
 
-# Every test's name and verdict on stdout; the whole -v log in test.log, and the failing
-# tests' output again at the end.
+# cmd/kiln's integration tests are most of the run, and they leave a core idle much of the
+# time (configure scripts, the single-partition LTO link, servers started and waited on):
+# a brand-new 2-core machine measured 35 % of its CPU idle over a serial run. So they run as
+# two shards side by side, split along what they share: the profile, bump and second-host
+# tests (one recording of the speed profile, one Debian 13 root) in one, everything else in
+# the other; a derivation both need is built once, the second waiting on Nix's lock. The
+# tests that time things, HAProxy's reg-tests (timing-bound, some of them) and the
+# benchmark's short run (its disturbance check counts other load), run alone afterwards.
+shard='^(TestProfileImage|TestPinProfileEditsInPlace|TestBumpCheckReprofiles|TestProfileRefusesOtherBuilds|TestInitSpeedImage|TestSecondHost[A-Za-z]*|TestRemoteBuilderSSH|TestBumpCheck|TestBumpCommand|TestOutdated[A-Za-z]*|TestMarchImage)$'
+quiet='^(TestHAProxyRegTests|TestBenchLoadPrintsTable)$'
+
+# Every test's name and verdict on stdout; each part's whole -v log in its own file
+# (test.log, test-shard.log, test-quiet.log), and the failing tests' output again at the end.
+verdicts='^(\s*--- (PASS|FAIL|SKIP)|(ok|FAIL|panic)\s)'
+run() { # log go-test-args...
+  log=$1; shift
+  go test -count=1 -timeout 75m -v "$@" >"$log" 2>&1
+}
 set +e
-go test -count=1 -timeout 75m -v ./... >test.log 2>&1 &
-pid=$!
-tail -n +1 -f --pid=$pid test.log | grep --line-buffered -E '^(\s*--- (PASS|FAIL|SKIP)|(ok|FAIL|panic)\s)'
-wait $pid
-status=$?
+rm -f test.log test-shard.log test-quiet.log
+run test.log -skip "$shard|$quiet" ./... &
+main=$!
+run test-shard.log -run "$shard" ./cmd/kiln &
+side=$!
+touch test.log test-shard.log
+tail -q -n +1 -f test.log test-shard.log > >(grep --line-buffered -E "$verdicts") &
+follow=$!
+wait $main; status=$?
+wait $side; s=$?; [ $status -ne 0 ] || status=$s
+sleep 1; kill $follow 2>/dev/null
+run test-quiet.log -run "$quiet" ./cmd/kiln
+s=$?; [ $status -ne 0 ] || status=$s
+grep -E "$verdicts" test-quiet.log
+
+# Every test of cmd/kiln ran in exactly one part: a test renamed out of a pattern, or into
+# two, would otherwise be skipped or run twice without a word. (go test -v prints each
+# package's verdicts together, closed by its ok/FAIL line.)
+want=$(go test -list . ./cmd/kiln | grep -E '^(Test|Fuzz)' | sort)
+got=$(cat test.log test-shard.log test-quiet.log | awk '
+  /^--- (PASS|FAIL|SKIP): / { name[++n] = $3 }
+  /^(ok|FAIL)[ \t]+github\.com\/kilnbuild\/kiln\/cmd\/kiln[ \t]/ { for (i = 1; i <= n; i++) print name[i] }
+  /^(ok|FAIL)[ \t]/ { n = 0 }' | sort)
+missing=$(comm -23 <(echo "$want") <(echo "$got" | uniq))
+twice=$(echo "$got" | uniq -d)
+if [ -n "$missing$twice" ]; then
+  echo "cmd/kiln tests not run: ${missing:-none}; run twice: ${twice:-none} (scripts/test.sh: shard, quiet)" >&2
+  status=1
+fi
 if [ $status -ne 0 ]; then
-  echo "---- failures (full log: test.log) ----"
-  grep -E -A60 '^\s*--- FAIL|^panic' test.log | head -n 2000
+  echo "---- failures (full logs: test.log, test-shard.log, test-quiet.log) ----"
+  grep -h -E -A60 '^\s*--- FAIL|^panic' test.log test-shard.log test-quiet.log | head -n 2000
 fi
 exit $status
