@@ -37,11 +37,12 @@ export KILN_TEST_STOREPATH=$sp KILN_TEST_HAPROXY=$sp/bin/haproxy
 # time (configure scripts, the single-partition LTO link, servers started and waited on):
 # a brand-new 2-core machine measured 35 % of its CPU idle over a serial run. So they run as
 # two shards side by side, split along what they share: the profile, bump and second-host
-# tests (one recording of the speed profile, one Debian 13 root) in one, everything else in
-# the other; a derivation both need is built once, the second waiting on Nix's lock. The
-# tests that time things, HAProxy's reg-tests (timing-bound, some of them) and the
-# benchmark's short run (its disturbance check counts other load), run alone afterwards.
-shard='^(TestProfileImage|TestPinProfileEditsInPlace|TestBumpCheckReprofiles|TestProfileRefusesOtherBuilds|TestInitSpeedImage|TestSecondHost[A-Za-z]*|TestRemoteBuilderSSH|TestBumpCheck|TestBumpCommand|TestOutdated[A-Za-z]*|TestMarchImage)$'
+# tests (one recording of the speed profile, one Debian 13 root), the rebuild quorum (its
+# own stores) and the older branch in one, everything else in the other (about 19 and 20
+# minutes of serial work); a derivation both need is built once, the second waiting on
+# Nix's lock. The tests that time things, HAProxy's reg-tests (timing-bound, some of them)
+# and the benchmark's short run (its disturbance check counts other load), run alone after.
+shard='^(TestProfileImage|TestPinProfileEditsInPlace|TestBumpCheckReprofiles|TestProfileRefusesOtherBuilds|TestInitSpeedImage|TestSecondHost[A-Za-z]*|TestRemoteBuilderSSH|TestBumpCheck|TestBumpCommand|TestOutdated[A-Za-z]*|TestMarchImage|TestRebuildQuorum|TestRebuildQuorumDiffers|TestOlderBranchSameRecipe)$'
 quiet='^(TestHAProxyRegTests|TestBenchLoadPrintsTable)$'
 
 # Every test's name and verdict on stdout; each part's whole -v log in its own file
