@@ -52,8 +52,9 @@ run() { # log go-test-args...
   log=$1; shift
   go test -count=1 -timeout 75m -v "$@" >"$log" 2>&1
 }
+logs=(test.log test-shard.log test-quiet.log)
 set +e
-rm -f test.log test-shard.log test-quiet.log
+rm -f "${logs[@]}"
 run test.log -skip "$shard|$quiet" ./... &
 main=$!
 run test-shard.log -run "$shard" ./cmd/kiln &
@@ -74,7 +75,7 @@ grep -E "$verdicts" test-quiet.log
 # failing one has said why already, and a panic leaves tests unrun anyway.
 if [ $status -eq 0 ]; then
   want=$(go test -list . ./cmd/kiln | grep -E '^(Test|Fuzz)' | sort)
-  got=$(cat test.log test-shard.log test-quiet.log | awk '
+  got=$(cat "${logs[@]}" | awk '
     /^--- (PASS|FAIL|SKIP): / { name[++n] = $3 }
     /^(ok|FAIL)[ \t]+github\.com\/kilnbuild\/kiln\/cmd\/kiln[ \t]/ { for (i = 1; i <= n; i++) print name[i] }
     /^(ok|FAIL)[ \t]/ { n = 0 }' | sort)
@@ -87,6 +88,6 @@ if [ $status -eq 0 ]; then
 fi
 if [ $status -ne 0 ]; then
   echo "---- failures (full logs: test.log, test-shard.log, test-quiet.log) ----"
-  grep -h -E -A60 '^\s*--- FAIL|^panic' test.log test-shard.log test-quiet.log | head -n 2000
+  grep -h -E -A60 '^\s*--- FAIL|^panic' "${logs[@]}" | head -n 2000
 fi
 exit $status
