@@ -2,6 +2,11 @@
 # `make test`. Both install what is missing (Debian packages, pinned source tarballs).
 SHELL := /bin/bash
 export PATH := /usr/local/go/bin:$(PATH)
+# go.mod's toolchain line, for every go command below and in the scripts: a machine whose Go
+# is set to its own version (GOTOOLCHAIN=local) would otherwise ignore it. The go command
+# fetches that release from the Go module proxy once (~76 MB) and checks it against Go's
+# checksum database.
+export GOTOOLCHAIN := $(shell sed -n 's/^toolchain //p' go.mod)
 GO ?= go
 MIRROR ?= $(CURDIR)/.mirror
 KILN := $(CURDIR)/bin/kiln

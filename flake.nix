@@ -18,19 +18,20 @@
       pkgs = nixpkgs.legacyPackages.${system};
       version = "0.1.0";
 
-      # go.mod needs Go 1.26.8 (its dependencies need 1.25, its code 1.24); nixos-24.11 has
-      # 1.22 and 1.23. So kiln is built with the official Go 1.26.8 release for linux-amd64,
-      # as the Go module proxy serves it to `GOTOOLCHAIN=go1.26.8` (module
+      # go.mod needs Go 1.26.8 (its dependencies need 1.25, its code 1.24) and names Go
+      # 1.27.3 as its toolchain (the standard library's security fixes); nixos-24.11 has
+      # 1.22 and 1.23. So kiln is built with the official Go 1.27.3 release for linux-amd64,
+      # as the Go module proxy serves it to `GOTOOLCHAIN=go1.27.3` (module
       # golang.org/toolchain): a fixed-output fetch pinned by sha256, the same file that
-      # `go mod download golang.org/toolchain@v0.0.1-go1.26.8.linux-amd64` checks against
+      # `go mod download golang.org/toolchain@v0.0.1-go1.27.3.linux-amd64` checks against
       # sum.golang.org. Its programs are static: nothing to patch.
-      goVersion = "1.26.8";
+      goVersion = "1.27.3";
       go = pkgs.stdenvNoCC.mkDerivation {
         pname = "go";
         version = goVersion;
         src = pkgs.fetchurl {
           url = "https://proxy.golang.org/golang.org/toolchain/@v/v0.0.1-go${goVersion}.linux-amd64.zip";
-          hash = "sha256-MMKxv33MiNPrChNk5H3dkSjtsxEKMOig72HNWFazHec=";
+          hash = "sha256-r0wGR4MD/dG/szX6uGx8y5sS5SkESpRqFqHEvMd5+Nc=";
         };
         nativeBuildInputs = [ pkgs.unzip ];
         dontUnpack = true;

@@ -2,6 +2,12 @@ module github.com/kilnbuild/kiln
 
 go 1.26.8
 
+// The Go kiln is built and released with: Go 1.27.3 carries the standard library's
+// fixes for crypto/x509 (distrusted intermediates), net/http's HTTP/1 and HTTP/2 clients
+// and crypto/tls that Go 1.26.8 lacks (govulncheck). The Makefile exports it as
+// GOTOOLCHAIN, and kiln's flake builds with it.
+toolchain go1.27.3
+
 require (
 	github.com/BurntSushi/toml v1.6.0
 	github.com/CycloneDX/cyclonedx-go v0.12.0

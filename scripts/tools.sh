@@ -8,6 +8,8 @@ set -euo pipefail
 dir=${1:-${XDG_CACHE_HOME:-$HOME/.cache}/kiln/test-tools}
 export PATH=/usr/local/go/bin:$PATH
 export CGO_ENABLED=0
+# The test-only tools build with the machine's own Go, whatever kiln's toolchain line says.
+export GOTOOLCHAIN=local
 
 # name  module/cmd path  version
 tools=(

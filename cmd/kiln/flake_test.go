@@ -126,6 +126,24 @@ func copyTreeFiles(t *testing.T, from, to string) {
 	}
 }
 
+// kilnGoVersion is the Go release kiln is built with: go.mod's toolchain line (go1.27.3 →
+// 1.27.3), or its go directive where it has none. kiln's flake must build with the same.
+func kilnGoVersion(t *testing.T) string {
+	t.Helper()
+	mod, err := os.ReadFile("../../go.mod")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := regexp.MustCompile(`(?m)^toolchain go(\S+)$`).FindSubmatch(mod); m != nil {
+		return string(m[1])
+	}
+	if m := regexp.MustCompile(`(?m)^go (\S+)$`).FindSubmatch(mod); m != nil {
+		return string(m[1])
+	}
+	t.Fatal("go.mod has neither a toolchain line nor a go directive")
+	return ""
+}
+
 // nixRunner runs nix with args and returns stdout (failing the test on error).
 type nixRunner func(t *testing.T, args ...string) string
 
@@ -151,7 +169,8 @@ func checkProjectFlake(t *testing.T, run nixRunner, subset, flake string) {
 		t.Fatalf("nix flake show --json: %v", err)
 	}
 	pk := show.Packages["x86_64-linux"]
-	if pk["kiln"].Name != "kiln-0.1.0" || pk["default"].Name != "kiln-0.1.0" || pk["go"].Name != "go-1.26.8" || show.Apps["x86_64-linux"]["default"] == nil {
+	goVersion := kilnGoVersion(t)
+	if pk["kiln"].Name != "kiln-0.1.0" || pk["default"].Name != "kiln-0.1.0" || pk["go"].Name != "go-"+goVersion || show.Apps["x86_64-linux"]["default"] == nil {
 		t.Errorf("nix flake show: packages %v, apps %v", pk, show.Apps)
 	}
 
@@ -169,7 +188,7 @@ func checkProjectFlake(t *testing.T, run nixRunner, subset, flake string) {
 		t.Errorf("lib.recipes = %q", recipes)
 	}
 
-	// The kiln derivation: cgo on (libzstd), Go 1.26.8 as its compiler, GOTOOLCHAIN=local.
+	// The kiln derivation: cgo on (libzstd), go.mod's Go as its compiler, GOTOOLCHAIN=local.
 	shown := run(t, append(append([]string{"show-derivation"}, over...), ref+"#packages.x86_64-linux.kiln")...)
 	drvs, err := nix.ParseDerivations([]byte(shown), nix.DefaultStoreDir)
 	if err != nil || len(drvs) != 1 {
@@ -181,11 +200,11 @@ func checkProjectFlake(t *testing.T, run nixRunner, subset, flake string) {
 	}
 	var haveGo, haveModules bool
 	for in := range d.InputDrvs {
-		haveGo = haveGo || strings.HasSuffix(in, "-go-1.26.8.drv")
+		haveGo = haveGo || strings.HasSuffix(in, "-go-"+goVersion+".drv")
 		haveModules = haveModules || strings.HasSuffix(in, "-kiln-0.1.0-go-modules.drv")
 	}
 	if !haveGo || !haveModules {
-		t.Errorf("kiln's inputs lack Go 1.26.8 or the vendored modules: %v", d.InputDrvs)
+		t.Errorf("kiln's inputs lack Go %s or the vendored modules: %v", goVersion, d.InputDrvs)
 	}
 }
 
@@ -237,9 +256,10 @@ func TestProjectFlakeVendorHash(t *testing.T) {
 		os.MkdirAll(filepath.Dir(filepath.Join(src, f)), 0o755)
 		copyFile(t, filepath.Join(root, f), filepath.Join(src, f))
 	}
+	// With the Go the flake builds with, as buildGoModule vendors.
 	vendor := exec.Command("go", "mod", "vendor")
 	vendor.Dir = src
-	vendor.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=local", "GOWORK=off")
+	vendor.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=go"+kilnGoVersion(t), "GOWORK=off")
 	if out, err := vendor.CombinedOutput(); err != nil {
 		t.Fatalf("go mod vendor: %v\n%s", err, out)
 	}
@@ -248,15 +268,10 @@ func TestProjectFlakeVendorHash(t *testing.T) {
 		t.Errorf("flake.nix vendorHash = %s, but go mod vendor gives %s: update flake.nix", want, got)
 	}
 
-	// The Go release: go.mod's go directive, and the zip's sha256 as sum.golang.org checks it.
-	mod, err := os.ReadFile(filepath.Join(root, "go.mod"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	directive := regexp.MustCompile(`(?m)^go (\S+)$`).FindSubmatch(mod)
+	// The Go release: go.mod's toolchain line, and the zip's sha256 as sum.golang.org checks it.
 	goVersion := eval("packages.x86_64-linux.go.version")
-	if directive == nil || string(directive[1]) != goVersion {
-		t.Fatalf("go.mod says go %s, flake.nix builds with Go %s: update goVersion and its hash", directive[1], goVersion)
+	if toolchain := kilnGoVersion(t); goVersion != toolchain {
+		t.Fatalf("go.mod's toolchain is Go %s, flake.nix builds with Go %s: update goVersion and its hash", toolchain, goVersion)
 	}
 	dl := exec.Command("go", "mod", "download", "-json", "golang.org/toolchain@v0.0.1-go"+goVersion+".linux-amd64")
 	dl.Dir = t.TempDir()
