@@ -11,7 +11,7 @@ GO ?= go
 MIRROR ?= $(CURDIR)/.mirror
 KILN := $(CURDIR)/bin/kiln
 
-.PHONY: all setup sources kiln demo test test-crosshost-full fuzz bench bench-features bench-bump bench-load speed-profile clean
+.PHONY: all setup sources kiln demo test vulncheck test-crosshost-full fuzz bench bench-features bench-bump bench-load speed-profile clean
 
 all: kiln
 
@@ -41,6 +41,10 @@ test-crosshost-full: setup sources
 	bash scripts/second-host.sh create >/dev/null
 	KILN_MIRROR=$(MIRROR) KILN_TEST_CROSSHOST_FULL=1 CI=true $(GO) test -count=1 -timeout 60m -v \
 	  -run 'TestSecondHostFullFeature' ./cmd/kiln
+
+# govulncheck against a pinned snapshot of the Go vulnerability database (make test runs it).
+vulncheck:
+	bash scripts/vulncheck.sh
 
 # Go fuzzing of everything that reads untrusted input, a bounded count each (FUZZTIME overrides; make test runs it).
 fuzz:

@@ -19,6 +19,9 @@ export PATH=$tools:$PATH
 unformatted=$(gofmt -l $(git ls-files '*.go'))
 if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted" >&2; exit 1; fi
 go vet ./...
+# Known vulnerabilities reachable from kiln's code, its modules or its Go (a pinned snapshot
+# of the Go vulnerability database; scripts/vulncheck.sh).
+bash scripts/vulncheck.sh
 # Fuzz what reads untrusted input (specs, images, narinfos) for a bounded time.
 bash scripts/fuzz.sh
 
