@@ -18,15 +18,24 @@ mkdir -p "$cache"
 toolchain=$(sed -n 's/^toolchain //p' go.mod)
 export GOTOOLCHAIN=${toolchain:-local} GOFLAGS= GOWORK=off
 
+# A build that fails leaves nothing half-made in the cache.
+tmp=
+trap '[ -z "$tmp" ] || rm -rf "$tmp"' EXIT
+
 db="$cache/db-$VULNDB"
 if [ ! -f "$db/index/modules.json" ]; then
   echo "vulncheck: indexing the Go vulnerability database at $VULNDB (once)" >&2
-  src=$(cd "$cache" && go mod download -json "golang.org/x/vulndb@$VULNDB" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  # go mod download -json reports its error inside the JSON object and exits 1.
+  if ! json=$(cd "$cache" && go mod download -json "golang.org/x/vulndb@$VULNDB"); then
+    echo "vulncheck: cannot fetch golang.org/x/vulndb@$VULNDB from the Go module proxy: $(sed -n 's/^[[:space:]]*"Error": "\(.*\)",*$/\1/p' <<<"$json")" >&2
+    exit 1
+  fi
+  src=$(sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p' <<<"$json")
   [ -d "$src/data/osv" ] || { echo "vulncheck: golang.org/x/vulndb@$VULNDB has no data/osv" >&2; exit 1; }
   tmp=$(mktemp -d "$cache/.db-XXXXXX")
   (cd "$cache" && go run "golang.org/x/vulndb/cmd/indexdb@$VULNDB" -vulns "$src/data/osv" -out "$tmp/db") >&2
   mv "$tmp/db" "$db"
-  rmdir "$tmp"
+  rm -rf "$tmp"; tmp=
 fi
 
 tool="$cache/govulncheck-$GOVULNCHECK-${toolchain:-local}/govulncheck"
@@ -36,7 +45,7 @@ if [ ! -x "$tool" ]; then
   (cd "$cache" && GOBIN="$tmp" go install -trimpath "golang.org/x/vuln/cmd/govulncheck@$GOVULNCHECK") >&2
   mkdir -p "$(dirname "$tool")"
   mv "$tmp/govulncheck" "$tool"
-  rmdir "$tmp"
+  rm -rf "$tmp"; tmp=
 fi
 
 "$tool" -db "file://$db" ./...
