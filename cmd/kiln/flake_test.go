@@ -241,6 +241,7 @@ func TestProjectFlakeVendorHash(t *testing.T) {
 	eval := func(attr string) string {
 		return nixCmd(t, append(append([]string{"eval", "--raw"}, over...), "path:"+flake+"#"+attr)...)
 	}
+	toolchain := kilnGoVersion(t)
 
 	// go mod vendor in a copy of the module: tracked and untracked (not ignored) files.
 	root, _ := filepath.Abs("../..")
@@ -259,7 +260,7 @@ func TestProjectFlakeVendorHash(t *testing.T) {
 	// With the Go the flake builds with, as buildGoModule vendors.
 	vendor := exec.Command("go", "mod", "vendor")
 	vendor.Dir = src
-	vendor.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=go"+kilnGoVersion(t), "GOWORK=off")
+	vendor.Env = append(os.Environ(), "GOFLAGS=-mod=mod", "GOTOOLCHAIN=go"+toolchain, "GOWORK=off")
 	if out, err := vendor.CombinedOutput(); err != nil {
 		t.Fatalf("go mod vendor: %v\n%s", err, out)
 	}
@@ -270,7 +271,7 @@ func TestProjectFlakeVendorHash(t *testing.T) {
 
 	// The Go release: go.mod's toolchain line, and the zip's sha256 as sum.golang.org checks it.
 	goVersion := eval("packages.x86_64-linux.go.version")
-	if toolchain := kilnGoVersion(t); goVersion != toolchain {
+	if goVersion != toolchain {
 		t.Fatalf("go.mod's toolchain is Go %s, flake.nix builds with Go %s: update goVersion and its hash", toolchain, goVersion)
 	}
 	dl := exec.Command("go", "mod", "download", "-json", "golang.org/toolchain@v0.0.1-go"+goVersion+".linux-amd64")
