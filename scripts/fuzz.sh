@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs kiln's Go fuzzers for a bounded number of executions each: the spec loader, the OCI
-# layout and docker-archive readers, the narinfo parser, the TOML position scanner, the Nix
-# quoting function and the libdeflate gzip binding (round trip through compress/gzip,
-# determinism). A crash fails the run and leaves its input under testdata/fuzz/ to commit.
+# layout and docker-archive readers, the narinfo parser, the NAR decompressors (every method
+# a binary cache may use), the TOML position scanner, the Nix quoting function and the
+# libdeflate gzip binding (round trip through compress/gzip, determinism). A crash fails the
+# run and leaves its input under testdata/fuzz/ to commit.
 #
 # Budgets are counts (-fuzztime Nx), sized to about ten seconds each on two idle cores, not
 # durations: Go 1.26's fuzz coordinator can report its own -fuzztime deadline as a failure
@@ -23,6 +24,7 @@ FuzzQuote ./nixgen 300x
 FuzzOpenArchive ./orchestrator/publish 1000x
 FuzzOpenLayout ./orchestrator/publish 1500x
 FuzzNarInfo ./cache 40000x
+FuzzDecompressor ./cache 40000x
 FuzzScanner ./internal/bump 80000x
 FuzzGzip ./internal/libdeflate 25000x
 LIST
