@@ -3,6 +3,7 @@ package cache
 import (
 	"bytes"
 	"io"
+	"slices"
 	"testing"
 
 	"github.com/klauspost/compress/gzip"
@@ -45,7 +46,7 @@ func FuzzDecompressor(f *testing.F) {
 			f.Add(uint8(m), data)
 		}
 	}
-	f.Add(uint8(4), []byte{0x28, 0xb5, 0x2f, 0xfd}) // a zstd magic and nothing else
+	f.Add(uint8(slices.Index(supportedCompressions, "zstd")), []byte{0x28, 0xb5, 0x2f, 0xfd}) // a zstd magic and nothing else
 
 	f.Fuzz(func(t *testing.T, m uint8, data []byte) {
 		method := supportedCompressions[int(m)%len(supportedCompressions)]
