@@ -100,7 +100,7 @@ func TestImageLabelsNameDeps(t *testing.T) {
 func TestMarchBaselineIsOneSpec(t *testing.T) {
 	digest := func(doc string) string {
 		t.Helper()
-		s, err := spec.Parse("m.toml", "", []byte(doc))
+		s, err := spec.ParseDefault("m.toml", []byte(doc))
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -32,21 +32,33 @@ func initCommand() *cli.Command {
 				text = spec.SpeedTOML()
 				profile = filepath.Join(filepath.Dir(path), spec.SpeedProfileName)
 			}
+			// Beside the spec: the patches it names (HAProxy's security fixes), and with
+			// --speed the profile it pins.
+			beside := spec.DefaultFiles()
+			for i := range beside {
+				beside[i].Name = filepath.Join(filepath.Dir(path), filepath.FromSlash(beside[i].Name))
+			}
+			if profile != "" {
+				beside = append(beside, spec.DefaultFile{Name: profile, Data: spec.SpeedProfile})
+			}
 			if !c.Bool("force") {
 				if _, err := os.Stat(path); err == nil {
 					return fmt.Errorf("%s exists; pass --force to overwrite it", path)
 				}
-				// A user's own recording is never lost; the very profile kiln ships (a second
-				// init) is no loss.
-				if profile != "" {
-					if old, err := os.ReadFile(profile); err == nil && !bytes.Equal(old, spec.SpeedProfile) {
-						return fmt.Errorf("%s exists (another profile); pass --force to overwrite it", profile)
+				// A user's own file (a recording, an edited patch) is never lost; the very
+				// file kiln ships (a second init) is no loss.
+				for _, f := range beside {
+					if old, err := os.ReadFile(f.Name); err == nil && !bytes.Equal(old, f.Data) {
+						return fmt.Errorf("%s exists, with other content than kiln's; pass --force to overwrite it", f.Name)
 					}
 				}
 			}
-			// The profile first: a spec is never left pinning a file that is not there.
-			if profile != "" {
-				if err := files.WriteFile(profile, spec.SpeedProfile, 0o644); err != nil {
+			// Those files first: a spec is never left naming a file that is not there.
+			for _, f := range beside {
+				if err := os.MkdirAll(filepath.Dir(f.Name), 0o755); err != nil {
+					return err
+				}
+				if err := files.WriteFile(f.Name, f.Data, 0o644); err != nil {
 					return err
 				}
 			}
@@ -54,6 +66,10 @@ func initCommand() *cli.Command {
 				return err
 			}
 			fmt.Fprintf(c.App.ErrWriter, "wrote %s; build it with: kiln build %s (offline: --mirror DIR)\n", path, path)
+			if n := len(spec.DefaultFiles()); n > 0 {
+				fmt.Fprintf(c.App.ErrWriter, "wrote %d patches the spec names (HAProxy's security fixes for %s) under %s\n",
+					n, spec.Default().Package.Version, filepath.Join(filepath.Dir(path), "patches"))
+			}
 			if profile != "" {
 				fmt.Fprintf(c.App.ErrWriter, "wrote %s, the profile the spec pins\n", profile)
 			}

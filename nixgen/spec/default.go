@@ -3,7 +3,7 @@ package spec
 import (
 	"bytes"
 	"crypto/sha256"
-	_ "embed"
+	"embed"
 	"encoding/hex"
 )
 
@@ -12,6 +12,34 @@ import (
 //
 //go:embed default.toml
 var DefaultTOML []byte
+
+// defaultFiles holds the files DefaultTOML names, under the names it uses: HAProxy's
+// security fixes for 3.0.11 (patches/haproxy-3.0.11/, byte for byte as Debian 13 ships them
+// in haproxy_3.0.11-1+deb13u3.debian.tar.xz; a test compares them with that tarball).
+//
+//go:embed patches
+var defaultFiles embed.FS
+
+// DefaultFile is a file the default spec names, relative to the spec, with its content.
+type DefaultFile struct {
+	Name string
+	Data []byte
+}
+
+// DefaultFiles are the files DefaultTOML (and SpeedTOML) name, in the spec's order: what
+// `kiln init` writes beside the spec it writes.
+func DefaultFiles() []DefaultFile {
+	s := Default()
+	out := make([]DefaultFile, 0, len(s.Package.Patches))
+	for i := range s.Package.Patches {
+		data, err := s.PatchData(i)
+		if err != nil {
+			panic("embedded default spec: " + err.Error()) // a test guards this
+		}
+		out = append(out, DefaultFile{Name: s.Package.Patches[i].File, Data: data})
+	}
+	return out
+}
 
 // SpeedProfile is the profile kiln ships for SpeedTOML's build: the default spec with
 // optimize = "speed", recorded by `kiln profile` under its training load (`make
@@ -55,9 +83,20 @@ sha256 = "` + hex.EncodeToString(sum[:]) + `"
 	return bytes.Replace(out, profileExample, pinned, 1)
 }
 
+// ParseDefault is Parse for a variant of the default spec held in memory (DefaultTOML or
+// SpeedTOML with some lines changed): the files it names come from kiln, as Default's do.
+func ParseDefault(name string, data []byte) (*Spec, error) {
+	s, err := Parse(name, "", data)
+	if err != nil {
+		return nil, err
+	}
+	s.embedded = defaultFiles
+	return s, nil
+}
+
 // Default returns the embedded default spec, decoded.
 func Default() *Spec {
-	s, err := Parse(DefaultName, "", DefaultTOML)
+	s, err := ParseDefault(DefaultName, DefaultTOML)
 	if err != nil {
 		panic("embedded default spec: " + err.Error()) // a test guards this
 	}

@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"strings"
@@ -76,6 +77,9 @@ func within(root, p string) bool {
 
 // readLocal reads a file the spec names, if it is a regular file where the spec may read.
 func (s *Spec) readLocal(name string) ([]byte, error) {
+	if s.embedded != nil {
+		return s.readEmbedded(name)
+	}
 	p, err := s.LocalPath(name)
 	if err != nil {
 		return nil, err
@@ -154,3 +158,18 @@ func (s *Spec) RecordProfile() {
 
 // RecordsProfile says whether s is the instrumented build of RecordProfile.
 func (s *Spec) RecordsProfile() bool { return s.recordProfile }
+
+// readEmbedded reads a file the embedded default spec names from kiln itself.
+func (s *Spec) readEmbedded(name string) ([]byte, error) {
+	if !fs.ValidPath(name) {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	st, err := fs.Stat(s.embedded, name)
+	if err != nil {
+		return nil, err
+	}
+	if !st.Mode().IsRegular() {
+		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
+	}
+	return fs.ReadFile(s.embedded, name)
+}

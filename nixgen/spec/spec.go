@@ -3,7 +3,10 @@
 // that name the file, the line and the key.
 package spec
 
-import "fmt"
+import (
+	"fmt"
+	"io/fs"
+)
 
 // Version is the only spec format this kiln reads.
 const Version = 1
@@ -27,6 +30,9 @@ type Spec struct {
 	lines map[string]int
 	// allowed are directories outside dir the spec may read files from (AllowOutside).
 	allowed []string
+	// embedded, when set, holds the files the spec names instead of its directory: the
+	// embedded default spec's patches, which are part of kiln, not of a directory.
+	embedded fs.FS
 	// recordProfile asks for the instrumented build `kiln profile` records a profile with.
 	recordProfile bool
 	// derivedFiles is how many entries at the end of Image.Files were added by kiln from

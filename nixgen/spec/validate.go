@@ -499,6 +499,12 @@ func (v *validator) localFile(key, name string) {
 	if !v.text(key, name) {
 		return
 	}
+	if v.s.embedded != nil {
+		if _, err := v.s.readEmbedded(name); err != nil {
+			v.add(key, "%s: not in kiln's embedded default spec: %v", show(name), unwrapPathErr(err))
+		}
+		return
+	}
 	p, err := v.s.LocalPath(name)
 	if err == nil {
 		var f *os.File

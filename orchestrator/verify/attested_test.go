@@ -2,6 +2,8 @@ package verify
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"errors"
 	"path/filepath"
 	"strings"
@@ -49,6 +51,18 @@ func provenanceFor(t *testing.T, digest string, s *spec.Spec) []byte {
 	}
 	d, _ := orchestrator.SpecDigest(s)
 	rec.Spec = record.Spec{Canonical: canonical, Digest: d}
+	rec.Patches = nil // the spec's own local patches, as kiln build records them
+	for i, p := range s.Package.Patches {
+		if p.File == "" {
+			continue
+		}
+		data, err := s.PatchData(i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		rec.Patches = append(rec.Patches, record.Patch{Name: filepath.Base(p.File), SHA256: hex.EncodeToString(sum[:]), Content: data})
+	}
 	st, err := attest.Provenance(rec)
 	if err != nil {
 		t.Fatal(err)
