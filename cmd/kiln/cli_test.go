@@ -50,7 +50,7 @@ func TestGenWritesFlake(t *testing.T) {
 // non-zero exit, and leaves no output behind.
 func TestBadSpecWritesNothing(t *testing.T) {
 	cases := map[string]struct{ doc, want string }{
-		"unknown key": {strings.Replace(string(spec.DefaultTOML), "optimize =", "optimise =", 1), ":39: build.optimise: unknown key"},
+		"unknown key": {strings.Replace(string(spec.DefaultTOML), "optimize =", "optimise =", 1), ":73: build.optimise: unknown key"},
 		"bad sha256":  {strings.Replace(string(spec.DefaultTOML), `sha256 = "a133`, `sha256 = "zz33`, 1), ":10: package.sha256:"},
 		"http url":    {strings.Replace(string(spec.DefaultTOML), `url = "https://www.haproxy`, `url = "http://www.haproxy`, 1), ":9: package.url:"},
 	}

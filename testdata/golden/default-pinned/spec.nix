@@ -4,7 +4,23 @@
     name = "haproxy";
     version = "3.0.11";
     source = { url = "https://www.haproxy.org/download/3.0/src/haproxy-3.0.11.tar.gz"; sha256 = "a133e2d550c5fd9a849b5c7ab17bb945bcdad209ca140d41f45ebf31943ae783"; };
-    patches = [];
+    patches = [
+      { path = ./patches/00-BUG-CRITICAL-mjson-fix-possible-DoS-when-parsing-num.patch; }
+      { path = ./patches/01-BUG-MAJOR-quic-reject-invalid-token.patch; }
+      { path = ./patches/02-BUG-MAJOR-h3-check-body-size-with-content-length-on-.patch; }
+      { path = ./patches/03-BUG-MAJOR-slz-always-make-sure-to-limit-fixed-output.patch; }
+      { path = ./patches/04-BUG-MAJOR-mux-h2-detect-incomplete-transfers-on-HEAD.patch; }
+      { path = ./patches/05-BUG-MEDIUM-mux_h1-fix-stack-buffer-overflow-in-h1_ap.patch; }
+      { path = ./patches/06-BUG-MAJOR-mux-h1-Deal-with-true-64-bits-integer-to-e.patch; }
+      { path = ./patches/07-BUG-MEDIUM-mux-h2-fix-the-body_len-to-check-when-par.patch; }
+      { path = ./patches/08-BUG-MAJOR-mux-h2-preset-MSGF_BODY_CL-on-H2_SF_DATA_C.patch; }
+      { path = ./patches/09-BUG-MEDIUM-h1-Enforce-the-authority-validation-durin.patch; }
+      { path = ./patches/10-MINOR-http-add-a-function-to-validate-characters-of-.patch; }
+      { path = ./patches/11-BUG-MEDIUM-h2-h3-reject-some-forbidden-chars-in-auth.patch; }
+      { path = ./patches/12-BUG-MEDIUM-h1-h2-h3-reject-forbidden-chars-in-the-Ho.patch; }
+      { path = ./patches/13-BUG-MAJOR-http-forbid-comma-character-in-authority-v.patch; }
+      { path = ./patches/14-BUG-MEDIUM-h1-Skip-all-h2c-values-from-Upgrade-heade.patch; }
+    ];
   };
   features = {
     compression = "slz";
