@@ -237,6 +237,31 @@ func TestPatchThatNoLongerAppliesIsNamed(t *testing.T) {
 	}
 }
 
+// Patches the new release already carries (a fix upstream released) are all named at once,
+// with their lines, so one edit drops them; the spec is untouched.
+func TestPatchesAlreadyInTheReleaseAreNamed(t *testing.T) {
+	testenv.Require(t, "patch")
+	site := upstreamtest.New(t)
+	b := newBumper(t, site)
+	site.AddHAProxy(t, "3.0", "3.0.13", tarball(t, "haproxy-3.0.13", map[string]string{
+		"README":  "The Reliable, High Performance TCP/HTTP Load Balancer.\nSee doc/intro.txt (patched by us).\n",
+		"VERSION": "3.0.11-ours\n",
+	}), true)
+	file := copySpec(t, "patched.toml")
+	before, _ := os.ReadFile(file)
+	_, err := b.Plan(context.Background(), Request{File: file, WorkDir: t.TempDir()})
+	var ie *IncludedError
+	if !errors.As(err, &ie) || len(ie.Patches) != 2 || ie.Patches[0].Key != "package.patches[0]" || ie.Patches[1].Patch != "patches/version.patch" {
+		t.Fatalf("got %v, want both patches named as already in 3.0.13", err)
+	}
+	for _, want := range []string{"already in haproxy 3.0.13", "patched.toml:11: package.patches[0] (patches/readme.patch)", "patched.toml:14: package.patches[1] (patches/version.patch)"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("message lacks %q: %v", want, err)
+		}
+	}
+	assertUntouched(t, file, before)
+}
+
 func TestBadInput(t *testing.T) {
 	ctx := context.Background()
 	tests := []struct {

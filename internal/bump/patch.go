@@ -49,6 +49,37 @@ func (e *PatchError) Error() string {
 		loc, e.Key, e.Patch, e.Version, strings.TrimRight(e.Output, "\n"))
 }
 
+// IncludedError names the patches the new source already carries: each fails to apply but
+// reverses cleanly, the mark of a fix upstream released (the security patches kiln's
+// default spec carries for 3.0.11 are in HAProxy's next 3.0 releases). They are all named
+// at once, so one edit of the spec drops them.
+type IncludedError struct {
+	File    string // the spec
+	Version string // the new version
+	Patches []IncludedPatch
+}
+
+// IncludedPatch is one patch the new source already carries.
+type IncludedPatch struct {
+	Line  int
+	Key   string // package.patches[i]
+	Patch string // its file or URL
+}
+
+// Error implements error.
+func (e *IncludedError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d of the spec's patches are already in %s (each fails to apply and reverses cleanly with patch -R): drop their [[package.patches]] tables, then bump again; the spec is left as it is", len(e.Patches), e.Version)
+	for _, p := range e.Patches {
+		loc := e.File
+		if p.Line > 0 {
+			loc = fmt.Sprintf("%s:%d", e.File, p.Line)
+		}
+		fmt.Fprintf(&b, "\n  %s: %s (%s)", loc, p.Key, p.Patch)
+	}
+	return b.String()
+}
+
 // checkPatches unpacks the new tarball and applies the spec's patches in order, the way
 // the recipe does (patch -p1 --forward --batch): each is first tried with --dry-run,
 // which names the first one that fails without touching the tree, then applied so the
@@ -74,7 +105,23 @@ func (b *Bumper) checkPatches(ctx context.Context, s *spec.Spec, tarball, versio
 	if d, err := tomlpos.Scan(string(mustRead(s.File()))); err == nil {
 		lines = d.Keys
 	}
+	// patch runs patch(1) in the unpacked tree: false with its output when it refuses.
+	patch := func(args ...string) (bool, string, error) {
+		cmd := exec.CommandContext(ctx, prog, append([]string{"-p1", "--batch"}, args...)...)
+		cmd.Dir = top
+		var buf bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &buf, &buf
+		if err := cmd.Run(); err != nil {
+			var ee *exec.ExitError
+			if !errors.As(err, &ee) {
+				return false, "", fmt.Errorf("running patch: %w", err)
+			}
+			return false, buf.String(), nil
+		}
+		return true, buf.String(), nil
+	}
 	var out []PatchResult
+	included := &IncludedError{File: s.File(), Version: s.Package.Name + " " + version}
 	for i, p := range s.Package.Patches {
 		key := fmt.Sprintf("package.patches[%d]", i)
 		name, file := p.File, s.Resolve(p.File)
@@ -84,28 +131,33 @@ func (b *Bumper) checkPatches(ctx context.Context, s *spec.Spec, tarball, versio
 				return nil, fmt.Errorf("%s: %w", key, err)
 			}
 		}
-		for _, dry := range []bool{true, false} {
-			args := []string{"-p1", "--forward", "--batch", "-i", file}
-			if dry {
-				args = append([]string{"--dry-run"}, args...)
+		line := lines[key]
+		if line == 0 {
+			line = lines[key+".file"]
+		}
+		ok, output, err := patch("--dry-run", "--forward", "-i", file)
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			// Already there? Then the tree is as the patch would leave it: go on to the next.
+			if rev, _, err := patch("--dry-run", "--reverse", "-i", file); err != nil {
+				return nil, err
+			} else if rev {
+				included.Patches = append(included.Patches, IncludedPatch{Line: line, Key: key, Patch: name})
+				continue
 			}
-			cmd := exec.CommandContext(ctx, prog, args...)
-			cmd.Dir = top
-			var buf bytes.Buffer
-			cmd.Stdout, cmd.Stderr = &buf, &buf
-			if err := cmd.Run(); err != nil {
-				var ee *exec.ExitError
-				if !errors.As(err, &ee) {
-					return nil, fmt.Errorf("running patch: %w", err)
-				}
-				line := lines[key]
-				if line == 0 {
-					line = lines[key+".file"]
-				}
-				return nil, &PatchError{File: s.File(), Line: line, Key: key, Patch: name, Version: s.Package.Name + " " + version, Output: buf.String()}
-			}
+			return nil, &PatchError{File: s.File(), Line: line, Key: key, Patch: name, Version: included.Version, Output: output}
+		}
+		if ok, output, err = patch("--forward", "-i", file); err != nil {
+			return nil, err
+		} else if !ok {
+			return nil, &PatchError{File: s.File(), Line: line, Key: key, Patch: name, Version: included.Version, Output: output}
 		}
 		out = append(out, PatchResult{Key: key, Patch: name, Applies: true})
+	}
+	if len(included.Patches) > 0 {
+		return nil, included
 	}
 	return out, nil
 }
