@@ -78,14 +78,22 @@ done
 for s in ${SPECS-}; do specs+=("$s"); done
 [ ${#specs[@]} -gt 0 ] || { echo "bench-load: nothing to measure: VARIANTS and SPECS are both empty" >&2; exit 2; }
 
-# The glibc reference, built once per tarball and compiler into the cache.
+# The glibc reference, built once per tarball, patches and compiler into the cache: the
+# same source as kiln's default, so with the patches its spec applies (HAProxy's security
+# fixes), in its order, the way kiln's recipe applies them.
 cache=${XDG_CACHE_HOME:-$HOME/.cache}/kiln/bench-load
-sum=$(sha256sum "$tarball" | cut -c1-16)
+patches=$(awk '/^\[\[package\.patches\]\]/ {p=1; next} /^\[/ {p=0}
+  p && $1 == "file" && $2 == "=" {gsub(/"/, "", $3); print $3}' "$work/default.toml")
+sum=$( (cat "$tarball"; for p in $patches; do cat "$work/$p"; done) | sha256sum | cut -c1-16)
 ccid=$(gcc -dumpfullversion)
 ref=$cache/haproxy-$version-$sum-glibc-gcc$ccid/haproxy
 if [ ! -x "$ref" ]; then
   dir=$(dirname "$ref"); rm -rf "$dir.tmp"; mkdir -p "$dir.tmp"
   tar -xzf "$tarball" -C "$dir.tmp" --strip-components=1
+  for p in $patches; do
+    patch -d "$dir.tmp" -p1 --forward --batch --quiet <"$work/$p" \
+      || { echo "bench-load: $p does not apply to the reference's source" >&2; exit 1; }
+  done
   echo "bench-load: building the glibc reference (make TARGET=linux-glibc, gcc $ccid)" >&2
   make -C "$dir.tmp" -j"$(nproc)" TARGET=linux-glibc >"$dir.tmp/build.log" 2>&1 \
     || { tail -20 "$dir.tmp/build.log" >&2; exit 1; }
