@@ -5,14 +5,18 @@ import (
 	"bytes"
 	"compress/gzip"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
+	"github.com/kilnbuild/kiln/internal/testenv"
 	"github.com/kilnbuild/kiln/internal/upstream/upstreamtest"
+	"github.com/kilnbuild/kiln/nixgen/spec"
 )
 
 // checkToolchain is the toolchain bump --check builds with in the tests: one parameter,
@@ -56,6 +60,9 @@ func specCopy(t *testing.T, from string) string {
 	dst := filepath.Join(t.TempDir(), filepath.Base(from))
 	if err := os.WriteFile(dst, b, 0o644); err != nil {
 		t.Fatal(err)
+	}
+	if from == "nixgen/spec/default.toml" {
+		withDefaultFiles(t, filepath.Dir(dst))
 	}
 	return dst
 }
@@ -124,7 +131,8 @@ func TestOutdated(t *testing.T) {
 func TestOutdatedExitStatus(t *testing.T) {
 	site := upstreamtest.New(t)
 	current := specCopy(t, "nixgen/spec/default.toml")
-	replaceInFile(t, current, "3.0.11", "3.0.12")
+	replaceInFile(t, current, `version = "3.0.11"`, `version = "3.0.12"`)
+	replaceInFile(t, current, "haproxy-3.0.11.tar.gz", "haproxy-3.0.12.tar.gz")
 	replaceInFile(t, current, "a133e2d550c5fd9a849b5c7ab17bb945bcdad209ca140d41f45ebf31943ae783", "2ef3ccf966ccab7faa1ce979b71496dc4d2031fc7b87143e1e5511f289c590db")
 	args := append([]string{"outdated"}, site.Flags()...)
 	if stdout, stderr, err := kiln(t, append(args, current)...); err != nil {
@@ -132,7 +140,8 @@ func TestOutdatedExitStatus(t *testing.T) {
 	}
 	// 3.1 is past its end of life (2026-01-01 in the fixture) and 3.1.8 its newest.
 	eol := specCopy(t, "nixgen/spec/default.toml")
-	replaceInFile(t, eol, "3.0.11", "3.1.8")
+	replaceInFile(t, eol, `version = "3.0.11"`, `version = "3.1.8"`)
+	replaceInFile(t, eol, "haproxy-3.0.11.tar.gz", "haproxy-3.1.8.tar.gz")
 	replaceInFile(t, eol, "/3.0/", "/3.1/")
 	stdout, stderr, err := kiln(t, append(args, eol)...)
 	if exitCode(err) != exitAttention || !strings.Contains(stdout, "eol") || !strings.Contains(stdout, "past its end of life") {
@@ -160,11 +169,41 @@ func TestOutdatedBadIndex(t *testing.T) {
 }
 
 // kiln bump edits the spec in place (no build), prints the change, and refuses bad input
-// leaving the file untouched.
+// leaving the file untouched. The default spec's patches are checked against the new
+// tarball (the stand-in 3.0.12: 3.0.11 repacked); a release that already carries them
+// names every one of them to drop.
 func TestBumpCommand(t *testing.T) {
-	site := upstreamtest.New(t)
+	m := mirror(t)
+	testenv.Require(t, "patch")
 	file := specCopy(t, "nixgen/spec/default.toml")
 	before, _ := os.ReadFile(file)
+
+	fixed := upstreamtest.New(t)
+	fixed.AddHAProxy(t, "3.0", "3.0.12", repackHAProxy(t, patchedTarball(t, filepath.Join(m, "haproxy-3.0.11.tar.gz")), "3.0.12"), true)
+	_, stderr, err := kiln(t, append(append([]string{"bump"}, fixed.Flags()...), file)...)
+	// All but one: "MINOR: http: add a function to validate characters of :authority" only
+	// adds a function that a later fix in the series changed, so it neither reverses nor
+	// fails to apply; it applies again (a second definition, which the build refuses).
+	const unrecognised = 10
+	n := len(spec.DefaultFiles())
+	if !strings.Contains(spec.DefaultFiles()[unrecognised].Name, "MINOR-http-add-a-function") {
+		t.Fatalf("package.patches[%d] is %s", unrecognised, spec.DefaultFiles()[unrecognised].Name)
+	}
+	if exitCode(err) != 1 || !strings.Contains(stderr, fmt.Sprintf("%d of the spec's patches are already in haproxy 3.0.12", n-1)) ||
+		!strings.Contains(stderr, "default.toml:18: package.patches[0] (patches/haproxy-3.0.11/") {
+		t.Errorf("a release carrying the patches: exit %v\n%s", err, stderr)
+	}
+	for i := range n {
+		if named := strings.Contains(stderr, fmt.Sprintf("package.patches[%d] (", i)); named != (i != unrecognised) {
+			t.Errorf("package.patches[%d] named %v:\n%s", i, named, stderr)
+		}
+	}
+	if now, _ := os.ReadFile(file); !bytes.Equal(now, before) {
+		t.Fatal("the spec changed")
+	}
+
+	site := upstreamtest.New(t)
+	site.AddHAProxy(t, "3.0", "3.0.12", repackHAProxy(t, filepath.Join(m, "haproxy-3.0.11.tar.gz"), "3.0.12"), true)
 	args := append([]string{"bump"}, site.Flags()...)
 
 	stdout, stderr, err := kiln(t, append(args, "--dry-run", file)...)
@@ -332,6 +371,32 @@ func repackHAProxy(t *testing.T, from, v string) []byte {
 		t.Fatal(err)
 	}
 	return buf.Bytes()
+}
+
+// patchedTarball is the tarball at from with the default spec's patches applied, the way
+// a release that carries those fixes would be.
+func patchedTarball(t *testing.T, from string) string {
+	t.Helper()
+	dir := t.TempDir()
+	if out, err := exec.Command("tar", "-C", dir, "-xzf", from).CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	top, err := filepath.Glob(filepath.Join(dir, "haproxy-*"))
+	if err != nil || len(top) != 1 {
+		t.Fatalf("%s unpacks to %v", from, top)
+	}
+	for _, f := range spec.DefaultFiles() {
+		cmd := exec.Command("patch", "-p1", "--forward", "--batch")
+		cmd.Dir, cmd.Stdin = top[0], bytes.NewReader(f.Data)
+		if out, err := cmd.CombinedOutput(); err != nil {
+			t.Fatalf("%s: %v\n%s", f.Name, err, out)
+		}
+	}
+	out := filepath.Join(t.TempDir(), "patched.tar.gz")
+	if b, err := exec.Command("tar", "-C", dir, "-czf", out, filepath.Base(top[0])).CombinedOutput(); err != nil {
+		t.Fatalf("%v\n%s", err, b)
+	}
+	return out
 }
 
 func replaceInFile(t *testing.T, file, old, new string) {

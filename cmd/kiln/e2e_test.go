@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/kilnbuild/kiln/internal/testenv"
+	"github.com/kilnbuild/kiln/nixgen/spec"
 )
 
 // kilnBin is the kiln binary the end-to-end tests run, built once by TestMain.
@@ -65,6 +66,22 @@ func initSpec(t *testing.T, path string, replace ...string) string {
 		t.Fatal(err)
 	}
 	return path
+}
+
+// withDefaultFiles writes the files the default spec names (HAProxy's security patches)
+// into dir, as kiln init does beside the spec it writes: for a test that copies that spec
+// somewhere else.
+func withDefaultFiles(t *testing.T, dir string) {
+	t.Helper()
+	for _, f := range spec.DefaultFiles() {
+		p := filepath.Join(dir, filepath.FromSlash(f.Name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
 
 // mirror is the directory of source tarballs `make test` fills (scripts/sources.sh).

@@ -68,6 +68,7 @@ func TestProfileImage(t *testing.T) {
 	// Refused before any build, saying what moved and what to do (in a copy: the recording
 	// is shared).
 	own := t.TempDir()
+	withDefaultFiles(t, own)
 	if err := os.WriteFile(filepath.Join(own, "speed.profile.tar.gz"), data, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -227,6 +228,7 @@ func TestBumpCheckReprofiles(t *testing.T) {
 	m := mirror(t)
 	r := sharedProfile(t)
 	dir := t.TempDir()
+	withDefaultFiles(t, dir)
 	file := filepath.Join(dir, "profiled.toml")
 	profile := filepath.Join(dir, "speed.profile.tar.gz")
 	for src, dst := range map[string]string{r.profiledSpec: file, r.profile: profile} {
@@ -302,7 +304,7 @@ func TestProfileRefusesOtherBuilds(t *testing.T) {
 	if _, stderr, err := kiln(t, "profile", "--pin"); err == nil || !strings.Contains(stderr, `<default spec>: build.optimize = "balanced"`) {
 		t.Errorf("--pin without a spec: %v\n%s", err, stderr)
 	}
-	if entries, _ := os.ReadDir(dir); len(entries) != 2 {
+	if entries, _ := os.ReadDir(dir); len(entries) != 3 { // the two specs and kiln init's patches/
 		t.Errorf("kiln profile left files behind: %v", entries)
 	}
 }

@@ -192,6 +192,7 @@ func TestSecondHostProfile(t *testing.T) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
+	withDefaultFiles(t, dir)
 	for _, f := range []string{r.profiledSpec, r.profile} {
 		data, err := os.ReadFile(f)
 		if err != nil {

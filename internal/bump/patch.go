@@ -49,8 +49,8 @@ func (e *PatchError) Error() string {
 		loc, e.Key, e.Patch, e.Version, strings.TrimRight(e.Output, "\n"))
 }
 
-// IncludedError names the patches the new source already carries: each fails to apply but
-// reverses cleanly, the mark of a fix upstream released (the security patches kiln's
+// IncludedError names the patches the new source already carries (the tree holds what each
+// leaves: alreadyApplied), the mark of a fix upstream released (the security patches kiln's
 // default spec carries for 3.0.11 are in HAProxy's next 3.0 releases). They are all named
 // at once, so one edit of the spec drops them.
 type IncludedError struct {
@@ -69,7 +69,7 @@ type IncludedPatch struct {
 // Error implements error.
 func (e *IncludedError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d of the spec's patches are already in %s (each fails to apply and reverses cleanly with patch -R): drop their [[package.patches]] tables, then bump again; the spec is left as it is", len(e.Patches), e.Version)
+	fmt.Fprintf(&b, "%d of the spec's patches are already in %s (patch -R takes each back out: upstream released them): drop their [[package.patches]] tables, then bump again; the spec is left as it is", len(e.Patches), e.Version)
 	for _, p := range e.Patches {
 		loc := e.File
 		if p.Line > 0 {
@@ -93,22 +93,27 @@ func (b *Bumper) checkPatches(ctx context.Context, s *spec.Spec, tarball, versio
 	if _, err := exec.LookPath(prog); err != nil {
 		return nil, fmt.Errorf("checking the spec's patches needs patch(1): %w (apt-get install patch)", err)
 	}
-	src, err := os.MkdirTemp(req.WorkDir, "src-")
-	if err != nil {
-		return nil, fmt.Errorf("unpacking %s: %w", tarball, err)
-	}
-	top, err := unpack(tarball, src)
-	if err != nil {
-		return nil, err
+	// Two copies of the new source: the patches are applied in order to one, as the build
+	// does; whether each is already in the release is asked of the other, untouched, so a
+	// patch applied by mistake (below) cannot mislead the next one's answer.
+	var top, pristine string
+	for _, t := range []*string{&top, &pristine} {
+		src, err := os.MkdirTemp(req.WorkDir, "src-")
+		if err != nil {
+			return nil, fmt.Errorf("unpacking %s: %w", tarball, err)
+		}
+		if *t, err = unpack(tarball, src); err != nil {
+			return nil, err
+		}
 	}
 	lines := map[string]int{}
 	if d, err := tomlpos.Scan(string(mustRead(s.File()))); err == nil {
 		lines = d.Keys
 	}
-	// patch runs patch(1) in the unpacked tree: false with its output when it refuses.
-	patch := func(args ...string) (bool, string, error) {
+	// patchIn runs patch(1) in a tree: false with its output when it refuses.
+	patchIn := func(dir string, args ...string) (bool, string, error) {
 		cmd := exec.CommandContext(ctx, prog, append([]string{"-p1", "--batch"}, args...)...)
-		cmd.Dir = top
+		cmd.Dir = dir
 		var buf bytes.Buffer
 		cmd.Stdout, cmd.Stderr = &buf, &buf
 		if err := cmd.Run(); err != nil {
@@ -120,6 +125,7 @@ func (b *Bumper) checkPatches(ctx context.Context, s *spec.Spec, tarball, versio
 		}
 		return true, buf.String(), nil
 	}
+	patch := func(args ...string) (bool, string, error) { return patchIn(top, args...) }
 	var out []PatchResult
 	included := &IncludedError{File: s.File(), Version: s.Package.Name + " " + version}
 	for i, p := range s.Package.Patches {
@@ -127,6 +133,7 @@ func (b *Bumper) checkPatches(ctx context.Context, s *spec.Spec, tarball, versio
 		name, file := p.File, s.Resolve(p.File)
 		if p.URL != "" {
 			name = p.URL
+			var err error
 			if file, err = b.patchFile(ctx, p, req); err != nil {
 				return nil, fmt.Errorf("%s: %w", key, err)
 			}
@@ -135,18 +142,19 @@ func (b *Bumper) checkPatches(ctx context.Context, s *spec.Spec, tarball, versio
 		if line == 0 {
 			line = lines[key+".file"]
 		}
+		in, err := alreadyApplied(func(args ...string) (bool, string, error) { return patchIn(pristine, args...) }, file)
+		if err != nil {
+			return nil, err
+		}
+		if in {
+			included.Patches = append(included.Patches, IncludedPatch{Line: line, Key: key, Patch: name})
+			continue
+		}
 		ok, output, err := patch("--dry-run", "--forward", "-i", file)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
-			// Already there? Then the tree is as the patch would leave it: go on to the next.
-			if rev, _, err := patch("--dry-run", "--reverse", "-i", file); err != nil {
-				return nil, err
-			} else if rev {
-				included.Patches = append(included.Patches, IncludedPatch{Line: line, Key: key, Patch: name})
-				continue
-			}
 			return nil, &PatchError{File: s.File(), Line: line, Key: key, Patch: name, Version: included.Version, Output: output}
 		}
 		if ok, output, err = patch("--forward", "-i", file); err != nil {
@@ -160,6 +168,27 @@ func (b *Bumper) checkPatches(ctx context.Context, s *spec.Spec, tarball, versio
 		return nil, included
 	}
 	return out, nil
+}
+
+// alreadyApplied says whether the new source already holds file's change. patch(1)'s own
+// test (a patch that fails forward but reverses, "Reversed (or previously applied) patch
+// detected") misses a patch that adds lines whose context is still there: it applies again,
+// with fuzz or at an offset, and the build would carry the code twice. So: it reverses
+// (--force: really reversed, not "unreversed, ignoring -R") and does not apply forward, or
+// it reverses exactly, without fuzz. A patch that only adds code a later fix changed
+// reverses neither way and is not recognised: it applies again, and the build that
+// --check runs fails on the duplicate.
+func alreadyApplied(patch func(args ...string) (bool, string, error), file string) (bool, error) {
+	fwd, _, err := patch("--dry-run", "--forward", "-i", file)
+	if err != nil {
+		return false, err
+	}
+	args := []string{"--dry-run", "--reverse", "--force", "-i", file}
+	if fwd {
+		args = append(args, "--fuzz=0")
+	}
+	rev, _, err := patch(args...)
+	return rev, err
 }
 
 func mustRead(file string) []byte {
