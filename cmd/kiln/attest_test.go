@@ -293,9 +293,9 @@ func buildRecord(t *testing.T, s *spec.Spec, b *built, img interface {
 		}
 		rec.Sources = append(rec.Sources, record.Source{Kind: kind, Name: name, Version: ver, URL: src.URL, SHA256: src.SHA256})
 	}
-	for _, p := range s.Package.Patches {
+	for i, p := range s.Package.Patches {
 		if p.File != "" {
-			data, err := os.ReadFile(s.Resolve(p.File))
+			data, err := s.PatchData(i)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -149,11 +149,25 @@ func runReadmeLine(t *testing.T, work, mirror string, env, args []string, repl m
 		// Again against a stand-in upstream (its releases as the real sites list them), on
 		// copies of the specs so that later lines see them as written.
 		site := upstreamtest.New(t)
+		if kilnArgs[0] == "bump" {
+			// The default spec's patches are checked against the release bump moves to,
+			// so the stand-in serves the tarballs of the releases these lines move to
+			// (3.0.11's, repacked).
+			for branch, v := range map[string]string{"3.0": "3.0.12", "3.2": "3.2.4"} {
+				site.AddHAProxy(t, branch, v, repackHAProxy(t, filepath.Join(mirror, "haproxy-3.0.11.tar.gz"), v), true)
+			}
+		}
 		scratch := t.TempDir()
 		args := append([]string{kilnArgs[0]}, site.Flags()...)
 		for _, a := range kilnArgs[1:] {
 			if strings.HasSuffix(a, ".toml") {
 				copyFileMode(t, filepath.Join(work, a), filepath.Join(scratch, a))
+				// and the patches kiln init wrote beside it
+				if p := filepath.Join(work, filepath.Dir(a), "patches"); fileExists(p) {
+					if err := os.CopyFS(filepath.Join(scratch, filepath.Dir(a), "patches"), os.DirFS(p)); err != nil {
+						t.Fatal(err)
+					}
+				}
 			}
 			args = append(args, a)
 		}
@@ -245,4 +259,9 @@ func copyFileMode(t *testing.T, from, to string) {
 	if err := os.WriteFile(to, data, fi.Mode().Perm()); err != nil {
 		t.Fatal(err)
 	}
+}
+
+func fileExists(p string) bool {
+	_, err := os.Stat(p)
+	return err == nil
 }
