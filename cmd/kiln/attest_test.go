@@ -6,6 +6,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"errors"
 	"os"
 	"os/exec"
@@ -241,12 +242,18 @@ func checkAttached(t *testing.T, tg publish.Target, digest string, key *attest.P
 	if len(refs) != 3 || info == nil || !bytes.Equal(got[sbom.SPDXMediaType], spdx) || !bytes.Equal(got[sbom.CycloneDXMediaType], cdx) {
 		t.Fatalf("%s: %d referrers %v", tg, len(refs), refs)
 	}
-	// The spec rebuilt from the provenance is the spec built: same canonical digest.
-	var embedded spec.Spec
-	if err := json.Unmarshal(info.Spec, &embedded); err != nil {
-		t.Fatalf("%s: embedded spec: %v", tg, err)
+	// The spec rebuilt from the provenance is the spec built: same canonical digest (its
+	// local patches, HAProxy's security fixes, come from the provenance's content).
+	patches := map[string][]byte{}
+	for _, d := range info.Dependencies {
+		if d.GetAnnotations().GetFields()["kind"].GetStringValue() == attest.DepPatch {
+			patches[d.GetDigest()["sha256"]] = d.GetContent()
+		}
 	}
-	if d, err := orchestrator.SpecDigest(&embedded); err != nil || d != info.SpecDigest {
+	noFile := func(p string) ([]byte, error) { return nil, fmt.Errorf("no image file %s expected", p) }
+	if embedded, err := orchestrator.EmbeddedSpec(info.Spec, info.SpecDigest, patches, noFile, t.TempDir()); err != nil {
+		t.Errorf("%s: the spec in the provenance: %v", tg, err)
+	} else if d, err := orchestrator.SpecDigest(embedded); err != nil || d != info.SpecDigest {
 		t.Errorf("%s: embedded spec has digest %s (%v), provenance says %s", tg, d, err, info.SpecDigest)
 	}
 }

@@ -274,8 +274,8 @@ func TestBumpCheckReprofiles(t *testing.T) {
 		t.Errorf("the report does not say the profile was recorded again: %q", rep.Warnings)
 	}
 	entries, _ := os.ReadDir(dir)
-	if len(entries) != 2 {
-		t.Errorf("the spec's directory holds %d entries, want the spec and its profile (a temporary file left?)", len(entries))
+	if len(entries) != 3 {
+		t.Errorf("the spec's directory holds %v, want the spec, its profile and its patches/ (a temporary file left?)", entries)
 	}
 	out, stderr, err := kiln(t, "-q", "build", "--mirror", m, "-o", "oci:"+filepath.Join(t.TempDir(), "img"), file)
 	if err != nil {
