@@ -35,6 +35,7 @@ func initCommand() *cli.Command {
 			// Beside the spec: the patches it names (HAProxy's security fixes), and with
 			// --speed the profile it pins.
 			beside := spec.DefaultFiles()
+			patches := len(beside)
 			for i := range beside {
 				beside[i].Name = filepath.Join(filepath.Dir(path), filepath.FromSlash(beside[i].Name))
 			}
@@ -66,9 +67,9 @@ func initCommand() *cli.Command {
 				return err
 			}
 			fmt.Fprintf(c.App.ErrWriter, "wrote %s; build it with: kiln build %s (offline: --mirror DIR)\n", path, path)
-			if n := len(spec.DefaultFiles()); n > 0 {
+			if patches > 0 {
 				fmt.Fprintf(c.App.ErrWriter, "wrote %d patches the spec names (HAProxy's security fixes for %s) under %s\n",
-					n, spec.Default().Package.Version, filepath.Join(filepath.Dir(path), "patches"))
+					patches, spec.Default().Package.Version, filepath.Join(filepath.Dir(path), "patches"))
 			}
 			if profile != "" {
 				fmt.Fprintf(c.App.ErrWriter, "wrote %s, the profile the spec pins\n", profile)

@@ -83,8 +83,9 @@ func (e *IncludedError) Error() string {
 // checkPatches unpacks the new tarball and applies the spec's patches in order, the way
 // the recipe does (patch -p1 --forward --batch): each is first tried with --dry-run,
 // which names the first one that fails without touching the tree, then applied so the
-// next one sees the tree it will see in the build. It runs patch(1), which the build
-// itself uses.
+// next one sees the tree it will see in the build. A patch the new source already carries
+// (alreadyApplied) is not applied; all such are returned together as an IncludedError. It
+// runs patch(1), which the build itself uses.
 func (b *Bumper) checkPatches(ctx context.Context, s *spec.Spec, tarball, version string, req Request) ([]PatchResult, error) {
 	prog := b.Patch
 	if prog == "" {
@@ -126,6 +127,7 @@ func (b *Bumper) checkPatches(ctx context.Context, s *spec.Spec, tarball, versio
 		return true, buf.String(), nil
 	}
 	patch := func(args ...string) (bool, string, error) { return patchIn(top, args...) }
+	inPristine := func(args ...string) (bool, string, error) { return patchIn(pristine, args...) }
 	var out []PatchResult
 	included := &IncludedError{File: s.File(), Version: s.Package.Name + " " + version}
 	for i, p := range s.Package.Patches {
@@ -142,7 +144,7 @@ func (b *Bumper) checkPatches(ctx context.Context, s *spec.Spec, tarball, versio
 		if line == 0 {
 			line = lines[key+".file"]
 		}
-		in, err := alreadyApplied(func(args ...string) (bool, string, error) { return patchIn(pristine, args...) }, file)
+		in, err := alreadyApplied(inPristine, file)
 		if err != nil {
 			return nil, err
 		}
