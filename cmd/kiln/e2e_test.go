@@ -73,14 +73,8 @@ func initSpec(t *testing.T, path string, replace ...string) string {
 // somewhere else.
 func withDefaultFiles(t *testing.T, dir string) {
 	t.Helper()
-	for _, f := range spec.DefaultFiles() {
-		p := filepath.Join(dir, filepath.FromSlash(f.Name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := spec.WriteDefaultFiles(dir); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -34,10 +34,11 @@ func initCommand() *cli.Command {
 			}
 			// Beside the spec: the patches it names (HAProxy's security fixes), and with
 			// --speed the profile it pins.
+			dir := filepath.Dir(path)
 			beside := spec.DefaultFiles()
 			patches := len(beside)
 			for i := range beside {
-				beside[i].Name = filepath.Join(filepath.Dir(path), filepath.FromSlash(beside[i].Name))
+				beside[i].Name = filepath.Join(dir, filepath.FromSlash(beside[i].Name))
 			}
 			if profile != "" {
 				beside = append(beside, spec.DefaultFile{Name: profile, Data: spec.SpeedProfile})
@@ -55,11 +56,11 @@ func initCommand() *cli.Command {
 				}
 			}
 			// Those files first: a spec is never left naming a file that is not there.
-			for _, f := range beside {
-				if err := os.MkdirAll(filepath.Dir(f.Name), 0o755); err != nil {
-					return err
-				}
-				if err := files.WriteFile(f.Name, f.Data, 0o644); err != nil {
+			if err := spec.WriteDefaultFiles(dir); err != nil {
+				return err
+			}
+			if profile != "" {
+				if err := files.WriteFile(profile, spec.SpeedProfile, 0o644); err != nil {
 					return err
 				}
 			}
@@ -69,7 +70,7 @@ func initCommand() *cli.Command {
 			fmt.Fprintf(c.App.ErrWriter, "wrote %s; build it with: kiln build %s (offline: --mirror DIR)\n", path, path)
 			if patches > 0 {
 				fmt.Fprintf(c.App.ErrWriter, "wrote %d patches the spec names (HAProxy's security fixes for %s) under %s\n",
-					patches, spec.Default().Package.Version, filepath.Join(filepath.Dir(path), "patches"))
+					patches, spec.Default().Package.Version, filepath.Join(dir, "patches"))
 			}
 			if profile != "" {
 				fmt.Fprintf(c.App.ErrWriter, "wrote %s, the profile the spec pins\n", profile)

@@ -19,14 +19,8 @@ func TestShippedSpeedProfileIsCurrent(t *testing.T) {
 	if err := os.WriteFile(path, spec.SpeedTOML(), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	for _, f := range spec.DefaultFiles() { // the patches it names, as kiln init writes them
-		p := filepath.Join(dir, filepath.FromSlash(f.Name))
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, f.Data, 0o644); err != nil {
-			t.Fatal(err)
-		}
+	if err := spec.WriteDefaultFiles(dir); err != nil { // the patches it names, as kiln init writes them
+		t.Fatal(err)
 	}
 	if err := os.WriteFile(filepath.Join(dir, spec.SpeedProfileName), spec.SpeedProfile, 0o644); err != nil {
 		t.Fatal(err)

@@ -5,6 +5,10 @@ import (
 	"crypto/sha256"
 	"embed"
 	"encoding/hex"
+	"os"
+	"path/filepath"
+
+	"github.com/kilnbuild/kiln/internal/files"
 )
 
 // DefaultTOML is the embedded default spec: HAProxy 3.0.11, SLZ, no Lua/PCRE2/OpenSSL.
@@ -39,6 +43,22 @@ func DefaultFiles() []DefaultFile {
 		out = append(out, DefaultFile{Name: s.Package.Patches[i].File, Data: data})
 	}
 	return out
+}
+
+// WriteDefaultFiles writes DefaultFiles under dir, the directory of a copy of the default
+// spec (each atomically, its directories made as needed): what `kiln init` puts beside the
+// spec it writes.
+func WriteDefaultFiles(dir string) error {
+	for _, f := range DefaultFiles() {
+		p := filepath.Join(dir, filepath.FromSlash(f.Name))
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return err
+		}
+		if err := files.WriteFile(p, f.Data, 0o644); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // SpeedProfile is the profile kiln ships for SpeedTOML's build: the default spec with
