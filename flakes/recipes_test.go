@@ -220,3 +220,65 @@ func TestMarchFlag(t *testing.T) {
 		t.Errorf("march = native: %v, want the recipe to refuse it", err)
 	}
 }
+
+// TestPatchedCommon: a library whose source the spec patches gets patched-common.sh as its
+// prologue. Its kiln_unpack is common.sh's, line for line, then applies the patches in
+// order; a patch that does not apply stops the build, naming it.
+func TestPatchedCommon(t *testing.T) {
+	unpack := regexp.MustCompile(`(?s)\nkiln_unpack\(\) \{\n(.*?)\n\}`)
+	body := func(file string) string {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m := unpack.FindSubmatch(data)
+		if m == nil {
+			t.Fatalf("%s defines no kiln_unpack", file)
+		}
+		return string(m[1])
+	}
+	upstream, patched := body("recipes/common.sh"), body("recipes/patched-common.sh")
+	if !strings.HasPrefix(patched, upstream+"\n") {
+		t.Fatalf("patched-common.sh's kiln_unpack does not begin with common.sh's:\n%s\n---\n%s", patched, upstream)
+	}
+
+	dir := t.TempDir()
+	write := func(name, content string) string {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return p
+	}
+	write("tree/lib-1.0/a.c", "int a = 1;\n")
+	src := filepath.Join(dir, "lib-1.0.tar.gz")
+	if out, err := exec.Command("tar", "-czf", src, "-C", filepath.Join(dir, "tree"), "lib-1.0").CombinedOutput(); err != nil {
+		t.Fatalf("tar: %v\n%s", err, out)
+	}
+	p1 := write("p1.patch", "--- a/a.c\n+++ b/a.c\n@@ -1 +1 @@\n-int a = 1;\n+int a = 2;\n")
+	p2 := write("p2.patch", "--- a/a.c\n+++ b/a.c\n@@ -1 +1 @@\n-int a = 2;\n+int a = 3;\n")
+	setup := write("setup.sh", "kiln_cc=echo STRIP=true AR=true RANLIB=true\n")
+	common, _ := filepath.Abs("recipes/common.sh")
+	patchedCommon, _ := filepath.Abs("recipes/patched-common.sh")
+	run := func(patches ...string) (string, error) {
+		top := t.TempDir()
+		cmd := exec.Command("sh", "-ec", `. "$common"; kiln_unpack; cat a.c`)
+		cmd.Dir = top
+		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "NIX_BUILD_TOP=" + top, "builder=/bin/sh",
+			"toolchainSetup=" + setup, "common=" + patchedCommon, "kilnCommon=" + common,
+			"optimize=size", "hardening=pie", "march=", "src=" + src, "patches=" + strings.Join(patches, " ")}
+		out, err := cmd.CombinedOutput()
+		return string(out), err
+	}
+	out, err := run(p1, p2)
+	if err != nil || !strings.HasSuffix(out, "int a = 3;\n") {
+		t.Fatalf("two patches in order: %v\n%s", err, out)
+	}
+	out, err = run(p2, p1)
+	if err == nil || !strings.Contains(out, "patch "+p2+" does not apply") {
+		t.Fatalf("a patch that does not apply: err %v\n%s", err, out)
+	}
+}

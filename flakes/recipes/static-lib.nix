@@ -3,7 +3,11 @@
 # sources the same prologue as haproxy's (common.sh: toolchain, cc wrapper, hardening flags)
 # and installs include/ and lib/*.a only.
 { spec, toolchain }:
+# Patches the spec gives the library (sources.<name>.patches) are applied by kiln_unpack.
 { name, script, source, extraPath ? "", env ? { } }:
+let
+  patches = source.patches or [ ];
+in
 derivation ({
   name = "${name}-${source.version}";
   inherit (toolchain) system builder;
@@ -18,4 +22,8 @@ derivation ({
   # Installed with a /usr prefix into a staging dir, so no library embeds its own store path:
   # haproxy links them statically and must not reference them either.
   allowedReferences = [ ];
-} // env // toolchain.env)
+} // (if patches == [ ] then { } else {
+  common = ./patched-common.sh;
+  kilnCommon = ./common.sh;
+  patches = map (import ../lib/fetch.nix) patches;
+}) // env // toolchain.env)

@@ -8,6 +8,24 @@ type Source struct {
 	Version string `toml:"version"`
 	URL     string `toml:"url"`
 	SHA256  string `toml:"sha256"`
+	// Patches are applied to the library's source, in order (patch -p1), before it is
+	// built: local files beside the spec or fetched ones, like package.patches. A
+	// [sources.<name>] table replaces kiln's default whole, its patches included.
+	Patches []Patch `toml:"patches" json:",omitempty"`
+}
+
+// Equal says whether two sources pin the same thing: version, URL, sha256 and the same
+// patches in the same order.
+func (s Source) Equal(o Source) bool {
+	if s.Version != o.Version || s.URL != o.URL || s.SHA256 != o.SHA256 || len(s.Patches) != len(o.Patches) {
+		return false
+	}
+	for i := range s.Patches {
+		if s.Patches[i] != o.Patches[i] {
+			return false
+		}
+	}
+	return true
 }
 
 // Sources are the [sources.<library>] tables. A library's source is used only when its
@@ -31,15 +49,38 @@ const (
 
 // DefaultSources are the library sources a spec gets when it turns a feature on without a
 // [sources.<name>] table. Their sha256 are those of Debian 13's orig tarballs, which are
-// upstream's tarballs byte for byte — except zlib's (see below). They are part of the spec
-// format: changing one changes what existing specs build.
+// upstream's tarballs byte for byte — except zlib's (see below) — and their patches are the
+// security fixes Debian 13 applies to that version (kiln's own files, embedded under
+// patches/<name>-<version>/; a test compares them with Debian's packaging). They are part
+// of the spec format: changing one changes what existing specs build.
 var DefaultSources = map[string]Source{
 	DepLua: {Version: "5.4.7", URL: "https://www.lua.org/ftp/lua-5.4.7.tar.gz",
 		SHA256: "9fbf5e28ef86c69858f6d3d34eccc32e911c1a28b4120ff3e84aaa70cfbf1e30"},
 	DepPCRE2: {Version: "10.46", URL: "https://github.com/PCRE2Project/pcre2/releases/download/pcre2-10.46/pcre2-10.46.tar.gz",
 		SHA256: "8d28d7f2c3b970c3a4bf3776bcbb5adfc923183ce74bc8df1ebaad8c1985bd07"},
 	DepOpenSSL: {Version: "3.5.7", URL: "https://github.com/openssl/openssl/releases/download/openssl-3.5.7/openssl-3.5.7.tar.gz",
-		SHA256: "a8c0d28a529ca480f9f36cf5792e2cd21984552a3c8e4aa11a24aa31aeac98e8"},
+		SHA256: "a8c0d28a529ca480f9f36cf5792e2cd21984552a3c8e4aa11a24aa31aeac98e8",
+		// openssl 3.5.7-1~deb13u2 (trixie-security): the fixes for CVE-2026-18798, -63072,
+		// -63076, -14457, -54874, -63073, -63074, -63075, -75803 and -14456 with the tests
+		// upstream added beside them, in Debian's order.
+		Patches: kilnPatches("openssl-3.5.7",
+			"Avoid-double-free-of-qrx-in-port_default_packet_handler.patch",
+			"Add-test-for-CVE-2026-63072.patch",
+			"Fix-heap-buffer-overflow-8-byte-OOB-write-in-AES-WRAP-PAD.patch",
+			"Add-test-for-CVE-2026-63076.patch",
+			"Fix-Remote-NULL-deref-in-ossl_cmp_calc_protection-via-cra.patch",
+			"Handle-signature_algorithms_cert-extension-in-key-only-co.patch",
+			"Avoid-full-read-buffer-allocation-when-buffering-DTLS-nex.patch",
+			"ssl-record-methods-dtls_meth.c-lower-the-unprocessed_rcds.patch",
+			"ssl-record-remove-dead-DTLS-processed_rcds-record-queue.patch",
+			"CMP-unexpected-sender-DN-used-as-format-string-in-ERR_rai.patch",
+			"Add-test-for-CVE-2026-63073.patch",
+			"Add-a-test-for-restricting-growth-in-cmp-cert-cache.patch",
+			"Fix-unbounded-cert-cache-growth-in-cmp.patch",
+			"Don-t-store-ACK-only-frames-in-TX-history-for-QUIC.patch",
+			"Check-the-tag-on-EVP_Cipher-finalize-Poly1305-and-OCB-AEA.patch",
+			"QUIC-server-limit-number-of-pending-QUIC-channels-connect.patch",
+		)},
 	// This sha256 is Debian's repack of zlib 1.3.1 (source package zlib
 	// 1:1.3.dfsg+really1.3.1-1, orig tarball zlib_1.3.dfsg+really1.3.1.orig.tar.gz), which is
 	// what kiln builds and tests — NOT the bytes zlib.net serves at this URL, whose tarball
@@ -48,6 +89,23 @@ var DefaultSources = map[string]Source{
 	// fetch from zlib.net instead, pin zlib.net's sha256 in [sources.zlib].
 	DepZlib: {Version: "1.3.1", URL: "https://zlib.net/fossils/zlib-1.3.1.tar.gz",
 		SHA256: "60dd315c07f616887caa029408308a018ace66e3d142726a97db164b3b8f69fb"},
+}
+
+// kilnPatches are patch files kiln itself carries, under patches/dir/: a spec reads them
+// from kiln, not from beside it.
+func kilnPatches(dir string, names ...string) []Patch {
+	out := make([]Patch, len(names))
+	for i, n := range names {
+		out[i] = Patch{File: "patches/" + dir + "/" + n, kiln: true}
+	}
+	return out
+}
+
+// defaultSource is a copy of DefaultSources[name] a spec may own (its patches its own).
+func defaultSource(name string) *Source {
+	def := DefaultSources[name]
+	def.Patches = append([]Patch(nil), def.Patches...)
+	return &def
 }
 
 // Dep is one library the spec's build links: its name and pinned source.

@@ -159,8 +159,7 @@ func (s *Spec) applyDefaults() {
 	// default; a source given for a feature that is off stays, for Validate to refuse.
 	for _, slot := range s.sourceSlots() {
 		if slot.on && *slot.src == nil {
-			def := DefaultSources[slot.name]
-			*slot.src = &def
+			*slot.src = defaultSource(slot.name)
 		}
 	}
 	if ca := s.Image.CABundle; ca != nil {

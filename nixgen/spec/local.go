@@ -122,6 +122,61 @@ func (s *Spec) PatchData(i int) ([]byte, error) {
 	return data, nil
 }
 
+// LibraryPatchData is the content of sources.<lib>.patches[i] when it is a local file: one
+// kiln carries (a default source's) or one beside the spec.
+func (s *Spec) LibraryPatchData(lib string, i int) ([]byte, error) {
+	var src *Source
+	for _, slot := range s.sourceSlots() {
+		if slot.name == lib {
+			src = *slot.src
+		}
+	}
+	if src == nil || i < 0 || i >= len(src.Patches) {
+		return nil, fmt.Errorf("sources.%s has no patches[%d]", lib, i)
+	}
+	data, err := s.readPatch(src.Patches[i])
+	if err != nil {
+		return nil, fmt.Errorf("reading sources.%s.patches[%d].file: %w", lib, i, err)
+	}
+	return data, nil
+}
+
+// PatchHashes are the sha256 (hex) of the package's patches (lib "") or of a library's
+// (sources.<lib>.patches), in order: a fetched patch's pin, a local one's content.
+func (s *Spec) PatchHashes(lib string) ([]string, error) {
+	list, read := s.Package.Patches, s.PatchData
+	if lib != "" {
+		list, read = nil, func(i int) ([]byte, error) { return s.LibraryPatchData(lib, i) }
+		for _, slot := range s.sourceSlots() {
+			if slot.name == lib && *slot.src != nil {
+				list = (*slot.src).Patches
+			}
+		}
+	}
+	var out []string
+	for i, p := range list {
+		h := p.SHA256
+		if p.File != "" {
+			data, err := read(i)
+			if err != nil {
+				return nil, err
+			}
+			sum := sha256.Sum256(data)
+			h = hex.EncodeToString(sum[:])
+		}
+		out = append(out, h)
+	}
+	return out, nil
+}
+
+// readPatch reads a local patch file: from kiln when kiln carries it, else as readLocal.
+func (s *Spec) readPatch(p Patch) ([]byte, error) {
+	if p.kiln {
+		return readFS(defaultFiles, p.File)
+	}
+	return s.readLocal(p.File)
+}
+
 // Rebase places a spec that was not loaded from a file (one decoded from its canonical
 // JSON, whose image.files already hold the CA bundle entry kiln derives) at file in dir:
 // relative file names resolve against dir, and errors name file.
@@ -160,16 +215,19 @@ func (s *Spec) RecordProfile() {
 func (s *Spec) RecordsProfile() bool { return s.recordProfile }
 
 // readEmbedded reads a file the embedded default spec names from kiln itself.
-func (s *Spec) readEmbedded(name string) ([]byte, error) {
+func (s *Spec) readEmbedded(name string) ([]byte, error) { return readFS(s.embedded, name) }
+
+// readFS reads a regular file of fsys.
+func readFS(fsys fs.FS, name string) ([]byte, error) {
 	if !fs.ValidPath(name) {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
-	st, err := fs.Stat(s.embedded, name)
+	st, err := fs.Stat(fsys, name)
 	if err != nil {
 		return nil, err
 	}
 	if !st.Mode().IsRegular() {
 		return nil, &fs.PathError{Op: "open", Path: name, Err: fs.ErrInvalid}
 	}
-	return fs.ReadFile(s.embedded, name)
+	return fs.ReadFile(fsys, name)
 }

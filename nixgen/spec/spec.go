@@ -82,6 +82,9 @@ type Patch struct {
 	File   string `toml:"file"`
 	URL    string `toml:"url"`
 	SHA256 string `toml:"sha256"`
+	// kiln marks a file kiln carries itself (a default source's patches): it is read from
+	// kiln, wherever the spec is.
+	kiln bool
 }
 
 // Compression is HAProxy's HTTP compression library.

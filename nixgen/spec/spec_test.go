@@ -1,6 +1,7 @@
 package spec
 
 import (
+	"bytes"
 	"crypto/sha256"
 	"encoding/hex"
 	"errors"
@@ -42,7 +43,7 @@ func TestDefaultTOMLExamples(t *testing.T) {
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if *s.Sources.Lua != DefaultSources[DepLua] {
+	if !s.Sources.Lua.Equal(DefaultSources[DepLua]) {
 		t.Errorf("the example pins %+v, the default is %+v", *s.Sources.Lua, DefaultSources[DepLua])
 	}
 	if s.Build.March != "x86-64-v3" {
@@ -188,7 +189,7 @@ func TestFeatureDefaults(t *testing.T) {
 	var names []string
 	for _, d := range s.Deps() {
 		names = append(names, d.Name)
-		if d.Source != DefaultSources[d.Name] {
+		if !d.Source.Equal(DefaultSources[d.Name]) {
 			t.Errorf("%s source = %+v, want the pinned default %+v", d.Name, d.Source, DefaultSources[d.Name])
 		}
 		if d.JIT != (d.Name == DepPCRE2) {
@@ -326,6 +327,73 @@ func TestMarchLevels(t *testing.T) {
 		}
 		if got := s.Build.March; got != c.level {
 			t.Errorf("%q: Build.March = %q, want %q", c.line, got, c.level)
+		}
+	}
+}
+
+// TestLibraryPatches: a library's [sources.<name>] may carry patches like the package's.
+// Its own are read beside the spec (and only there); kiln's default source brings kiln's
+// own patch files, read from kiln wherever the spec is; a table the spec writes replaces
+// the default whole, patches included.
+func TestLibraryPatches(t *testing.T) {
+	dir := t.TempDir()
+	on := strings.Replace(minimal, "[build]", "[features]\nopenssl = true\n[build]", 1)
+
+	// The default: kiln's patches, from kiln, in a directory that holds none of them.
+	s, err := Parse("d.toml", dir, []byte(on))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(s.Sources.OpenSSL.Patches); n != len(DefaultSources[DepOpenSSL].Patches) || n == 0 {
+		t.Fatalf("the default OpenSSL source has %d patches", n)
+	}
+	first, err := s.LibraryPatchData(DepOpenSSL, 0)
+	if err != nil || !bytes.HasPrefix(first, []byte("From: ")) {
+		t.Fatalf("kiln's first OpenSSL patch: %v %.40q", err, first)
+	}
+	hs, err := s.PatchHashes(DepOpenSSL)
+	if err != nil || len(hs) != len(s.Sources.OpenSSL.Patches) {
+		t.Fatalf("PatchHashes: %v %v", hs, err)
+	}
+	s.Sources.OpenSSL.Patches[0].File = "patches/x.patch" // the spec's copy, not the default's
+	if DefaultSources[DepOpenSSL].Patches[0].File == "patches/x.patch" {
+		t.Fatal("a spec's default source shares its patches with DefaultSources")
+	}
+
+	// The spec's own table: its patches beside it, none of kiln's.
+	def := DefaultSources[DepOpenSSL]
+	table := fmt.Sprintf("\n[sources.openssl]\nversion = %q\nurl = %q\nsha256 = %q\n[[sources.openssl.patches]]\nfile = \"fix.patch\"\n", def.Version, def.URL, def.SHA256)
+	if err := os.WriteFile(filepath.Join(dir, "fix.patch"), []byte("--- a/x\n+++ b/x\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s, err = Parse("o.toml", dir, []byte(on+table))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(s.Sources.OpenSSL.Patches); n != 1 {
+		t.Fatalf("[sources.openssl] with one patch gives %d", n)
+	}
+	if data, err := s.LibraryPatchData(DepOpenSSL, 0); err != nil || string(data) != "--- a/x\n+++ b/x\n" {
+		t.Fatalf("sources.openssl.patches[0]: %v %q", err, data)
+	}
+
+	// Missing, or outside the spec's directory: one error naming the key and the line.
+	for file, want := range map[string]string{
+		"missing.patch": fmt.Sprintf("o.toml:%d: sources.openssl.patches[0].file: \"missing.patch\": no such file", strings.Count(on+table, "\n")),
+		"/etc/passwd":   "outside the spec's directory",
+	} {
+		s, err := Parse("o.toml", dir, []byte(on+strings.Replace(table, "fix.patch", file, 1)))
+		if err == nil {
+			err = s.Validate()
+		}
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("patch %s: %v, want %q", file, err, want)
 		}
 	}
 }

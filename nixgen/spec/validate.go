@@ -118,11 +118,20 @@ func (v *validator) pkg() {
 	}
 	v.url("package.url", p.URL, true, true)
 	v.sha256("package.sha256", p.SHA256, true)
-	for i, pt := range p.Patches {
-		key := fmt.Sprintf("package.patches[%d]", i)
+	v.patches("package.patches", p.Patches)
+}
+
+// patches checks a list of patches (package.patches, sources.<lib>.patches) under key.
+func (v *validator) patches(key string, list []Patch) {
+	for i, pt := range list {
+		key := fmt.Sprintf("%s[%d]", key, i)
 		switch {
 		case pt.File != "" && (pt.URL != "" || pt.SHA256 != ""):
 			v.add(key, "has both file and url/sha256; a patch is either a local file or a url with its sha256")
+		case pt.kiln:
+			if _, err := readFS(defaultFiles, pt.File); err != nil {
+				v.add(key+".file", "%s: not among kiln's own patches: %v", show(pt.File), unwrapPathErr(err))
+			}
 		case pt.File != "":
 			v.localFile(key+".file", pt.File)
 		case pt.URL != "" || pt.SHA256 != "":
@@ -162,6 +171,7 @@ func (v *validator) features() {
 			}
 			v.url(key+".url", src.URL, true, true)
 			v.sha256(key+".sha256", src.SHA256, true)
+			v.patches(key+".patches", src.Patches)
 		}
 	}
 }

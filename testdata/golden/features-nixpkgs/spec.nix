@@ -17,7 +17,24 @@
   sources = {
     lua = { version = "5.4.7"; url = "https://www.lua.org/ftp/lua-5.4.7.tar.gz"; sha256 = "9fbf5e28ef86c69858f6d3d34eccc32e911c1a28b4120ff3e84aaa70cfbf1e30"; };
     pcre2 = { version = "10.46"; url = "https://github.com/PCRE2Project/pcre2/releases/download/pcre2-10.46/pcre2-10.46.tar.gz"; sha256 = "8d28d7f2c3b970c3a4bf3776bcbb5adfc923183ce74bc8df1ebaad8c1985bd07"; };
-    openssl = { version = "3.5.7"; url = "https://github.com/openssl/openssl/releases/download/openssl-3.5.7/openssl-3.5.7.tar.gz"; sha256 = "a8c0d28a529ca480f9f36cf5792e2cd21984552a3c8e4aa11a24aa31aeac98e8"; };
+    openssl = { version = "3.5.7"; url = "https://github.com/openssl/openssl/releases/download/openssl-3.5.7/openssl-3.5.7.tar.gz"; sha256 = "a8c0d28a529ca480f9f36cf5792e2cd21984552a3c8e4aa11a24aa31aeac98e8"; patches = [
+      { path = ./patches/openssl/00-Avoid-double-free-of-qrx-in-port_default_packet_handler.patch; }
+      { path = ./patches/openssl/01-Add-test-for-CVE-2026-63072.patch; }
+      { path = ./patches/openssl/02-Fix-heap-buffer-overflow-8-byte-OOB-write-in-AES-WRAP-PAD.patch; }
+      { path = ./patches/openssl/03-Add-test-for-CVE-2026-63076.patch; }
+      { path = ./patches/openssl/04-Fix-Remote-NULL-deref-in-ossl_cmp_calc_protection-via-cra.patch; }
+      { path = ./patches/openssl/05-Handle-signature_algorithms_cert-extension-in-key-only-co.patch; }
+      { path = ./patches/openssl/06-Avoid-full-read-buffer-allocation-when-buffering-DTLS-nex.patch; }
+      { path = ./patches/openssl/07-ssl-record-methods-dtls_meth.c-lower-the-unprocessed_rcds.patch; }
+      { path = ./patches/openssl/08-ssl-record-remove-dead-DTLS-processed_rcds-record-queue.patch; }
+      { path = ./patches/openssl/09-CMP-unexpected-sender-DN-used-as-format-string-in-ERR_rai.patch; }
+      { path = ./patches/openssl/10-Add-test-for-CVE-2026-63073.patch; }
+      { path = ./patches/openssl/11-Add-a-test-for-restricting-growth-in-cmp-cert-cache.patch; }
+      { path = ./patches/openssl/12-Fix-unbounded-cert-cache-growth-in-cmp.patch; }
+      { path = ./patches/openssl/13-Don-t-store-ACK-only-frames-in-TX-history-for-QUIC.patch; }
+      { path = ./patches/openssl/14-Check-the-tag-on-EVP_Cipher-finalize-Poly1305-and-OCB-AEA.patch; }
+      { path = ./patches/openssl/15-QUIC-server-limit-number-of-pending-QUIC-channels-connect.patch; }
+    ]; };
     zlib = { version = "1.3.1"; url = "https://zlib.net/fossils/zlib-1.3.1.tar.gz"; sha256 = "60dd315c07f616887caa029408308a018ace66e3d142726a97db164b3b8f69fb"; };
   };
   build = {
