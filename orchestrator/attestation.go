@@ -86,29 +86,41 @@ func Record(s *spec.Spec, res *Result, digest string, created time.Time, builder
 	if rec.Builder.NixVersion == "" {
 		rec.Builder.NixVersion = res.NixVersion
 	}
-	deps := map[string]spec.Dep{}
+	versions := map[string]string{}
 	for _, d := range s.Deps() {
-		deps[d.Source.URL] = d
+		versions[d.Name] = d.Source.Version
 	}
-	for i, src := range Sources(s) {
-		kind, name, ver := record.SourcePatch, src.Name, ""
-		if i == 0 {
-			kind, name, ver = record.SourcePackage, s.Package.Name, s.Package.Version
-		} else if d, ok := deps[src.URL]; ok {
-			kind, name, ver = record.SourceLibrary, d.Name, d.Source.Version
+	for _, src := range Sources(s) {
+		r := record.Source{Kind: record.SourcePatch, Name: src.Name, Of: src.Library, URL: src.URL, SHA256: src.SHA256}
+		switch src.Kind {
+		case KindPackage:
+			r.Kind, r.Name, r.Version = record.SourcePackage, s.Package.Name, s.Package.Version
+		case KindLibrary:
+			r.Kind, r.Name, r.Version, r.Of = record.SourceLibrary, src.Library, versions[src.Library], ""
 		}
-		rec.Sources = append(rec.Sources, record.Source{Kind: kind, Name: name, Version: ver, URL: src.URL, SHA256: src.SHA256})
+		rec.Sources = append(rec.Sources, r)
 	}
-	for i, p := range s.Package.Patches {
-		if p.File == "" {
-			continue
+	local := func(of string, list []spec.Patch, read func(int) ([]byte, error)) error {
+		for i, p := range list {
+			if p.File == "" {
+				continue
+			}
+			data, err := read(i)
+			if err != nil {
+				return err
+			}
+			ps := sha256.Sum256(data)
+			rec.Patches = append(rec.Patches, record.Patch{Name: filepath.Base(p.File), Of: of, SHA256: hex.EncodeToString(ps[:]), Content: data})
 		}
-		data, err := s.PatchData(i)
-		if err != nil {
+		return nil
+	}
+	if err := local("", s.Package.Patches, s.PatchData); err != nil {
+		return nil, err
+	}
+	for _, d := range s.Deps() {
+		if err := local(d.Name, d.Source.Patches, func(i int) ([]byte, error) { return s.LibraryPatchData(d.Name, i) }); err != nil {
 			return nil, err
 		}
-		ps := sha256.Sum256(data)
-		rec.Patches = append(rec.Patches, record.Patch{Name: filepath.Base(p.File), SHA256: hex.EncodeToString(ps[:]), Content: data})
 	}
 	if pr := s.Build.Profile; pr != nil {
 		data, err := s.ProfileData()

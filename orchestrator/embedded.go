@@ -28,9 +28,8 @@ func EmbeddedSpec(canonical []byte, wantDigest string, patches map[string][]byte
 		return nil, fmt.Errorf("%s: not a kiln canonical spec: %w", EmbeddedSpecName, err)
 	}
 	s := canon.Spec
-	if len(canon.PatchHashes) != len(s.Package.Patches) || len(canon.FileHashes) != len(s.Image.Files) {
-		return nil, fmt.Errorf("%s: %d patch hashes for %d patches, %d file hashes for %d files", EmbeddedSpecName,
-			len(canon.PatchHashes), len(s.Package.Patches), len(canon.FileHashes), len(s.Image.Files))
+	if len(canon.FileHashes) != len(s.Image.Files) {
+		return nil, fmt.Errorf("%s: %d file hashes for %d files", EmbeddedSpecName, len(canon.FileHashes), len(s.Image.Files))
 	}
 	put := func(key, name string, data []byte) error {
 		if !filepath.IsLocal(name) {
@@ -42,15 +41,29 @@ func EmbeddedSpec(canonical []byte, wantDigest string, patches map[string][]byte
 		}
 		return os.WriteFile(p, data, 0o644)
 	}
-	for i, p := range s.Package.Patches {
-		if p.File == "" {
-			continue
+	local := func(key string, list []spec.Patch, hashes []string) error {
+		if len(hashes) != len(list) {
+			return fmt.Errorf("%s: %d patch hashes for %d %s", EmbeddedSpecName, len(hashes), len(list), key)
 		}
-		data, ok := patches[canon.PatchHashes[i]]
-		if !ok {
-			return nil, fmt.Errorf("%s: package.patches[%d] %s (sha256 %s) is not carried by the provenance", EmbeddedSpecName, i, p.File, canon.PatchHashes[i])
+		for i, p := range list {
+			if p.File == "" {
+				continue
+			}
+			data, ok := patches[hashes[i]]
+			if !ok {
+				return fmt.Errorf("%s: %s[%d] %s (sha256 %s) is not carried by the provenance", EmbeddedSpecName, key, i, p.File, hashes[i])
+			}
+			if err := put(fmt.Sprintf("%s[%d].file", key, i), p.File, data); err != nil {
+				return err
+			}
 		}
-		if err := put(fmt.Sprintf("package.patches[%d].file", i), p.File, data); err != nil {
+		return nil
+	}
+	if err := local("package.patches", s.Package.Patches, canon.PatchHashes); err != nil {
+		return nil, err
+	}
+	for _, d := range s.Deps() {
+		if err := local("sources."+d.Name+".patches", d.Source.Patches, canon.LibraryPatchHashes[d.Name]); err != nil {
 			return nil, err
 		}
 	}

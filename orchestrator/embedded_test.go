@@ -122,3 +122,69 @@ func TestEmbeddedSpecCarriesProfile(t *testing.T) {
 		t.Errorf("no profile in the provenance: %v", err)
 	}
 }
+
+// TestEmbeddedSpecCarriesLibraryPatches: a spec whose OpenSSL is kiln's default source
+// (its patches kiln's own files, beside no spec) comes back from its canonical form with
+// every library patch written from the provenance, the same digest and the same patch
+// contents; without them it is refused, naming the library's key. A spec with no patched
+// library has no library_patch_hashes at all, so its digest is what it always was.
+func TestEmbeddedSpecCarriesLibraryPatches(t *testing.T) {
+	s, err := spec.Load("../testdata/specs/features-full.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := len(s.Sources.OpenSSL.Patches)
+	if n == 0 {
+		t.Fatal("the default OpenSSL source carries no patches")
+	}
+	canonical, err := CanonicalSpec(s)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(canonical), `"library_patch_hashes":{"openssl":[`) {
+		t.Fatalf("the canonical spec has no OpenSSL patch hashes: %s", canonical)
+	}
+	digest, _ := SpecDigest(s)
+	patches := map[string][]byte{}
+	for i := range n {
+		data, err := s.LibraryPatchData(spec.DepOpenSSL, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		patches[hex.EncodeToString(sum[:])] = data
+	}
+	files := func(p string) ([]byte, error) {
+		for i, f := range s.Image.Files {
+			if f.Path == p {
+				return s.FileData(i)
+			}
+		}
+		return nil, errors.New("not in the image")
+	}
+	got, err := EmbeddedSpec(canonical, digest, patches, files, t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if d, _ := SpecDigest(got); d != digest {
+		t.Fatalf("round trip: digest %s, want %s", d, digest)
+	}
+	for i := range n {
+		a, _ := s.LibraryPatchData(spec.DepOpenSSL, i)
+		b, err := got.LibraryPatchData(spec.DepOpenSSL, i)
+		if err != nil || !bytes.Equal(a, b) {
+			t.Errorf("sources.openssl.patches[%d] written is not the provenance's (%v)", i, err)
+		}
+	}
+	if _, err := EmbeddedSpec(canonical, digest, nil, files, t.TempDir()); err == nil || !strings.Contains(err.Error(), "sources.openssl.patches[0]") {
+		t.Errorf("library patches missing from the provenance: %v", err)
+	}
+
+	plain, err := spec.Load("../testdata/specs/nondeterministic.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c, _ := CanonicalSpec(plain); strings.Contains(string(c), "library_patch_hashes") {
+		t.Errorf("a spec without patched libraries names library_patch_hashes: %s", c)
+	}
+}

@@ -181,6 +181,9 @@ type canonicalSpec struct {
 	*spec.Spec
 	FileHashes  []canonicalFile `json:"file_hashes"`
 	PatchHashes []string        `json:"patch_hashes"`
+	// LibraryPatchHashes are the sha256 of each library's patches (sources.<lib>.patches),
+	// by library; absent when no library is patched, so such specs hash as they always did.
+	LibraryPatchHashes map[string][]string `json:"library_patch_hashes,omitempty"`
 }
 
 // canonicalFile is an image file with the sha256 of its content, its source path dropped.
@@ -204,17 +207,22 @@ func CanonicalSpec(s *spec.Spec) ([]byte, error) {
 		g.Source = "" // where the file lives on this machine does not change the image
 		canon.FileHashes = append(canon.FileHashes, canonicalFile{File: g, SHA256: hex.EncodeToString(sum[:])})
 	}
-	for i, p := range s.Package.Patches {
-		h := p.SHA256
-		if p.File != "" {
-			data, err := s.PatchData(i)
-			if err != nil {
-				return nil, err
-			}
-			sum := sha256.Sum256(data)
-			h = hex.EncodeToString(sum[:])
+	var err error
+	if canon.PatchHashes, err = s.PatchHashes(""); err != nil {
+		return nil, err
+	}
+	for _, d := range s.Deps() {
+		if len(d.Source.Patches) == 0 {
+			continue
 		}
-		canon.PatchHashes = append(canon.PatchHashes, h)
+		hs, err := s.PatchHashes(d.Name)
+		if err != nil {
+			return nil, err
+		}
+		if canon.LibraryPatchHashes == nil {
+			canon.LibraryPatchHashes = map[string][]string{}
+		}
+		canon.LibraryPatchHashes[d.Name] = hs
 	}
 	data, err := json.Marshal(canon)
 	if err != nil {

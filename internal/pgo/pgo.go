@@ -83,19 +83,22 @@ func For(s *spec.Spec) (Manifest, error) {
 		Hardening: slices.Sorted(slices.Values(s.Build.Hardening)),
 		Recipes:   flakes.Digest(),
 	}
-	for i, p := range s.Package.Patches {
-		if p.File == "" {
-			m.Patches = append(m.Patches, p.SHA256)
-			continue
-		}
-		data, err := s.PatchData(i)
+	patches, err := s.PatchHashes("")
+	if err != nil {
+		return Manifest{}, err
+	}
+	m.Patches = append(m.Patches, patches...)
+	for _, d := range s.Deps() {
+		// A patched library's headers may change what haproxy compiles: its patches count.
+		lib := d.Name + " " + d.Source.Version + " " + d.Source.SHA256
+		hs, err := s.PatchHashes(d.Name)
 		if err != nil {
 			return Manifest{}, err
 		}
-		m.Patches = append(m.Patches, sha256Hex(data))
-	}
-	for _, d := range s.Deps() {
-		m.Libraries = append(m.Libraries, d.Name+" "+d.Source.Version+" "+d.Source.SHA256)
+		for _, h := range hs {
+			lib += " +" + h
+		}
+		m.Libraries = append(m.Libraries, lib)
 	}
 	return m, nil
 }

@@ -114,13 +114,19 @@ func TestRoundTrip(t *testing.T) {
 				case DepSource:
 					sources++
 				case DepPatch:
-					patches++
-					if string(d.GetContent()) != "a\n" {
-						t.Errorf("patch content %q", d.GetContent())
+					// In the record's order, each with its content and, for a library's,
+					// the library it patches.
+					if patches < len(rec.Patches) {
+						want := rec.Patches[patches]
+						of := d.GetAnnotations().GetFields()["of"].GetStringValue()
+						if !bytes.Equal(d.GetContent(), want.Content) || d.GetName() != want.Name || of != want.Of {
+							t.Errorf("patch %d: %s of %q, content %q; want %s of %q, %q", patches, d.GetName(), of, d.GetContent(), want.Name, want.Of, want.Content)
+						}
 					}
+					patches++
 				}
 			}
-			if sources != len(rec.Sources) || patches != 1 || profiles != 1 {
+			if sources != len(rec.Sources) || patches != len(rec.Patches) || profiles != 1 {
 				t.Errorf("%d sources, %d patches in resolvedDependencies", sources, patches)
 			}
 		})

@@ -148,15 +148,23 @@ func Provenance(rec *record.Build, byproducts ...Resource) ([]byte, error) {
 func resolvedDependencies(rec *record.Build) ([]*ita.ResourceDescriptor, error) {
 	var out []*ita.ResourceDescriptor
 	for _, s := range rec.Sources {
+		ann := map[string]any{"kind": DepSource, "role": string(s.Kind), "name": s.Name, "version": s.Version}
+		if s.Of != "" {
+			ann["of"] = s.Of // a fetched patch of this library's source
+		}
 		out = append(out, &ita.ResourceDescriptor{
 			Name: s.FileName(), Uri: s.URL, Digest: map[string]string{"sha256": s.SHA256},
-			Annotations: annotations(map[string]any{"kind": DepSource, "role": string(s.Kind), "name": s.Name, "version": s.Version}),
+			Annotations: annotations(ann),
 		})
 	}
 	for _, p := range rec.Patches {
+		ann := map[string]any{"kind": DepPatch}
+		if p.Of != "" {
+			ann["of"] = p.Of // the library whose source it patches
+		}
 		out = append(out, &ita.ResourceDescriptor{
 			Name: p.Name, Digest: map[string]string{"sha256": p.SHA256}, Content: p.Content, MediaType: "text/x-diff",
-			Annotations: annotations(map[string]any{"kind": DepPatch}),
+			Annotations: annotations(ann),
 		})
 	}
 	if p := rec.Profile; p != nil {

@@ -29,7 +29,8 @@ type Build struct {
 	// Sources are every download the build used, in spec order: the package, its fetched
 	// patches, the libraries of enabled features.
 	Sources []Source
-	// Patches are the spec's local patch files, in the order they are applied.
+	// Patches are the spec's local patch files: the package's, then each library's, each in
+	// the order they are applied.
 	Patches []Patch
 	// Profile is the spec's pinned profile (build.profile), nil without one. Carried whole,
 	// like a local patch: rebuilding the image needs it, and the image does not hold it.
@@ -84,7 +85,9 @@ const (
 type Source struct {
 	Kind SourceKind
 	// Name is the package or library name ("haproxy", "openssl"); for a patch, the file name.
-	Name    string
+	Name string
+	// Of is, for a patch, the library whose source it is applied to ("" = the package's).
+	Of      string
 	Version string
 	URL     string
 	// SHA256 is the download's sha256, lower-case hex.
@@ -107,6 +110,8 @@ func (s Source) FileName() string {
 type Patch struct {
 	// Name is the patch's file name as the spec gives it.
 	Name string
+	// Of is the library whose source it is applied to ("" = the package's).
+	Of string
 	// SHA256 is the sha256 of Content, lower-case hex.
 	SHA256  string
 	Content []byte

@@ -76,8 +76,8 @@ func (b *bill) cyclonedx() *cdx.BOM {
 		c := cdxComponent(p, typ)
 		if src, ok := b.sourceOf[p.id]; ok {
 			c.Pedigree = &cdx.Pedigree{Ancestors: &[]cdx.Component{cdxComponent(src, cdx.ComponentTypeLibrary)}}
-			if i == b.main && len(b.patches) > 0 {
-				c.Pedigree.Patches = b.cdxPatches()
+			if ps := b.patchesOf(p.id); len(ps) > 0 {
+				c.Pedigree.Patches = b.cdxPatches(ps)
 			}
 		}
 		comps = append(comps, c)
@@ -87,6 +87,9 @@ func (b *bill) cyclonedx() *cdx.BOM {
 	for _, p := range b.linked {
 		c := cdxComponent(p, cdx.ComponentTypeLibrary)
 		c.Pedigree = &cdx.Pedigree{Ancestors: &[]cdx.Component{cdxComponent(b.sourceOf[p.id], cdx.ComponentTypeLibrary)}}
+		if ps := b.patchesOf(p.id); len(ps) > 0 {
+			c.Pedigree.Patches = b.cdxPatches(ps)
+		}
 		comps = append(comps, c)
 		linked = append(linked, cdxRef(p.id))
 	}
@@ -128,15 +131,15 @@ func (b *bill) cyclonedx() *cdx.BOM {
 	return bom
 }
 
-// cdxPatches lists the patches applied to the main package's source, in order; a local
-// patch's text is attached, a fetched one is named by its URL.
-func (b *bill) cdxPatches() *[]cdx.Patch {
+// cdxPatches lists patches applied to a source, in order; a local patch's text is
+// attached, a fetched one is named by its URL.
+func (b *bill) cdxPatches(patches []part) *[]cdx.Patch {
 	local := map[string][]byte{}
 	for _, p := range b.rec.Patches {
 		local[p.SHA256] = p.Content
 	}
 	var out []cdx.Patch
-	for _, p := range b.patches {
+	for _, p := range patches {
 		d := &cdx.Diff{URL: p.url}
 		if content, ok := local[p.sha256]; ok && p.url == "" {
 			d.Text = &cdx.AttachedText{ContentType: "text/x-diff", Encoding: "base64", Content: base64.StdEncoding.EncodeToString(content)}

@@ -92,10 +92,33 @@ type bill struct {
 	// sourceOf is the source tarball each built part (the main store path, a linked
 	// library) was compiled from, by part id.
 	sourceOf map[string]part
-	// patches are applied to the main package's source, in order.
-	patches []part
+	// patches are applied to a source, in order: the main package's (key "") and each
+	// linked library's (key: its name).
+	patches map[string][]part
 	files   []part
 	tools   []part
+}
+
+// patchedName names what a patch applies to: the package, or the library of.
+func patchedName(rec *record.Build, of string) string {
+	if of == "" {
+		return rec.Package.Name
+	}
+	return of
+}
+
+// patchesOf are the patches applied to the source of a built part: the main package's or a
+// linked library's.
+func (b *bill) patchesOf(id string) []part {
+	if b.main >= 0 && id == b.closure[b.main].id {
+		return b.patches[""]
+	}
+	for _, l := range b.linked {
+		if l.id == id {
+			return b.patches[l.name]
+		}
+	}
+	return nil
 }
 
 // newBill arranges rec. rec must pass Check.
@@ -103,7 +126,7 @@ func newBill(rec *record.Build) (*bill, error) {
 	if err := rec.Check(); err != nil {
 		return nil, err
 	}
-	b := &bill{rec: rec, main: -1, sourceOf: map[string]part{}}
+	b := &bill{rec: rec, main: -1, sourceOf: map[string]part{}, patches: map[string][]part{}}
 	img := rec.Image
 	b.image = part{
 		id:      "SPDXRef-Image",
@@ -160,16 +183,16 @@ func newBill(rec *record.Build) (*bill, error) {
 			b.linked = append(b.linked, p)
 			b.sourceOf[p.id] = sourcePart(s, p.license)
 		case record.SourcePatch:
-			b.patches = append(b.patches, part{
+			b.patches[s.Of] = append(b.patches[s.Of], part{
 				id: "SPDXRef-Patch-" + s.SHA256[:16], name: s.FileName(), fileName: s.FileName(),
-				url: s.URL, sha256: s.SHA256, comment: "patch applied to " + rec.Package.Name + "'s source",
+				url: s.URL, sha256: s.SHA256, comment: "patch applied to " + patchedName(rec, s.Of) + "'s source",
 			})
 		}
 	}
 	for _, p := range rec.Patches {
-		b.patches = append(b.patches, part{
+		b.patches[p.Of] = append(b.patches[p.Of], part{
 			id: "SPDXRef-Patch-" + p.SHA256[:16], name: p.Name, fileName: p.Name, sha256: p.SHA256,
-			comment: "local patch applied to " + rec.Package.Name + "'s source (its content is in the provenance)",
+			comment: "local patch applied to " + patchedName(rec, p.Of) + "'s source (its content is in the provenance)",
 		})
 	}
 	for _, f := range rec.Files {

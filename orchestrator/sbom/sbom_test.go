@@ -209,3 +209,56 @@ func TestBadRecord(t *testing.T) {
 		}
 	}
 }
+
+// TestLibraryPatchesArePedigree: a patch of a library's source is that library's pedigree
+// (CycloneDX) and an annotation of that library's source (SPDX), never the package's.
+func TestLibraryPatchesArePedigree(t *testing.T) {
+	rec := recordtest.Full()
+	doc, err := CycloneDX(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bom cdx.BOM
+	if err := json.Unmarshal(doc, &bom); err != nil {
+		t.Fatal(err)
+	}
+	patches := map[string]int{}
+	for _, c := range *bom.Components {
+		if c.Pedigree != nil && c.Pedigree.Patches != nil {
+			patches[c.Name] = len(*c.Pedigree.Patches)
+		}
+	}
+	if patches["openssl"] != 1 || patches["haproxy"] != 1 || len(patches) != 2 {
+		t.Errorf("CycloneDX pedigree patches by component = %v, want haproxy 1 (banner.patch), openssl 1", patches)
+	}
+	spdx, err := SPDX(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var d struct {
+		Packages []struct {
+			Name        string `json:"name"`
+			Purpose     string `json:"primaryPackagePurpose"`
+			Annotations []struct {
+				Comment string `json:"comment"`
+			} `json:"annotations"`
+		} `json:"packages"`
+	}
+	if err := json.Unmarshal(spdx, &d); err != nil {
+		t.Fatal(err)
+	}
+	found := map[string]string{}
+	for _, p := range d.Packages {
+		if p.Purpose != "SOURCE" {
+			continue
+		}
+		for _, a := range p.Annotations {
+			if strings.Contains(a.Comment, "kiln:patch:1") {
+				found[p.Name] = a.Comment
+			}
+		}
+	}
+	if !strings.Contains(found["openssl"], "Check-the-tag-on-EVP_Cipher") || !strings.Contains(found["haproxy"], "banner.patch") || len(found) != 2 {
+		t.Errorf("SPDX sources' first patch annotations = %v", found)
+	}
+}

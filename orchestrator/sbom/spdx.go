@@ -122,11 +122,11 @@ func (b *bill) spdx(o spdxOptions) *spdx.Document {
 	}
 	for _, id := range builtFrom {
 		src := b.sourceOf[id]
-		if b.main >= 0 && id == b.closure[b.main].id {
+		if ps := b.patchesOf(id); len(ps) > 0 {
 			// Patches are annotations of the source they are applied to, in order: as
 			// packages of their own, scanners would list them as installed software.
 			src.props = append([][2]string(nil), src.props...)
-			for i, p := range b.patches {
+			for i, p := range ps {
 				v := p.name + " sha256:" + p.sha256
 				if p.url != "" {
 					v += " " + p.url

@@ -55,7 +55,8 @@ func Default() *record.Build {
 	}
 }
 
-// Full is Default with every library feature on (Lua, PCRE2 with JIT, OpenSSL, zlib).
+// Full is Default with every library feature on (Lua, PCRE2 with JIT, OpenSSL, zlib) and a
+// patch of OpenSSL's source.
 func Full() *record.Build {
 	b := Default()
 	b.Features = spec.Features{Compression: spec.CompressionZlib, Lua: true, PCRE2: true, PCRE2JIT: true, OpenSSL: true, Promex: true}
@@ -63,5 +64,11 @@ func Full() *record.Build {
 		s := spec.DefaultSources[name]
 		b.Sources = append(b.Sources, record.Source{Kind: record.SourceLibrary, Name: name, Version: s.Version, URL: s.URL, SHA256: s.SHA256})
 	}
+	// One security fix of OpenSSL's source, as kiln's default [sources.openssl] carries them.
+	b.Patches = append(b.Patches, record.Patch{
+		Name: "Check-the-tag-on-EVP_Cipher-finalize-Poly1305-and-OCB-AEA.patch", Of: spec.DepOpenSSL,
+		SHA256:  "ca978112ca1bbdcafac231b39a23dc4da786eff8147c4e72b9807785afee48bb",
+		Content: []byte("a"),
+	})
 	return b
 }
