@@ -4,6 +4,8 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -377,26 +379,113 @@ func repackHAProxy(t *testing.T, from, v string) []byte {
 // a release that carries those fixes would be.
 func patchedTarball(t *testing.T, from string) string {
 	t.Helper()
+	var patches [][]byte
+	for _, f := range spec.DefaultFiles() {
+		patches = append(patches, f.Data)
+	}
+	return patchedAs(t, from, "", patches)
+}
+
+// patchedAs is the tarball at from with patches applied in order and its one top-level
+// directory renamed to top ("" keeps it), packed again (gzip -1: a stand-in, made fast).
+func patchedAs(t *testing.T, from, top string, patches [][]byte) string {
+	t.Helper()
 	dir := t.TempDir()
 	if out, err := exec.Command("tar", "-C", dir, "-xzf", from).CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, out)
 	}
-	top, err := filepath.Glob(filepath.Join(dir, "haproxy-*"))
-	if err != nil || len(top) != 1 {
-		t.Fatalf("%s unpacks to %v", from, top)
+	entries, err := os.ReadDir(dir)
+	if err != nil || len(entries) != 1 {
+		t.Fatalf("%s unpacks to %v (%v)", from, entries, err)
 	}
-	for _, f := range spec.DefaultFiles() {
+	tree := filepath.Join(dir, entries[0].Name())
+	for i, p := range patches {
 		cmd := exec.Command("patch", "-p1", "--forward", "--batch")
-		cmd.Dir, cmd.Stdin = top[0], bytes.NewReader(f.Data)
+		cmd.Dir, cmd.Stdin = tree, bytes.NewReader(p)
 		if out, err := cmd.CombinedOutput(); err != nil {
-			t.Fatalf("%s: %v\n%s", f.Name, err, out)
+			t.Fatalf("patch %d: %v\n%s", i, err, out)
 		}
 	}
+	if top != "" {
+		if err := os.Rename(tree, filepath.Join(dir, top)); err != nil {
+			t.Fatal(err)
+		}
+		tree = filepath.Join(dir, top)
+	}
 	out := filepath.Join(t.TempDir(), "patched.tar.gz")
-	if b, err := exec.Command("tar", "-C", dir, "-czf", out, filepath.Base(top[0])).CombinedOutput(); err != nil {
+	cmd := exec.Command("tar", "-C", dir, "-cf", out, "--use-compress-program", "gzip -1", filepath.Base(tree))
+	if b, err := cmd.CombinedOutput(); err != nil {
 		t.Fatalf("%v\n%s", err, b)
 	}
 	return out
+}
+
+// TestBumpDefaultOpenSSLKeepsItsFixes: a spec using kiln's default OpenSSL source (3.5.7
+// with Debian's security fixes) bumped to a release that lacks those fixes is refused,
+// every missing fix named, the spec untouched: the table bump writes carries no patches,
+// so the build would silently lose them. Bumped to a release that carries them all, the
+// new table is written without patches and the report says why. The stand-ins are the
+// real 3.5.7 tarball renamed 3.5.8, without and with the patches, served with their sha256.
+func TestBumpDefaultOpenSSLKeepsItsFixes(t *testing.T) {
+	m := mirror(t)
+	testenv.Require(t, "patch")
+	dir := t.TempDir()
+	copyDir(t, filepath.Join(specsDir, "features"), filepath.Join(dir, "features"))
+	file := filepath.Join(dir, "full.toml")
+	copyFile(t, fullSpec, file)
+	before, _ := os.ReadFile(file)
+	s, err := spec.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fixes [][]byte
+	for i := range s.Sources.OpenSSL.Patches {
+		data, err := s.LibraryPatchData(spec.DepOpenSSL, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		fixes = append(fixes, data)
+	}
+	n := len(fixes)
+	// serve puts a stand-in 3.5.8 on a test site, its GitHub asset digest made its own.
+	serve := func(tarball string) *upstreamtest.Site {
+		t.Helper()
+		site := upstreamtest.New(t)
+		data, err := os.ReadFile(tarball)
+		if err != nil {
+			t.Fatal(err)
+		}
+		sum := sha256.Sum256(data)
+		site.Put(t, "github-downloads/openssl/openssl/releases/download/openssl-3.5.8/openssl-3.5.8.tar.gz", data)
+		index := filepath.Join(site.Dir, "github", "openssl.json")
+		replaceInFile(t, index, "sha256:7bfd1d7692f1a113a4de36674a9d82fab16fdcf72d4bcfa5d5ad294118196158", "sha256:"+hex.EncodeToString(sum[:]))
+		return site
+	}
+	bump := func(site *upstreamtest.Site) (string, string, error) {
+		return kiln(t, append(append([]string{"bump", "--only", "openssl", "--to", "3.5.8"}, site.Flags()...), file)...)
+	}
+	tarball := filepath.Join(m, "openssl-3.5.7.tar.gz")
+
+	_, stderr, err := bump(serve(patchedAs(t, tarball, "openssl-3.5.8", nil)))
+	want := fmt.Sprintf("kiln's default openssl source carries %d patches (security fixes); %d of them are not in openssl 3.5.8", n, n)
+	if exitCode(err) != 1 || !strings.Contains(stderr, want) || !strings.Contains(stderr, "Check-the-tag-on-EVP_Cipher-finalize-Poly1305-and-OCB-AEA.patch") {
+		t.Errorf("a release without the fixes: exit %v, want %q\n%s", err, want, stderr)
+	}
+	if now, _ := os.ReadFile(file); !bytes.Equal(now, before) {
+		t.Fatal("the spec changed")
+	}
+
+	stdout, stderr, err := bump(serve(patchedAs(t, tarball, "openssl-3.5.8", fixes)))
+	if err != nil || !strings.Contains(stdout, fmt.Sprintf("patches kiln's default carried %d; all are in openssl 3.5.8, so the new table needs none", n)) {
+		t.Fatalf("a release with the fixes: %v\n%s\n%s", err, stdout, stderr)
+	}
+	after, err := spec.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if o := after.Sources.OpenSSL; o.Version != "3.5.8" || len(o.Patches) != 0 {
+		t.Errorf("the bumped spec pins %+v", o)
+	}
 }
 
 func replaceInFile(t *testing.T, file, old, new string) {

@@ -65,8 +65,12 @@ type Change struct {
 	HashFrom string `json:"hash_from"`
 	// Tarball is the fetched file ("" when not fetched).
 	Tarball string `json:"-"`
-	// Patches are the spec's patches checked against the new source (package only).
+	// Patches are the spec's patches of this table checked against the new source.
 	Patches []PatchResult `json:"patches,omitempty"`
+	// Released is, for a library that used kiln's default source, how many of that
+	// default's patches the new release already carries: all of them, or bump refuses
+	// (UnreleasedError), since the table it writes carries none.
+	Released int `json:"released_patches,omitempty"`
 }
 
 // Plan is a bump worked out and checked, not yet written.
@@ -244,8 +248,8 @@ func (b *Bumper) change(ctx context.Context, s *spec.Spec, p Pin, rel upstream.R
 	if rel.SHA256 == "" && upstream.Projects[p.Name].HashRequired {
 		return nil, fmt.Errorf("%s: upstream lists %s %s without a sha256, which it always publishes (a release still being uploaded?); the spec is left as it is: try again later", p.where(req.File), p.Name, rel.Version)
 	}
-	isPackage := p.Table == "package"
-	need := rel.SHA256 == "" || req.Fetch || isPackage && len(s.Package.Patches) > 0
+	set := patchesOf(s, p)
+	need := rel.SHA256 == "" || req.Fetch || len(set.list) > 0
 	c.To.SHA256, c.HashFrom = rel.SHA256, "index"
 	if need {
 		file, hash, from, err := b.obtain(ctx, p.Name, rel, req)
@@ -260,12 +264,15 @@ func (b *Bumper) change(ctx context.Context, s *spec.Spec, p Pin, rel upstream.R
 			c.To.SHA256, c.HashFrom = hash, from
 		}
 	}
-	if isPackage && len(s.Package.Patches) > 0 {
-		res, err := b.checkPatches(ctx, s, c.Tarball, rel.Version, req)
+	if len(set.list) > 0 {
+		res, err := b.checkPatches(ctx, s, set, p.Name, c.Tarball, rel.Version, req)
 		if err != nil {
 			return nil, err
 		}
 		c.Patches = res
+		if set.kilns {
+			c.Released = len(set.list)
+		}
 	}
 	return c, nil
 }
@@ -289,6 +296,15 @@ func checkEdit(oldText []byte, tagPinned bool, file, dir string, text []byte, ch
 	}
 	for _, c := range changes {
 		src := &spec.Source{Version: c.To.Version, URL: c.To.URL, SHA256: c.To.SHA256}
+		// A table the spec has keeps its patches (checked against the new source); one
+		// bump writes in place of kiln's default has none.
+		if !c.WasDefault {
+			for _, d := range want.Deps() {
+				if "sources."+d.Name == c.Table {
+					src.Patches = d.Source.Patches
+				}
+			}
+		}
 		switch c.Table {
 		case "package":
 			want.Package.Version, want.Package.URL, want.Package.SHA256 = src.Version, src.URL, src.SHA256

@@ -9,6 +9,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"flag"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -430,5 +431,56 @@ func TestPinnedTagWarns(t *testing.T) {
 	plan, err = newBumper(t, site).Plan(context.Background(), Request{File: file, Only: "pcre2", WorkDir: t.TempDir()})
 	if err != nil || len(plan.Warnings) != 0 {
 		t.Errorf("pcre2 only: %v %q", err, plan.Warnings)
+	}
+}
+
+// A library's own [sources.<name>] patches are checked against its new source like the
+// package's: kept and written back when they apply, the one that does not apply named,
+// those the release already carries named at once with [[sources.<name>.patches]].
+func TestLibraryPatchesAreChecked(t *testing.T) {
+	testenv.Require(t, "patch")
+	file := copySpec(t, "commented.toml")
+	replaceIn(t, file, "lua   = true", "compression = \"zlib\"\nlua   = true")
+	def := spec.DefaultSources[spec.DepZlib]
+	table := fmt.Sprintf("\n[sources.zlib]\nversion = %q\nurl = %q\nsha256 = %q\n\n[[sources.zlib.patches]]\nfile = \"patches/zlib.patch\"\n", def.Version, def.URL, def.SHA256)
+	data, _ := os.ReadFile(file)
+	os.WriteFile(file, append(data, table...), 0o644)
+	patchLine := strings.Count(string(data)+table, "\n") - 1
+	os.WriteFile(filepath.Join(filepath.Dir(file), "patches", "zlib.patch"), []byte("--- a/zlib.h\n+++ b/zlib.h\n@@ -1 +1 @@\n-/* zlib */\n+/* zlib, ours */\n"), 0o644)
+	before, _ := os.ReadFile(file)
+	plan := func(zlibH string) (*Plan, error) {
+		site := upstreamtest.New(t)
+		site.Put(t, "zlib/zlib-1.3.2.tar.gz", tarball(t, "zlib-1.3.2", map[string]string{"zlib.h": zlibH}))
+		return newBumper(t, site).Plan(context.Background(), Request{File: file, Only: "zlib", WorkDir: t.TempDir()})
+	}
+
+	_, err := plan("/* zlib 1.3.2 */\n")
+	var pe *PatchError
+	if !errors.As(err, &pe) || pe.Key != "sources.zlib.patches[0]" || !strings.Contains(err.Error(), fmt.Sprintf("commented.toml:%d: sources.zlib.patches[0] (patches/zlib.patch) no longer applies to zlib 1.3.2", patchLine)) {
+		t.Errorf("a patch that does not apply: %v", err)
+	}
+	_, err = plan("/* zlib, ours */\n")
+	var ie *IncludedError
+	if !errors.As(err, &ie) || len(ie.Patches) != 1 || !strings.Contains(err.Error(), "drop their [[sources.zlib.patches]] tables") {
+		t.Errorf("a patch the release carries: %v", err)
+	}
+	assertUntouched(t, file, before)
+
+	p, err := plan("/* zlib */\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := p.Changes[0]; len(c.Patches) != 1 || c.Patches[0].Key != "sources.zlib.patches[0]" || !c.Patches[0].Applies {
+		t.Errorf("change %+v", c)
+	}
+	if err := p.Write(); err != nil {
+		t.Fatal(err)
+	}
+	s, err := spec.Load(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if z := s.Sources.Zlib; z.Version != "1.3.2" || len(z.Patches) != 1 || z.Patches[0].File != "patches/zlib.patch" {
+		t.Errorf("written: %+v", z)
 	}
 }

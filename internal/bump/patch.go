@@ -55,6 +55,7 @@ func (e *PatchError) Error() string {
 // at once, so one edit of the spec drops them.
 type IncludedError struct {
 	File    string // the spec
+	Table   string // package or sources.<name>: where the patches are
 	Version string // the new version
 	Patches []IncludedPatch
 }
@@ -69,7 +70,7 @@ type IncludedPatch struct {
 // Error implements error.
 func (e *IncludedError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d of the spec's patches are already in %s (patch -R takes each back out: upstream released them): drop their [[package.patches]] tables, then bump again; the spec is left as it is", len(e.Patches), e.Version)
+	fmt.Fprintf(&b, "%d of the spec's patches are already in %s (patch -R takes each back out: upstream released them): drop their [[%s.patches]] tables, then bump again; the spec is left as it is", len(e.Patches), e.Version, e.Table)
 	for _, p := range e.Patches {
 		loc := e.File
 		if p.Line > 0 {
@@ -80,13 +81,60 @@ func (e *IncludedError) Error() string {
 	return b.String()
 }
 
+// UnreleasedError is a bump of a library that uses kiln's default source, whose patches
+// (kiln's own: security fixes Debian applies to that version) are not all in the new
+// release. The table bump writes carries no patches, so those fixes would be lost.
+type UnreleasedError struct {
+	File    string // the spec
+	Table   string // sources.<name>
+	Version string // the new version
+	Of      int    // how many patches kiln's default carries
+	Patches []string
+}
+
+// Error implements error.
+func (e *UnreleasedError) Error() string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s: kiln's default %s source carries %d patches (security fixes); %d of them are not in %s, and the [%s] table bump would write carries none, so the build would lose them; the spec is left as it is: bump to a release that has them (--to), or pin [%s] yourself with those patches", e.File, strings.TrimPrefix(e.Table, "sources."), e.Of, len(e.Patches), e.Version, e.Table, e.Table)
+	for _, p := range e.Patches {
+		fmt.Fprintf(&b, "\n  %s", p)
+	}
+	return b.String()
+}
+
+// patchSet is the patches of one table checked against a new source: the package's or a
+// library's.
+type patchSet struct {
+	table string // package or sources.<name>
+	list  []spec.Patch
+	// read is a local patch's content (kiln's own, or a file beside the spec).
+	read func(i int) ([]byte, error)
+	// kilns says the patches are kiln's default source's: the new pin will carry none, so
+	// every one must already be in the new release.
+	kilns bool
+}
+
+// patchesOf is the patch set of pin p in s (nil list: none).
+func patchesOf(s *spec.Spec, p Pin) patchSet {
+	if p.Table == "package" {
+		return patchSet{table: "package", list: s.Package.Patches, read: s.PatchData}
+	}
+	for _, d := range s.Deps() {
+		if d.Name == p.Name {
+			return patchSet{table: p.Table, list: d.Source.Patches, kilns: p.Default,
+				read: func(i int) ([]byte, error) { return s.LibraryPatchData(d.Name, i) }}
+		}
+	}
+	return patchSet{table: p.Table}
+}
+
 // checkPatches unpacks the new tarball and applies the spec's patches in order, the way
 // the recipe does (patch -p1 --forward --batch): each is first tried with --dry-run,
 // which names the first one that fails without touching the tree, then applied so the
 // next one sees the tree it will see in the build. A patch the new source already carries
 // (alreadyApplied) is not applied; all such are returned together as an IncludedError. It
 // runs patch(1), which the build itself uses.
-func (b *Bumper) checkPatches(ctx context.Context, s *spec.Spec, tarball, version string, req Request) ([]PatchResult, error) {
+func (b *Bumper) checkPatches(ctx context.Context, s *spec.Spec, set patchSet, name, tarball, version string, req Request) ([]PatchResult, error) {
 	prog := b.Patch
 	if prog == "" {
 		prog = "patch"
@@ -129,15 +177,25 @@ func (b *Bumper) checkPatches(ctx context.Context, s *spec.Spec, tarball, versio
 	patch := func(args ...string) (bool, string, error) { return patchIn(top, args...) }
 	inPristine := func(args ...string) (bool, string, error) { return patchIn(pristine, args...) }
 	var out []PatchResult
-	included := &IncludedError{File: s.File(), Version: s.Package.Name + " " + version}
-	for i, p := range s.Package.Patches {
-		key := fmt.Sprintf("package.patches[%d]", i)
-		name, file := p.File, s.Resolve(p.File)
+	included := &IncludedError{File: s.File(), Table: set.table, Version: name + " " + version}
+	unreleased := &UnreleasedError{File: s.File(), Table: set.table, Version: included.Version, Of: len(set.list)}
+	for i, p := range set.list {
+		key := fmt.Sprintf("%s.patches[%d]", set.table, i)
+		name, file := p.File, ""
 		if p.URL != "" {
 			name = p.URL
 			var err error
 			if file, err = b.patchFile(ctx, p, req); err != nil {
 				return nil, fmt.Errorf("%s: %w", key, err)
+			}
+		} else {
+			// Read as the build reads it (beside the spec, or kiln's own), into the work dir.
+			data, err := set.read(i)
+			if err != nil {
+				return nil, err
+			}
+			if file, err = writeTemp(req.WorkDir, path.Base(p.File), data); err != nil {
+				return nil, err
 			}
 		}
 		line := lines[key]
@@ -147,6 +205,12 @@ func (b *Bumper) checkPatches(ctx context.Context, s *spec.Spec, tarball, versio
 		in, err := alreadyApplied(inPristine, file)
 		if err != nil {
 			return nil, err
+		}
+		if set.kilns {
+			if !in {
+				unreleased.Patches = append(unreleased.Patches, path.Base(p.File))
+			}
+			continue
 		}
 		if in {
 			included.Patches = append(included.Patches, IncludedPatch{Line: line, Key: key, Patch: name})
@@ -166,10 +230,26 @@ func (b *Bumper) checkPatches(ctx context.Context, s *spec.Spec, tarball, versio
 		}
 		out = append(out, PatchResult{Key: key, Patch: name, Applies: true})
 	}
+	if len(unreleased.Patches) > 0 {
+		return nil, unreleased
+	}
 	if len(included.Patches) > 0 {
 		return nil, included
 	}
 	return out, nil
+}
+
+// writeTemp writes a patch's content to a new file in dir, named after it.
+func writeTemp(dir, name string, data []byte) (string, error) {
+	f, err := os.CreateTemp(dir, "patch-*-"+name)
+	if err != nil {
+		return "", err
+	}
+	if _, err := f.Write(data); err != nil {
+		f.Close()
+		return "", err
+	}
+	return f.Name(), f.Close()
 }
 
 // alreadyApplied says whether the new source already holds file's change. patch(1)'s own

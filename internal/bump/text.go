@@ -116,6 +116,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		if len(c.Patches) > 0 {
 			fmt.Fprintf(&b, "    patches all %d still apply (patch -p1, in order)\n", len(c.Patches))
 		}
+		if c.Released > 0 {
+			fmt.Fprintf(&b, "    patches kiln's default carried %d; all are in %s %s, so the new table needs none\n", c.Released, c.Name, c.To.Version)
+		}
 	}
 	for _, wn := range r.Warnings {
 		fmt.Fprintf(&b, "  warning: %s\n", wn)
