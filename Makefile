@@ -21,7 +21,7 @@ setup:
 # Pinned upstream tarballs from Debian's source packages and the pinned toolchain's Debian
 # packages, every one checked by sha256.
 sources: setup
-	bash scripts/sources.sh $(MIRROR) haproxy-3.0.11 haproxy-3.0.11-debian haproxy-2.6.12 lua pcre2 openssl zlib
+	bash scripts/sources.sh $(MIRROR) haproxy-3.0.11 haproxy-3.0.11-debian haproxy-2.6.12 lua pcre2 openssl openssl-debian zlib
 	bash scripts/debs.sh $(MIRROR)
 
 kiln:

@@ -5,8 +5,9 @@
 # a file that does not match is removed and the script fails.
 #
 # usage: scripts/sources.sh DIR [NAME...]   (NAME: haproxy-3.0.11 haproxy-3.0.11-debian haproxy-2.6.12 lua
-#        pcre2 openssl zlib; haproxy-3.0.11-debian is Debian's packaging of it, whose security
-#        patches the default spec carries: the tests compare them)
+#        pcre2 openssl openssl-debian zlib; haproxy-3.0.11-debian and openssl-debian are
+#        Debian's packaging of those versions, whose security patches kiln's default spec
+#        and default [sources.openssl] carry: the tests compare them)
 set -euo pipefail
 dir=${1:?usage: sources.sh DIR [NAME...]}; shift
 [ $# -gt 0 ] || set -- haproxy-3.0.11 haproxy-3.0.11-debian haproxy-2.6.12
@@ -23,6 +24,7 @@ haproxy-2.6.12 haproxy haproxy_2.6.12.orig.tar.gz haproxy-2.6.12.tar.gz 58f9edb2
 lua lua5.4 lua5.4_5.4.7.orig.tar.gz lua-5.4.7.tar.gz 9fbf5e28ef86c69858f6d3d34eccc32e911c1a28b4120ff3e84aaa70cfbf1e30
 pcre2 pcre2 pcre2_10.46.orig.tar.gz pcre2-10.46.tar.gz 8d28d7f2c3b970c3a4bf3776bcbb5adfc923183ce74bc8df1ebaad8c1985bd07
 openssl openssl openssl_3.5.7.orig.tar.gz openssl-3.5.7.tar.gz a8c0d28a529ca480f9f36cf5792e2cd21984552a3c8e4aa11a24aa31aeac98e8
+openssl-debian openssl openssl_3.5.7-1~deb13u2.debian.tar.xz openssl_3.5.7-1~deb13u2.debian.tar.xz 593a47654ead460a3b609503733f80bef552ff0802799d3b47784faacc50809f
 zlib zlib zlib_1.3.dfsg+really1.3.1.orig.tar.gz zlib-1.3.1.tar.gz 60dd315c07f616887caa029408308a018ace66e3d142726a97db164b3b8f69fb
 '
 

@@ -3,11 +3,14 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"os/exec"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -26,22 +29,10 @@ const debianPackaging = "haproxy_3.0.11-1+deb13u3.debian.tar.xz"
 // are Debian's own packaging: systemd units, its Makefile), so "as Debian ships them" is
 // checked, not claimed, and a fix Debian carries is not left out.
 func TestDefaultPatchesAreDebians(t *testing.T) {
-	tarball := filepath.Join(mirror(t), debianPackaging)
-	if _, err := os.Stat(tarball); err != nil {
-		t.Fatalf("%v (make sources puts it there)", err)
-	}
-	dir := t.TempDir()
-	if out, err := exec.Command("tar", "-C", dir, "-xJf", tarball, "debian/patches").CombinedOutput(); err != nil {
-		t.Fatalf("unpacking %s: %v\n%s", debianPackaging, err, out)
-	}
-	series, err := os.ReadFile(filepath.Join(dir, "debian/patches/series"))
-	if err != nil {
-		t.Fatal(err)
-	}
+	dir, series := debianSeries(t, debianPackaging)
 	var upstream []string
-	sc := bufio.NewScanner(bytes.NewReader(series))
-	for sc.Scan() {
-		if line := strings.TrimSpace(sc.Text()); strings.HasPrefix(line, "0001-") {
+	for _, line := range series {
+		if strings.HasPrefix(line, "0001-") {
 			upstream = append(upstream, line)
 		}
 	}
@@ -73,6 +64,133 @@ func TestDefaultPatchesAreDebians(t *testing.T) {
 			t.Errorf("kiln init wrote %s with other content (%v)", f.Name, err)
 		}
 	}
+}
+
+// debianSeries unpacks debian/patches of a Debian packaging tarball in the mirror and
+// returns where, with its series (one patch name per line, in order).
+func debianSeries(t *testing.T, name string) (dir string, series []string) {
+	t.Helper()
+	tarball := filepath.Join(mirror(t), name)
+	if _, err := os.Stat(tarball); err != nil {
+		t.Fatalf("%v (make sources puts it there)", err)
+	}
+	dir = t.TempDir()
+	if out, err := exec.Command("tar", "-C", dir, "-xJf", tarball, "debian/patches").CombinedOutput(); err != nil {
+		t.Fatalf("unpacking %s: %v\n%s", name, err, out)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "debian/patches/series"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	for sc.Scan() {
+		if line := strings.TrimSpace(sc.Text()); line != "" && !strings.HasPrefix(line, "#") {
+			series = append(series, line)
+		}
+	}
+	return dir, series
+}
+
+// debianOpenSSL is Debian 13's packaging of kiln's default OpenSSL source, 3.5.7, whose
+// security fixes the default [sources.openssl] carries; opensslFirstFix is the first patch
+// of its series that revision (trixie-security) added: Debian's own packaging patches, and
+// those 3.5.7-1~deb13u1 carried, come before it.
+const (
+	debianOpenSSL   = "openssl_3.5.7-1~deb13u2.debian.tar.xz"
+	opensslFirstFix = "Avoid-double-free-of-qrx-in-port_default_packet_handler.patch"
+)
+
+// TestDefaultOpenSSLPatchesAreDebians: the patches kiln's default OpenSSL source applies are,
+// byte for byte and in order, every patch of Debian's series from its security update's
+// first on, so a fix Debian adds later (a new revision, appended) fails this until kiln
+// carries it too.
+func TestDefaultOpenSSLPatchesAreDebians(t *testing.T) {
+	dir, series := debianSeries(t, debianOpenSSL)
+	first := slices.Index(series, opensslFirstFix)
+	if first < 0 {
+		t.Fatalf("Debian's series has no %s: %q", opensslFirstFix, series)
+	}
+	fixes := series[first:]
+	s, err := spec.Load(fullSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ours := s.Sources.OpenSSL.Patches
+	if len(ours) != len(fixes) {
+		t.Fatalf("the default [sources.openssl] applies %d patches, Debian's security update %d: %q", len(ours), len(fixes), fixes)
+	}
+	for i, p := range ours {
+		if path.Base(p.File) != fixes[i] {
+			t.Errorf("sources.openssl.patches[%d] is %s; Debian's series has %s there", i, p.File, fixes[i])
+			continue
+		}
+		got, err := s.LibraryPatchData(spec.DepOpenSSL, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		deb, err := os.ReadFile(filepath.Join(dir, "debian/patches", fixes[i]))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(deb, got) {
+			t.Errorf("sources.openssl.patches[%d] %s differs from Debian's", i, p.File)
+		}
+	}
+}
+
+// TestDefaultOpenSSLRejectsForgedAEADTags: the OpenSSL kiln builds carries the fixes, not
+// just their files. CVE-2026-75803: OpenSSL 3.5.7 as released lets EVP_Cipher() finish the
+// decryption of an empty ChaCha20-Poly1305 or AES-OCB message without checking the tag it
+// was given, so any tag is accepted. A program compiled with the pinned toolchain against
+// the full spec's OpenSSL (kiln's default source: patched) must reject a forged tag; the
+// same spec with [sources.openssl] pinning 3.5.7 without patches must accept it, or this
+// test could not tell the two apart.
+func TestDefaultOpenSSLRejectsForgedAEADTags(t *testing.T) {
+	haproxyBin(t, fullSpec) // the shared build: seeds the sources, builds the patched OpenSSL
+	check := func(specFile string) string {
+		t.Helper()
+		flake := filepath.Join(t.TempDir(), "flake")
+		if _, stderr, err := kiln(t, "gen", "-o", flake, specFile); err != nil {
+			t.Fatalf("kiln gen: %v\n%s", err, stderr)
+		}
+		for _, f := range []string{"check.nix", "aead.sh", "aead.c"} {
+			copyFile(t, filepath.Join("../../testdata/aead-check", f), filepath.Join(flake, f))
+		}
+		out := nixCmd(t, "build", "--no-link", "--json", "-f", filepath.Join(flake, "check.nix"))
+		var res []struct{ Outputs map[string]string }
+		if err := json.Unmarshal([]byte(out), &res); err != nil || len(res) != 1 {
+			t.Fatalf("nix build --json: %v: %s", err, out)
+		}
+		report, err := os.ReadFile(res[0].Outputs["out"])
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(report)
+	}
+	want := func(report, verdict string) {
+		t.Helper()
+		for _, c := range []string{"ChaCha20-Poly1305", "AES-128-OCB"} {
+			if line := c + ": tag accepted, forged tag " + verdict; !strings.Contains(report, line+"\n") {
+				t.Errorf("want %q in the report:\n%s", line, report)
+			}
+		}
+	}
+	want(check(fullSpec), "rejected")
+
+	// The control: the same spec, its OpenSSL pinned by hand without Debian's patches.
+	dir := t.TempDir()
+	copyDir(t, filepath.Join(specsDir, "features"), filepath.Join(dir, "features"))
+	doc, err := os.ReadFile(fullSpec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	def := spec.DefaultSources[spec.DepOpenSSL]
+	doc = fmt.Appendf(doc, "\n[sources.openssl]\nversion = %q\nurl = %q\nsha256 = %q\n", def.Version, def.URL, def.SHA256)
+	unpatched := filepath.Join(dir, "unpatched.toml")
+	if err := os.WriteFile(unpatched, doc, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	want(check(unpatched), "accepted")
 }
 
 // TestDefaultBinaryRejectsForbiddenAuthority: the default build carries the fixes, not
