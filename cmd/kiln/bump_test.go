@@ -33,6 +33,7 @@ type outdatedJSON struct {
 			Name           string `json:"name"`
 			Version        string `json:"version"`
 			Default        bool   `json:"default"`
+			Patches        int    `json:"patches"`
 			Branch         string `json:"branch"`
 			Status         string `json:"status"`
 			NewestOnBranch *struct {
@@ -99,14 +100,18 @@ func TestOutdated(t *testing.T) {
 	if h := out.Specs[1].Components[0]; h.Branch != "2.6" || h.NewestOnBranch.Version != "2.6.22" {
 		t.Errorf("2.6.12 spec: %+v", h)
 	}
+	if n := len(spec.DefaultFiles()); hap.Patches != n {
+		t.Errorf("default spec's haproxy: %d patches, want %d", hap.Patches, n)
+	}
 	var names []string
 	for _, c := range out.Specs[2].Components {
-		names = append(names, c.Name+"="+c.Status)
+		names = append(names, fmt.Sprintf("%s=%s+%d", c.Name, c.Status, c.Patches))
 		if c.Name != "haproxy" && !c.Default {
 			t.Errorf("%s: features-full.toml uses kiln's default source", c.Name)
 		}
 	}
-	if got := strings.Join(names, " "); got != "haproxy=behind lua=behind pcre2=behind openssl=behind" {
+	wantNames := fmt.Sprintf("haproxy=behind+0 lua=behind+0 pcre2=behind+0 openssl=behind+%d", len(spec.DefaultSources[spec.DepOpenSSL].Patches))
+	if got := strings.Join(names, " "); got != wantNames {
 		t.Errorf("features-full.toml: %s", got)
 	}
 	if !strings.Contains(stderr, "kiln bump SPEC moves to them") {
@@ -115,7 +120,7 @@ func TestOutdated(t *testing.T) {
 
 	// The table says the same.
 	stdout, _, _ = kiln(t, append(append([]string{"outdated"}, site.Flags()...), def)...)
-	for _, want := range []string{"COMPONENT", "haproxy", "3.0.11", "3.0 (LTS, until 2029-04-01)", "3.0.12", "3.2.4", "behind"} {
+	for _, want := range []string{"COMPONENT", "haproxy", fmt.Sprintf("3.0.11 +%d patches", len(spec.DefaultFiles())), "3.0 (LTS, until 2029-04-01)", "3.0.12", "3.2.4", "behind"} {
 		if !strings.Contains(stdout, want) {
 			t.Errorf("table lacks %q:\n%s", want, stdout)
 		}

@@ -25,17 +25,20 @@ type Pin struct {
 	Default bool `json:"default,omitempty"`
 	// Line is the line of the version key (0 for a default).
 	Line int `json:"line,omitempty"`
+	// Patches is how many patches the build applies to this source (the spec's, or those of
+	// kiln's default source): the pinned version is not the release as published.
+	Patches int `json:"patches,omitempty"`
 }
 
 // pins lists the spec's sources: the package, then each library an enabled feature links.
 func pins(s *spec.Spec, d *tomlpos.Document) []Pin {
 	p := s.Package
-	out := []Pin{{Name: p.Name, Table: "package", Version: p.Version, URL: p.URL, SHA256: p.SHA256, Line: d.Keys["package.version"]}}
+	out := []Pin{{Name: p.Name, Table: "package", Version: p.Version, URL: p.URL, SHA256: p.SHA256, Line: d.Keys["package.version"], Patches: len(p.Patches)}}
 	for _, dep := range s.Deps() {
 		table := "sources." + dep.Name
 		_, inFile := d.Keys[table+".version"]
 		out = append(out, Pin{Name: dep.Name, Table: table, Version: dep.Source.Version, URL: dep.Source.URL,
-			SHA256: dep.Source.SHA256, Default: !inFile, Line: d.Keys[table+".version"]})
+			SHA256: dep.Source.SHA256, Default: !inFile, Line: d.Keys[table+".version"], Patches: len(dep.Source.Patches)})
 	}
 	return out
 }

@@ -43,6 +43,9 @@ func WriteFindings(w io.Writer, all []SpecFindings) error {
 	for _, sf := range all {
 		for _, f := range sf.Findings {
 			pinned := f.Version
+			if f.Patches > 0 {
+				pinned += fmt.Sprintf(" +%d patches", f.Patches)
+			}
 			if f.Default {
 				pinned += " (default)"
 			}
