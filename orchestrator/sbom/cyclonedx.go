@@ -141,10 +141,20 @@ func (b *bill) cdxPatches(patches []part) *[]cdx.Patch {
 	var out []cdx.Patch
 	for _, p := range patches {
 		d := &cdx.Diff{URL: p.url}
+		cp := cdx.Patch{Type: cdx.PatchTypeUnofficial, Diff: d}
 		if content, ok := local[p.sha256]; ok && p.url == "" {
 			d.Text = &cdx.AttachedText{ContentType: "text/x-diff", Encoding: "base64", Content: base64.StdEncoding.EncodeToString(content)}
+			// The CVEs it says it fixes, where a reader of pedigree looks for them.
+			var issues []cdx.Issue
+			for _, id := range patchResolves(content) {
+				issues = append(issues, cdx.Issue{Type: cdx.IssueTypeSecurity, ID: id, Description: "fixed by " + p.name,
+					Source: &cdx.Source{Name: "NVD", URL: "https://nvd.nist.gov/vuln/detail/" + id}})
+			}
+			if len(issues) > 0 {
+				cp.Resolves = &issues
+			}
 		}
-		out = append(out, cdx.Patch{Type: cdx.PatchTypeUnofficial, Diff: d})
+		out = append(out, cp)
 	}
 	return &out
 }

@@ -6,14 +6,17 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
 	cdx "github.com/CycloneDX/cyclonedx-go"
 	spdxjson "github.com/spdx/tools-golang/json"
 
+	"github.com/kilnbuild/kiln/nixgen/spec"
 	"github.com/kilnbuild/kiln/orchestrator/record"
 	"github.com/kilnbuild/kiln/orchestrator/record/recordtest"
 )
@@ -260,5 +263,69 @@ func TestLibraryPatchesArePedigree(t *testing.T) {
 	}
 	if !strings.Contains(found["openssl"], "Check-the-tag-on-EVP_Cipher") || !strings.Contains(found["haproxy"], "banner.patch") || len(found) != 2 {
 		t.Errorf("SPDX sources' first patch annotations = %v", found)
+	}
+}
+
+// TestPatchResolves: the CVEs a patch says it fixes (an upstream "Fixes CVE-…" line, Debian's
+// Bug-Debian-Security header) become CycloneDX pedigree.patches[].resolves; a CVE a test
+// patch only names, and anything in the diff, do not.
+func TestPatchResolves(t *testing.T) {
+	for content, want := range map[string]string{
+		"Subject: Check the tag\n\nFixes #32258\nFixes CVE-2026-75803\n---\n x.c | 1 +\ndiff --git a/x.c b/x.c\n+/* CVE-2026-1 */\n": "CVE-2026-75803",
+		"Subject: CMP\n\nFixes: CVE-2026-63073\nFixes: CVE-2026-63073\n---\n":                                                        "CVE-2026-63073",
+		"Bug-Debian-Security: https://security-tracker.debian.org/tracker/CVE-2026-33555\n--- a/x\n+++ b/x\n":                        "CVE-2026-33555",
+		"Subject: Add test for CVE-2026-63072\n---\n":                                                                                "",
+		"--- a/x\n+++ b/x\n+Fixes CVE-2026-1111\n":                                                                                   "",
+	} {
+		if got := strings.Join(patchResolves([]byte(content)), " "); got != want {
+			t.Errorf("%q: %q, want %q", content, got, want)
+		}
+	}
+
+	// kiln's default OpenSSL patches: nine of the ten CVEs of Debian's openssl
+	// 3.5.7-1~deb13u2; the tenth's fix (CVE-2026-63075, "Don't store ACK-only frames in TX
+	// history for QUIC") names only the private issue it fixes, so it resolves none.
+	s, err := spec.Load("../../testdata/specs/features-full.toml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var all []string
+	for i := range s.Sources.OpenSSL.Patches {
+		data, err := s.LibraryPatchData(spec.DepOpenSSL, i)
+		if err != nil {
+			t.Fatal(err)
+		}
+		all = append(all, patchResolves(data)...)
+	}
+	slices.Sort(all)
+	if got := strings.Join(all, " "); got != "CVE-2026-14456 CVE-2026-14457 CVE-2026-18798 CVE-2026-54874 CVE-2026-63072 CVE-2026-63073 CVE-2026-63074 CVE-2026-63076 CVE-2026-75803" {
+		t.Errorf("kiln's OpenSSL patches resolve %s", got)
+	}
+
+	rec := recordtest.Full()
+	rec.Patches[len(rec.Patches)-1].Content = []byte("Subject: Check the tag\n\nFixes CVE-2026-75803\n---\n")
+	doc, err := CycloneDX(rec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var bom cdx.BOM
+	if err := json.Unmarshal(doc, &bom); err != nil {
+		t.Fatal(err)
+	}
+	resolved := map[string][]string{}
+	for _, c := range *bom.Components {
+		if c.Pedigree == nil || c.Pedigree.Patches == nil {
+			continue
+		}
+		for _, p := range *c.Pedigree.Patches {
+			if p.Resolves != nil {
+				for _, i := range *p.Resolves {
+					resolved[c.Name] = append(resolved[c.Name], string(i.Type)+" "+i.ID)
+				}
+			}
+		}
+	}
+	if got := fmt.Sprint(resolved); got != "map[openssl:[security CVE-2026-75803]]" {
+		t.Errorf("resolves by component: %s", got)
 	}
 }
