@@ -213,10 +213,9 @@ func TestBadRecord(t *testing.T) {
 	}
 }
 
-// TestLibraryPatchesArePedigree: a patch of a library's source is that library's pedigree
-// (CycloneDX) and an annotation of that library's source (SPDX), never the package's.
-func TestLibraryPatchesArePedigree(t *testing.T) {
-	rec := recordtest.Full()
+// pedigreePatches are the CycloneDX pedigree patches of rec's SBOM, by component name.
+func pedigreePatches(t *testing.T, rec *record.Build) map[string][]cdx.Patch {
+	t.Helper()
 	doc, err := CycloneDX(rec)
 	if err != nil {
 		t.Fatal(err)
@@ -225,11 +224,22 @@ func TestLibraryPatchesArePedigree(t *testing.T) {
 	if err := json.Unmarshal(doc, &bom); err != nil {
 		t.Fatal(err)
 	}
-	patches := map[string]int{}
+	out := map[string][]cdx.Patch{}
 	for _, c := range *bom.Components {
 		if c.Pedigree != nil && c.Pedigree.Patches != nil {
-			patches[c.Name] = len(*c.Pedigree.Patches)
+			out[c.Name] = *c.Pedigree.Patches
 		}
+	}
+	return out
+}
+
+// TestLibraryPatchesArePedigree: a patch of a library's source is that library's pedigree
+// (CycloneDX) and an annotation of that library's source (SPDX), never the package's.
+func TestLibraryPatchesArePedigree(t *testing.T) {
+	rec := recordtest.Full()
+	patches := map[string]int{}
+	for name, ps := range pedigreePatches(t, rec) {
+		patches[name] = len(ps)
 	}
 	if patches["openssl"] != 1 || patches["haproxy"] != 1 || len(patches) != 2 {
 		t.Errorf("CycloneDX pedigree patches by component = %v, want haproxy 1 (banner.patch), openssl 1", patches)
@@ -304,23 +314,12 @@ func TestPatchResolves(t *testing.T) {
 
 	rec := recordtest.Full()
 	rec.Patches[len(rec.Patches)-1].Content = []byte("Subject: Check the tag\n\nFixes CVE-2026-75803\n---\n")
-	doc, err := CycloneDX(rec)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var bom cdx.BOM
-	if err := json.Unmarshal(doc, &bom); err != nil {
-		t.Fatal(err)
-	}
 	resolved := map[string][]string{}
-	for _, c := range *bom.Components {
-		if c.Pedigree == nil || c.Pedigree.Patches == nil {
-			continue
-		}
-		for _, p := range *c.Pedigree.Patches {
+	for name, ps := range pedigreePatches(t, rec) {
+		for _, p := range ps {
 			if p.Resolves != nil {
 				for _, i := range *p.Resolves {
-					resolved[c.Name] = append(resolved[c.Name], string(i.Type)+" "+i.ID)
+					resolved[name] = append(resolved[name], string(i.Type)+" "+i.ID)
 				}
 			}
 		}
