@@ -87,33 +87,24 @@ type patchAttrs map[string][]string
 // a library's under patches/<name>/ — and returns the Nix value of every patch.
 func renderPatches(s *spec.Spec, f *Flake, w *writer) (patchAttrs, error) {
 	attrs := patchAttrs{}
-	add := func(lib string, list []spec.Patch, data func(i int) ([]byte, error)) error {
+	for _, set := range s.PatchSets() {
 		dir := "patches/"
-		if lib != "" {
-			dir += lib + "/" // a library name kiln defines: lua, pcre2, openssl, zlib
+		if set.Library != "" {
+			dir += set.Library + "/" // a library name kiln defines: lua, pcre2, openssl, zlib
 		}
-		for i, p := range list {
+		for i, p := range set.Patches {
 			if p.File == "" {
-				attrs[lib] = append(attrs[lib], fmt.Sprintf("{ url = %s; sha256 = %s; }", w.q(p.URL), w.q(p.SHA256)))
+				attrs[set.Library] = append(attrs[set.Library], fmt.Sprintf("{ url = %s; sha256 = %s; }", w.q(p.URL), w.q(p.SHA256)))
 				continue
 			}
-			content, err := data(i)
+			content, err := set.Data(i)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			// The file name is kiln's own (index + sanitised base), so it is a safe Nix path literal.
 			name := fmt.Sprintf("%s%02d-%s", dir, i, unsafeName.ReplaceAllString(filepath.Base(p.File), "_"))
 			f.Files[name] = content
-			attrs[lib] = append(attrs[lib], fmt.Sprintf("{ path = ./%s; }", name))
-		}
-		return nil
-	}
-	if err := add("", s.Package.Patches, s.PatchData); err != nil {
-		return nil, err
-	}
-	for _, d := range s.Deps() {
-		if err := add(d.Name, d.Source.Patches, func(i int) ([]byte, error) { return s.LibraryPatchData(d.Name, i) }); err != nil {
-			return nil, err
+			attrs[set.Library] = append(attrs[set.Library], fmt.Sprintf("{ path = ./%s; }", name))
 		}
 	}
 	return attrs, nil

@@ -100,26 +100,17 @@ func Record(s *spec.Spec, res *Result, digest string, created time.Time, builder
 		}
 		rec.Sources = append(rec.Sources, r)
 	}
-	local := func(of string, list []spec.Patch, read func(int) ([]byte, error)) error {
-		for i, p := range list {
+	for _, set := range s.PatchSets() {
+		for i, p := range set.Patches {
 			if p.File == "" {
 				continue
 			}
-			data, err := read(i)
+			data, err := set.Data(i)
 			if err != nil {
-				return err
+				return nil, err
 			}
 			ps := sha256.Sum256(data)
-			rec.Patches = append(rec.Patches, record.Patch{Name: filepath.Base(p.File), Of: of, SHA256: hex.EncodeToString(ps[:]), Content: data})
-		}
-		return nil
-	}
-	if err := local("", s.Package.Patches, s.PatchData); err != nil {
-		return nil, err
-	}
-	for _, d := range s.Deps() {
-		if err := local(d.Name, d.Source.Patches, func(i int) ([]byte, error) { return s.LibraryPatchData(d.Name, i) }); err != nil {
-			return nil, err
+			rec.Patches = append(rec.Patches, record.Patch{Name: filepath.Base(p.File), Of: set.Library, SHA256: hex.EncodeToString(ps[:]), Content: data})
 		}
 	}
 	if pr := s.Build.Profile; pr != nil {

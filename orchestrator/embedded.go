@@ -41,30 +41,25 @@ func EmbeddedSpec(canonical []byte, wantDigest string, patches map[string][]byte
 		}
 		return os.WriteFile(p, data, 0o644)
 	}
-	local := func(key string, list []spec.Patch, hashes []string) error {
-		if len(hashes) != len(list) {
-			return fmt.Errorf("%s: %d patch hashes for %d %s", EmbeddedSpecName, len(hashes), len(list), key)
+	for _, set := range s.PatchSets() {
+		hashes := canon.PatchHashes
+		if set.Library != "" {
+			hashes = canon.LibraryPatchHashes[set.Library]
 		}
-		for i, p := range list {
+		if len(hashes) != len(set.Patches) {
+			return nil, fmt.Errorf("%s: %d patch hashes for %d %s", EmbeddedSpecName, len(hashes), len(set.Patches), set.Key)
+		}
+		for i, p := range set.Patches {
 			if p.File == "" {
 				continue
 			}
 			data, ok := patches[hashes[i]]
 			if !ok {
-				return fmt.Errorf("%s: %s[%d] %s (sha256 %s) is not carried by the provenance", EmbeddedSpecName, key, i, p.File, hashes[i])
+				return nil, fmt.Errorf("%s: %s[%d] %s (sha256 %s) is not carried by the provenance", EmbeddedSpecName, set.Key, i, p.File, hashes[i])
 			}
-			if err := put(fmt.Sprintf("%s[%d].file", key, i), p.File, data); err != nil {
-				return err
+			if err := put(fmt.Sprintf("%s[%d].file", set.Key, i), p.File, data); err != nil {
+				return nil, err
 			}
-		}
-		return nil
-	}
-	if err := local("package.patches", s.Package.Patches, canon.PatchHashes); err != nil {
-		return nil, err
-	}
-	for _, d := range s.Deps() {
-		if err := local("sources."+d.Name+".patches", d.Source.Patches, canon.LibraryPatchHashes[d.Name]); err != nil {
-			return nil, err
 		}
 	}
 	if pr := s.Build.Profile; pr != nil {

@@ -207,22 +207,19 @@ func CanonicalSpec(s *spec.Spec) ([]byte, error) {
 		g.Source = "" // where the file lives on this machine does not change the image
 		canon.FileHashes = append(canon.FileHashes, canonicalFile{File: g, SHA256: hex.EncodeToString(sum[:])})
 	}
-	var err error
-	if canon.PatchHashes, err = s.PatchHashes(""); err != nil {
-		return nil, err
-	}
-	for _, d := range s.Deps() {
-		if len(d.Source.Patches) == 0 {
-			continue
-		}
-		hs, err := s.PatchHashes(d.Name)
-		if err != nil {
+	for _, set := range s.PatchSets() {
+		hs, err := set.Hashes()
+		switch {
+		case err != nil:
 			return nil, err
+		case set.Library == "":
+			canon.PatchHashes = hs
+		case len(hs) > 0:
+			if canon.LibraryPatchHashes == nil {
+				canon.LibraryPatchHashes = map[string][]string{}
+			}
+			canon.LibraryPatchHashes[set.Library] = hs
 		}
-		if canon.LibraryPatchHashes == nil {
-			canon.LibraryPatchHashes = map[string][]string{}
-		}
-		canon.LibraryPatchHashes[d.Name] = hs
 	}
 	data, err := json.Marshal(canon)
 	if err != nil {

@@ -249,7 +249,7 @@ func (b *Bumper) change(ctx context.Context, s *spec.Spec, p Pin, rel upstream.R
 		return nil, fmt.Errorf("%s: upstream lists %s %s without a sha256, which it always publishes (a release still being uploaded?); the spec is left as it is: try again later", p.where(req.File), p.Name, rel.Version)
 	}
 	set := patchesOf(s, p)
-	need := rel.SHA256 == "" || req.Fetch || len(set.list) > 0
+	need := rel.SHA256 == "" || req.Fetch || len(set.Patches) > 0
 	c.To.SHA256, c.HashFrom = rel.SHA256, "index"
 	if need {
 		file, hash, from, err := b.obtain(ctx, p.Name, rel, req)
@@ -264,14 +264,14 @@ func (b *Bumper) change(ctx context.Context, s *spec.Spec, p Pin, rel upstream.R
 			c.To.SHA256, c.HashFrom = hash, from
 		}
 	}
-	if len(set.list) > 0 {
+	if len(set.Patches) > 0 {
 		res, err := b.checkPatches(ctx, s, set, p.Name, c.Tarball, rel.Version, req)
 		if err != nil {
 			return nil, err
 		}
 		c.Patches = res
 		if set.kilns {
-			c.Released = len(set.list)
+			c.Released = len(set.Patches)
 		}
 	}
 	return c, nil

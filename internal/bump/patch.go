@@ -105,27 +105,18 @@ func (e *UnreleasedError) Error() string {
 // patchSet is the patches of one table checked against a new source: the package's or a
 // library's.
 type patchSet struct {
-	table string // package or sources.<name>
-	list  []spec.Patch
-	// read is a local patch's content (kiln's own, or a file beside the spec).
-	read func(i int) ([]byte, error)
+	spec.PatchSet
 	// kilns says the patches are kiln's default source's: the new pin will carry none, so
 	// every one must already be in the new release.
 	kilns bool
 }
 
-// patchesOf is the patch set of pin p in s (nil list: none).
+// patchesOf is the patch set of pin p in s.
 func patchesOf(s *spec.Spec, p Pin) patchSet {
 	if p.Table == "package" {
-		return patchSet{table: "package", list: s.Package.Patches, read: s.PatchData}
+		return patchSet{PatchSet: s.PatchSet("")}
 	}
-	for _, d := range s.Deps() {
-		if d.Name == p.Name {
-			return patchSet{table: p.Table, list: d.Source.Patches, kilns: p.Default,
-				read: func(i int) ([]byte, error) { return s.LibraryPatchData(d.Name, i) }}
-		}
-	}
-	return patchSet{table: p.Table}
+	return patchSet{PatchSet: s.PatchSet(p.Name), kilns: p.Default}
 }
 
 // checkPatches unpacks the new tarball and applies the spec's patches in order, the way
@@ -177,10 +168,11 @@ func (b *Bumper) checkPatches(ctx context.Context, s *spec.Spec, set patchSet, n
 	patch := func(args ...string) (bool, string, error) { return patchIn(top, args...) }
 	inPristine := func(args ...string) (bool, string, error) { return patchIn(pristine, args...) }
 	var out []PatchResult
-	included := &IncludedError{File: s.File(), Table: set.table, Version: name + " " + version}
-	unreleased := &UnreleasedError{File: s.File(), Table: set.table, Version: included.Version, Of: len(set.list)}
-	for i, p := range set.list {
-		key := fmt.Sprintf("%s.patches[%d]", set.table, i)
+	table := strings.TrimSuffix(set.Key, ".patches")
+	included := &IncludedError{File: s.File(), Table: table, Version: name + " " + version}
+	unreleased := &UnreleasedError{File: s.File(), Table: table, Version: included.Version, Of: len(set.Patches)}
+	for i, p := range set.Patches {
+		key := fmt.Sprintf("%s[%d]", set.Key, i)
 		name, file := p.File, ""
 		if p.URL != "" {
 			name = p.URL
@@ -190,7 +182,7 @@ func (b *Bumper) checkPatches(ctx context.Context, s *spec.Spec, set patchSet, n
 			}
 		} else {
 			// Read as the build reads it (beside the spec, or kiln's own), into the work dir.
-			data, err := set.read(i)
+			data, err := set.Data(i)
 			if err != nil {
 				return nil, err
 			}

@@ -83,7 +83,7 @@ func For(s *spec.Spec) (Manifest, error) {
 		Hardening: slices.Sorted(slices.Values(s.Build.Hardening)),
 		Recipes:   flakes.Digest(),
 	}
-	patches, err := s.PatchHashes("")
+	patches, err := s.PatchSet("").Hashes()
 	if err != nil {
 		return Manifest{}, err
 	}
@@ -91,7 +91,7 @@ func For(s *spec.Spec) (Manifest, error) {
 	for _, d := range s.Deps() {
 		// A patched library's headers may change what haproxy compiles: its patches count.
 		lib := d.Name + " " + d.Source.Version + " " + d.Source.SHA256
-		hs, err := s.PatchHashes(d.Name)
+		hs, err := s.PatchSet(d.Name).Hashes()
 		if err != nil {
 			return Manifest{}, err
 		}

@@ -14,20 +14,6 @@ type Source struct {
 	Patches []Patch `toml:"patches" json:",omitempty"`
 }
 
-// Equal says whether two sources pin the same thing: version, URL, sha256 and the same
-// patches in the same order.
-func (s Source) Equal(o Source) bool {
-	if s.Version != o.Version || s.URL != o.URL || s.SHA256 != o.SHA256 || len(s.Patches) != len(o.Patches) {
-		return false
-	}
-	for i := range s.Patches {
-		if s.Patches[i] != o.Patches[i] {
-			return false
-		}
-	}
-	return true
-}
-
 // Sources are the [sources.<library>] tables. A library's source is used only when its
 // feature is on; when the feature is on and the table is absent, the pinned default of
 // DefaultSources applies.

@@ -114,50 +114,76 @@ func (s *Spec) FileData(i int) ([]byte, error) {
 }
 
 // PatchData is the content of package.patches[i] when it is a local file.
-func (s *Spec) PatchData(i int) ([]byte, error) {
-	data, err := s.readLocal(s.Package.Patches[i].File)
-	if err != nil {
-		return nil, fmt.Errorf("reading package.patches[%d].file: %w", i, err)
-	}
-	return data, nil
-}
+func (s *Spec) PatchData(i int) ([]byte, error) { return s.PatchSet("").Data(i) }
 
 // LibraryPatchData is the content of sources.<lib>.patches[i] when it is a local file: one
 // kiln carries (a default source's) or one beside the spec.
-func (s *Spec) LibraryPatchData(lib string, i int) ([]byte, error) {
-	var src *Source
+func (s *Spec) LibraryPatchData(lib string, i int) ([]byte, error) { return s.PatchSet(lib).Data(i) }
+
+// PatchSet is the patches applied to one source, in order: the package's (Library "") or
+// a library's.
+type PatchSet struct {
+	// Library is the library whose source they patch, "" for the package's.
+	Library string
+	// Key is where the spec has them: package.patches or sources.<name>.patches.
+	Key     string
+	Patches []Patch
+	s       *Spec
+}
+
+// PatchSet is the package's patches (lib "") or those of library lib's source (none when
+// the spec does not link it).
+func (s *Spec) PatchSet(lib string) PatchSet {
+	if lib == "" {
+		return PatchSet{Key: "package.patches", Patches: s.Package.Patches, s: s}
+	}
+	set := PatchSet{Library: lib, Key: "sources." + lib + ".patches", s: s}
 	for _, slot := range s.sourceSlots() {
-		if slot.name == lib {
-			src = *slot.src
+		if slot.name == lib && *slot.src != nil {
+			set.Patches = (*slot.src).Patches
 		}
 	}
-	if src == nil || i < 0 || i >= len(src.Patches) {
-		return nil, fmt.Errorf("sources.%s has no patches[%d]", lib, i)
+	return set
+}
+
+// PatchSets are the package's patches, then those of each library the build links (Deps'
+// order), each whether or not it has any.
+func (s *Spec) PatchSets() []PatchSet {
+	sets := []PatchSet{s.PatchSet("")}
+	for _, d := range s.Deps() {
+		sets = append(sets, s.PatchSet(d.Name))
 	}
-	data, err := s.readPatch(src.Patches[i])
+	return sets
+}
+
+// Data is the content of patch i when it is a local file: one kiln carries (a default
+// source's, read from kiln) or one beside the spec.
+func (ps PatchSet) Data(i int) ([]byte, error) {
+	if i < 0 || i >= len(ps.Patches) {
+		return nil, fmt.Errorf("%s has no [%d]", ps.Key, i)
+	}
+	p := ps.Patches[i]
+	var data []byte
+	var err error
+	if p.kiln {
+		data, err = readFS(defaultFiles, p.File)
+	} else {
+		data, err = ps.s.readLocal(p.File)
+	}
 	if err != nil {
-		return nil, fmt.Errorf("reading sources.%s.patches[%d].file: %w", lib, i, err)
+		return nil, fmt.Errorf("reading %s[%d].file: %w", ps.Key, i, err)
 	}
 	return data, nil
 }
 
-// PatchHashes are the sha256 (hex) of the package's patches (lib "") or of a library's
-// (sources.<lib>.patches), in order: a fetched patch's pin, a local one's content.
-func (s *Spec) PatchHashes(lib string) ([]string, error) {
-	list, read := s.Package.Patches, s.PatchData
-	if lib != "" {
-		list, read = nil, func(i int) ([]byte, error) { return s.LibraryPatchData(lib, i) }
-		for _, slot := range s.sourceSlots() {
-			if slot.name == lib && *slot.src != nil {
-				list = (*slot.src).Patches
-			}
-		}
-	}
+// Hashes are the sha256 (hex) of the patches, in order: a fetched patch's pin, a local
+// one's content.
+func (ps PatchSet) Hashes() ([]string, error) {
 	var out []string
-	for i, p := range list {
+	for i, p := range ps.Patches {
 		h := p.SHA256
 		if p.File != "" {
-			data, err := read(i)
+			data, err := ps.Data(i)
 			if err != nil {
 				return nil, err
 			}
@@ -167,14 +193,6 @@ func (s *Spec) PatchHashes(lib string) ([]string, error) {
 		out = append(out, h)
 	}
 	return out, nil
-}
-
-// readPatch reads a local patch file: from kiln when kiln carries it, else as readLocal.
-func (s *Spec) readPatch(p Patch) ([]byte, error) {
-	if p.kiln {
-		return readFS(defaultFiles, p.File)
-	}
-	return s.readLocal(p.File)
 }
 
 // Rebase places a spec that was not loaded from a file (one decoded from its canonical

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"reflect"
 	"strings"
 	"testing"
 )
@@ -43,7 +44,7 @@ func TestDefaultTOMLExamples(t *testing.T) {
 	if err := s.Validate(); err != nil {
 		t.Fatal(err)
 	}
-	if !s.Sources.Lua.Equal(DefaultSources[DepLua]) {
+	if !reflect.DeepEqual(*s.Sources.Lua, DefaultSources[DepLua]) {
 		t.Errorf("the example pins %+v, the default is %+v", *s.Sources.Lua, DefaultSources[DepLua])
 	}
 	if s.Build.March != "x86-64-v3" {
@@ -189,7 +190,7 @@ func TestFeatureDefaults(t *testing.T) {
 	var names []string
 	for _, d := range s.Deps() {
 		names = append(names, d.Name)
-		if !d.Source.Equal(DefaultSources[d.Name]) {
+		if !reflect.DeepEqual(d.Source, DefaultSources[d.Name]) {
 			t.Errorf("%s source = %+v, want the pinned default %+v", d.Name, d.Source, DefaultSources[d.Name])
 		}
 		if d.JIT != (d.Name == DepPCRE2) {
@@ -354,7 +355,7 @@ func TestLibraryPatches(t *testing.T) {
 	if err != nil || !bytes.HasPrefix(first, []byte("From: ")) {
 		t.Fatalf("kiln's first OpenSSL patch: %v %.40q", err, first)
 	}
-	hs, err := s.PatchHashes(DepOpenSSL)
+	hs, err := s.PatchSet(DepOpenSSL).Hashes()
 	if err != nil || len(hs) != len(s.Sources.OpenSSL.Patches) {
 		t.Fatalf("PatchHashes: %v %v", hs, err)
 	}
