@@ -91,12 +91,12 @@ func Record(s *spec.Spec, res *Result, digest string, created time.Time, builder
 		versions[d.Name] = d.Source.Version
 	}
 	for _, src := range Sources(s) {
-		r := record.Source{Kind: record.SourcePatch, Name: src.Name, Of: src.Library, URL: src.URL, SHA256: src.SHA256}
+		r := record.Source{Kind: src.Kind, Name: src.Name, Of: src.Library, URL: src.URL, SHA256: src.SHA256}
 		switch src.Kind {
-		case KindPackage:
-			r.Kind, r.Name, r.Version = record.SourcePackage, s.Package.Name, s.Package.Version
-		case KindLibrary:
-			r.Kind, r.Name, r.Version, r.Of = record.SourceLibrary, src.Library, versions[src.Library], ""
+		case record.SourcePackage:
+			r.Name, r.Version = s.Package.Name, s.Package.Version
+		case record.SourceLibrary:
+			r.Name, r.Version, r.Of = src.Library, versions[src.Library], ""
 		}
 		rec.Sources = append(rec.Sources, r)
 	}

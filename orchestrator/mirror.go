@@ -15,6 +15,7 @@ import (
 	"github.com/kilnbuild/kiln/internal/files"
 	"github.com/kilnbuild/kiln/nixgen/spec"
 	"github.com/kilnbuild/kiln/orchestrator/nix"
+	"github.com/kilnbuild/kiln/orchestrator/record"
 )
 
 // Source is one pinned download of a spec: the recipe fetches URL, checks SHA256, and names
@@ -25,37 +26,27 @@ type Source struct {
 	SHA256 string `json:"sha256"`
 	// Kind is what the download is: the package's source, a library's, or a patch (empty
 	// for a toolchain package).
-	Kind SourceKind `json:"kind,omitempty"`
+	Kind record.SourceKind `json:"kind,omitempty"`
 	// Library is the library a library source or a library's patch is for ("" for the
 	// package's source and patches).
 	Library string `json:"library,omitempty"`
 }
 
-// SourceKind says what a download of Sources is for.
-type SourceKind string
-
-// The kinds of download Sources lists.
-const (
-	KindPackage SourceKind = "package"
-	KindPatch   SourceKind = "patch"
-	KindLibrary SourceKind = "library"
-)
-
 // Sources lists every download a spec's build needs, in spec order: its bill of materials.
 // That is the package, its fetched patches, then the library of each enabled feature (lua,
 // pcre2, openssl, zlib) each followed by its fetched patches, so --mirror seeds those too.
 func Sources(s *spec.Spec) []Source {
-	srcs := []Source{{URL: s.Package.URL, SHA256: s.Package.SHA256, Kind: KindPackage}}
+	srcs := []Source{{URL: s.Package.URL, SHA256: s.Package.SHA256, Kind: record.SourcePackage}}
 	patches := func(lib string, list []spec.Patch) {
 		for _, p := range list {
 			if p.URL != "" {
-				srcs = append(srcs, Source{URL: p.URL, SHA256: p.SHA256, Kind: KindPatch, Library: lib})
+				srcs = append(srcs, Source{URL: p.URL, SHA256: p.SHA256, Kind: record.SourcePatch, Library: lib})
 			}
 		}
 	}
 	patches("", s.Package.Patches)
 	for _, d := range s.Deps() {
-		srcs = append(srcs, Source{URL: d.Source.URL, SHA256: d.Source.SHA256, Kind: KindLibrary, Library: d.Name})
+		srcs = append(srcs, Source{URL: d.Source.URL, SHA256: d.Source.SHA256, Kind: record.SourceLibrary, Library: d.Name})
 		patches(d.Name, d.Source.Patches)
 	}
 	for i := range srcs {
