@@ -148,11 +148,13 @@ func TestDefaultOpenSSLPatchesAreDebians(t *testing.T) {
 // test could not tell the two apart.
 func TestDefaultOpenSSLRejectsForgedAEADTags(t *testing.T) {
 	haproxyBin(t, fullSpec) // the shared build: seeds the sources, builds the patched OpenSSL
+	var genStderr string
 	check := func(specFile string) string {
 		t.Helper()
 		flake := filepath.Join(t.TempDir(), "flake")
-		if _, stderr, err := kiln(t, "gen", "-o", flake, specFile); err != nil {
-			t.Fatalf("kiln gen: %v\n%s", err, stderr)
+		var err error
+		if _, genStderr, err = kiln(t, "gen", "-o", flake, specFile); err != nil {
+			t.Fatalf("kiln gen: %v\n%s", err, genStderr)
 		}
 		for _, f := range []string{"check.nix", "aead.sh", "aead.c"} {
 			copyFile(t, filepath.Join("../../testdata/aead-check", f), filepath.Join(flake, f))
@@ -177,6 +179,9 @@ func TestDefaultOpenSSLRejectsForgedAEADTags(t *testing.T) {
 		}
 	}
 	want(check(fullSpec), "rejected")
+	if strings.Contains(genStderr, "warning") {
+		t.Errorf("kiln gen warns about kiln's default source:\n%s", genStderr)
+	}
 
 	// The control: the same spec, its OpenSSL pinned by hand without Debian's patches.
 	dir := t.TempDir()
@@ -192,6 +197,11 @@ func TestDefaultOpenSSLRejectsForgedAEADTags(t *testing.T) {
 		t.Fatal(err)
 	}
 	want(check(unpatched), "accepted")
+	// Every command that loads such a spec says what it lacks.
+	n := len(def.Patches)
+	if w := fmt.Sprintf("kiln: warning: %s:%d: sources.openssl pins kiln's default openssl 3.5.7 tarball without %d of the %d patches", unpatched, bytes.Count(doc, []byte("\n")), n, n); !strings.Contains(genStderr, w) {
+		t.Errorf("kiln gen of a table without kiln's fixes: want %q in\n%s", w, genStderr)
+	}
 }
 
 // TestDefaultBinaryRejectsForbiddenAuthority: the default build carries the fixes, not

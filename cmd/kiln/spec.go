@@ -48,6 +48,9 @@ func loadSpec(c *cli.Context) (*spec.Spec, error) {
 	if err := s.Validate(); err != nil {
 		return nil, err
 	}
+	for _, w := range s.MissingFixes() {
+		fmt.Fprintln(c.App.ErrWriter, "kiln: warning:", w)
+	}
 	return s, nil
 }
 

@@ -1,5 +1,10 @@
 package spec
 
+import (
+	"fmt"
+	"slices"
+)
+
 // Source pins the source of a library an optional feature links: the tarball Nix fetches
 // (the store path is named after the URL's last element, which is also the file name
 // `kiln build --mirror` looks for), its sha256, and the version that names the library's
@@ -92,6 +97,42 @@ func defaultSource(name string) *Source {
 	def := DefaultSources[name]
 	def.Patches = append([]Patch(nil), def.Patches...)
 	return &def
+}
+
+// MissingFixes names each [sources.<name>] table the spec writes that pins the very
+// tarball of kiln's default source but leaves out patches kiln's default applies to it
+// (Debian's security fixes): such a build lacks fixes kiln ships, most likely by accident
+// (a table copied from the default's values). One message per library, with the table's
+// line; a table pinning another tarball is the spec's own choice and is not named.
+func (s *Spec) MissingFixes() []string {
+	var out []string
+	for _, d := range s.Deps() {
+		def := DefaultSources[d.Name]
+		if len(def.Patches) == 0 || d.Source.SHA256 != def.SHA256 || (len(d.Source.Patches) > 0 && d.Source.Patches[0].kiln) {
+			continue // nothing to miss, another tarball, or kiln's default itself
+		}
+		want, err := PatchSet{Key: "sources." + d.Name + ".patches", Patches: def.Patches, s: s}.Hashes()
+		if err != nil {
+			continue // kiln's own files: a test guards them
+		}
+		have, _ := s.PatchSet(d.Name).Hashes() // unreadable ones: Validate said so
+		missing := 0
+		for _, h := range want {
+			if !slices.Contains(have, h) {
+				missing++
+			}
+		}
+		if missing == 0 {
+			continue
+		}
+		loc := s.file
+		if l := lineOf(s.lines, "sources."+d.Name+".sha256"); l > 0 {
+			loc = fmt.Sprintf("%s:%d", s.file, l)
+		}
+		out = append(out, fmt.Sprintf("%s: sources.%s pins kiln's default %s %s tarball without %d of the %d patches kiln's default applies to it (Debian's security fixes): this build lacks them; remove [sources.%s] to build kiln's default, or add the patches",
+			loc, d.Name, d.Name, d.Source.Version, missing, len(want), d.Name))
+	}
+	return out
 }
 
 // Dep is one library the spec's build links: its name and pinned source.

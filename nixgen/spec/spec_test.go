@@ -383,6 +383,22 @@ func TestLibraryPatches(t *testing.T) {
 	if data, err := s.LibraryPatchData(DepOpenSSL, 0); err != nil || string(data) != "--- a/x\n+++ b/x\n" {
 		t.Fatalf("sources.openssl.patches[0]: %v %q", err, data)
 	}
+	// It pins kiln's default tarball without kiln's default patches: said, with the line.
+	fixes := s.MissingFixes()
+	n := len(DefaultSources[DepOpenSSL].Patches)
+	if want := fmt.Sprintf("o.toml:%d: sources.openssl pins kiln's default openssl 3.5.7 tarball without %d of the %d patches", strings.Count(on, "\n")+5, n, n); len(fixes) != 1 || !strings.HasPrefix(fixes[0], want) {
+		t.Errorf("MissingFixes = %q, want %q…", fixes, want)
+	}
+	if d, _ := Parse("d.toml", dir, []byte(on)); len(d.MissingFixes()) != 0 {
+		t.Errorf("kiln's default source misses fixes: %q", d.MissingFixes())
+	}
+	other, err := Parse("x.toml", dir, []byte(on+strings.Replace(table, def.SHA256, strings.Repeat("ab", 32), 1)))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if m := other.MissingFixes(); len(m) != 0 {
+		t.Errorf("another tarball is the spec's own choice: %q", m)
+	}
 
 	// Missing, or outside the spec's directory: one error naming the key and the line.
 	for file, want := range map[string]string{
