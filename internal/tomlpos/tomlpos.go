@@ -19,6 +19,17 @@ type Document struct {
 	// Keys holds the line of every key and table header ("image.files[1].mode",
 	// "sources.lua"); array elements have their array's line.
 	Keys map[string]int
+	// Tables locates every table written with a header ("sources.lua",
+	// "package.patches[3]"): from its header, or the comment lines directly above it, to
+	// the next header's. A table written inline or as dotted keys has none.
+	Tables map[string]Block
+}
+
+// Block is the text of one table: Text[Start:End]. Header is where its header line
+// starts; Start is before it when comment lines sit directly above the header (no blank
+// line between), which are taken to describe it.
+type Block struct {
+	Start, Header, End int
 }
 
 // Span is one string token.
@@ -32,12 +43,42 @@ type Span struct {
 // parser; anything it does not expect is an error rather than a guess.
 func Scan(text string) (*Document, error) {
 	s := &scanner{doc: text, line: 1, arrays: map[string]int{},
-		d: &Document{Text: text, Strings: map[string]Span{}, Keys: map[string]int{}}}
+		d: &Document{Text: text, Strings: map[string]Span{}, Keys: map[string]int{}, Tables: map[string]Block{}}}
 	s.i = bomLen(text) // offsets stay those of text
 	if err := s.run(); err != nil {
 		return nil, fmt.Errorf("line %d: %w", s.line, err)
 	}
+	for i, t := range s.tables {
+		end := len(text)
+		if i+1 < len(s.tables) {
+			end = s.d.Tables[s.tables[i+1]].Start
+		}
+		b := s.d.Tables[t]
+		b.End = end
+		s.d.Tables[t] = b
+	}
 	return s.d, nil
+}
+
+// headerBlock is where the header at offset i starts: its line, and the comment lines
+// directly above it, none before min (the end of the statement before).
+func headerBlock(text string, i, min int) Block {
+	lineStart := func(j int) int {
+		for j > min && text[j-1] != '\n' {
+			j--
+		}
+		return j
+	}
+	b := Block{Header: lineStart(i)}
+	b.Start = b.Header
+	for b.Start > min {
+		prev := lineStart(b.Start - 1)
+		if !strings.HasPrefix(strings.TrimLeft(text[prev:b.Start], " \t"), "#") {
+			break
+		}
+		b.Start = prev
+	}
+	return b
 }
 
 // bomLen is the length of the byte-order mark text starts with: the TOML decoder reads
@@ -57,6 +98,7 @@ type scanner struct {
 	i      int
 	line   int
 	arrays map[string]int // array-of-tables path → current index
+	tables []string       // the headers' tables, in order
 	d      *Document
 }
 
@@ -112,11 +154,13 @@ func (s *scanner) endOfLine() error {
 func (s *scanner) run() error {
 	prefix := "" // the current table's path and a dot; "" at the top, and [""] is a table too
 	for {
+		stmtEnd := s.i // comments above a header start after the statement before it
 		s.blank()
 		if s.eof() {
 			return nil
 		}
 		if s.doc[s.i] == '[' {
+			block := headerBlock(s.doc, s.i, stmtEnd)
 			double := s.peek("[[")
 			s.i += map[bool]int{true: 2, false: 1}[double]
 			parts, err := s.key()
@@ -145,6 +189,8 @@ func (s *scanner) run() error {
 				table = s.qualify(parts)
 			}
 			s.d.Keys[table] = s.line
+			s.d.Tables[table] = block
+			s.tables = append(s.tables, table)
 			prefix = table + "."
 			if err := s.endOfLine(); err != nil {
 				return err

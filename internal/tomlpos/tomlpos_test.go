@@ -19,3 +19,51 @@ func TestKeyLines(t *testing.T) {
 		t.Errorf("a table header inside a multi-line string was taken for a key")
 	}
 }
+
+// A table's block runs from its header, or the comment lines directly above it, to the
+// next header's block; a comment that is the tail of a multi-line string is not one.
+func TestTableBlocks(t *testing.T) {
+	doc := "a = 1 # top\n" +
+		"# about t\n" +
+		"[t]\n" +
+		"m = \"\"\"\n# inside the string\"\"\"\n" +
+		"[[t.l]]\n" +
+		"x = 1\n" +
+		"\n" +
+		"# about the second\n" +
+		"  # indented, still a comment\n" +
+		"[[t.l]] # trailing\n" +
+		"x = 2\n" +
+		"# a comment, then a blank line: not the next header's\n" +
+		"\n" +
+		"[u]\n"
+	d, err := Scan(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]string{
+		"t":      "# about t\n[t]\nm = \"\"\"\n# inside the string\"\"\"\n",
+		"t.l[0]": "[[t.l]]\nx = 1\n\n",
+		"t.l[1]": "# about the second\n  # indented, still a comment\n[[t.l]] # trailing\nx = 2\n# a comment, then a blank line: not the next header's\n\n",
+		"u":      "[u]\n",
+	}
+	if len(d.Tables) != len(want) {
+		t.Errorf("tables %v", d.Tables)
+	}
+	for k, w := range want {
+		b, ok := d.Tables[k]
+		if !ok {
+			t.Errorf("no block for %s", k)
+			continue
+		}
+		if got := doc[b.Start:b.End]; got != w {
+			t.Errorf("block of %s = %q, want %q", k, got, w)
+		}
+		if h := doc[b.Header:]; h[0] != '[' && h[0] != ' ' {
+			t.Errorf("header of %s at %q", k, h)
+		}
+	}
+	if b := d.Tables["t.l[1]"]; doc[b.Header:b.Header+7] != "[[t.l]]" {
+		t.Errorf("header of t.l[1] at %q", doc[b.Header:])
+	}
+}
