@@ -23,7 +23,7 @@ import (
 func bumpCommand() *cli.Command {
 	return &cli.Command{
 		Name:      "bump",
-		Usage:     "move SPEC's pinned sources to the newest release on their branch, editing only the version, url and sha256 values",
+		Usage:     "move SPEC's pinned sources to the newest release on their branch, editing only the version, url and sha256 values (and dropping patches the release carries)",
 		ArgsUsage: "SPEC",
 		Description: `Rewrites the version, url and sha256 of each pin that is behind ([package], or
 [sources.<name>] for a library) in place: comments, order and formatting of the file stay
@@ -36,7 +36,10 @@ tarball is downloaded — or taken from --mirror, by file name — and hashed. A
 whose hash differs from the published one is refused. The spec's patches are applied
 in order to the unpacked new tarball with patch(1) (-p1 --forward --batch, each tried
 with --dry-run first); the first one that no longer applies is named and nothing is
-written. The file is replaced atomically, and only when everything passed.
+written. A patch the new release already carries (upstream released the fix) is dropped:
+its [[...patches]] table is cut from the spec and, once the spec is written, its file
+removed when nothing else names it. The file is replaced atomically, and only when
+everything passed.
 
 --check builds the bumped spec (and the old one, usually from the store), runs the
 hardening gate, packages the image, rebuilds it from scratch (--rounds, default 2) and
@@ -131,7 +134,15 @@ func runBump(c *cli.Context) error {
 		failed = !rep.Check.OK()
 	}
 	if !failed && !c.Bool("dry-run") {
-		if err := plan.Write(); err != nil {
+		err := plan.Write()
+		dir, _ := filepath.Abs(filepath.Dir(file))
+		for _, f := range plan.Removed {
+			if rel, rerr := filepath.Rel(dir, f); rerr == nil {
+				f = rel
+			}
+			rep.Removed = append(rep.Removed, f)
+		}
+		if err != nil {
 			return err
 		}
 		rep.Written = len(plan.Changes) > 0

@@ -12,8 +12,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/kilnbuild/kiln/internal/tomlpos"
@@ -65,8 +67,11 @@ type Change struct {
 	HashFrom string `json:"hash_from"`
 	// Tarball is the fetched file ("" when not fetched).
 	Tarball string `json:"-"`
-	// Patches are the spec's patches of this table checked against the new source.
+	// Patches are the spec's patches of this table that still apply to the new source.
 	Patches []PatchResult `json:"patches,omitempty"`
+	// Dropped are the spec's patches of this table the new source already carries
+	// (upstream released them): bump removes their tables from the spec.
+	Dropped []IncludedPatch `json:"dropped_patches,omitempty"`
 	// Released is, for a library that used kiln's default source, how many of that
 	// default's patches the new release already carries: all of them, or bump refuses
 	// (UnreleasedError), since the table it writes carries none.
@@ -86,6 +91,11 @@ type Plan struct {
 	Changes []Change `json:"changes"`
 	// Warnings are things a person should look at (an image.tag pinned to the old version).
 	Warnings []string `json:"warnings,omitempty"`
+	// Unused are the files of dropped patches (beside the spec) that nothing in the bumped
+	// spec names: Write removes them once the spec is written.
+	Unused []string `json:"unused_files,omitempty"`
+	// Removed are the Unused files Write removed.
+	Removed []string `json:"removed_files,omitempty"`
 	// mode is the file's permission bits, kept by Write.
 	mode os.FileMode
 }
@@ -132,6 +142,7 @@ func (b *Bumper) Plan(ctx context.Context, req Request) (*Plan, error) {
 
 	plan := &Plan{File: req.File, Old: old, mode: st.Mode().Perm()}
 	var edits []edit
+	var drops []string // the tables of patches the new releases carry
 	var appended strings.Builder
 	for _, p := range sel {
 		rel, err := b.target(ctx, p, req)
@@ -146,6 +157,14 @@ func (b *Bumper) Plan(ctx context.Context, req Request) (*Plan, error) {
 			return nil, err
 		}
 		plan.Changes = append(plan.Changes, *c)
+		if len(c.Dropped) > 0 {
+			for _, dp := range c.Dropped {
+				if _, ok := d.Tables[dp.Key]; !ok {
+					return nil, &IncludedError{File: req.File, Table: p.Table, Version: c.Name + " " + c.To.Version, Patches: c.Dropped}
+				}
+				drops = append(drops, dp.Key)
+			}
+		}
 		if p.Default {
 			fmt.Fprintf(&appended, "\n# Pinned by kiln bump (kiln's default was %s %s).\n[%s]\nversion = %s\nurl = %s\nsha256 = %s\n",
 				p.Name, p.Version, p.Table, encodeString(c.To.Version, `"`), encodeString(c.To.URL, `"`), encodeString(c.To.SHA256, `"`))
@@ -157,7 +176,7 @@ func (b *Bumper) Plan(ctx context.Context, req Request) (*Plan, error) {
 		plan.New, plan.Spec = old, s
 		return plan, nil
 	}
-	text, err := apply(d, edits)
+	text, err := apply(d, edits, drops)
 	if err != nil {
 		return nil, fmt.Errorf("editing %s: %w", req.File, err)
 	}
@@ -169,6 +188,7 @@ func (b *Bumper) Plan(ctx context.Context, req Request) (*Plan, error) {
 	if plan.Spec, err = checkEdit(old, tagPinned, req.File, dir, plan.New, plan.Changes); err != nil {
 		return nil, err
 	}
+	plan.Unused = unusedFiles(s, plan.Spec, plan.Changes)
 	if s.Build.Profile != nil {
 		plan.Warnings = append(plan.Warnings, fmt.Sprintf("%s:%d: build.profile was recorded for the old pins, and builds refuse it for the new ones: record it again with `kiln profile --pin %s` (kiln bump --check does)", req.File, d.Keys["build.profile"], req.File))
 	}
@@ -269,7 +289,7 @@ func (b *Bumper) change(ctx context.Context, s *spec.Spec, p Pin, rel upstream.R
 		if err != nil {
 			return nil, err
 		}
-		c.Patches = res
+		c.Patches, c.Dropped = res.applied, res.released
 		if set.kilns {
 			c.Released = len(set.Patches)
 		}
@@ -296,18 +316,19 @@ func checkEdit(oldText []byte, tagPinned bool, file, dir string, text []byte, ch
 	}
 	for _, c := range changes {
 		src := &spec.Source{Version: c.To.Version, URL: c.To.URL, SHA256: c.To.SHA256}
-		// A table the spec has keeps its patches (checked against the new source); one
-		// bump writes in place of kiln's default has none.
+		// A table the spec has keeps its patches (checked against the new source) but those
+		// the new release carries; one bump writes in place of kiln's default has none.
 		if !c.WasDefault {
 			for _, d := range want.Deps() {
 				if "sources."+d.Name == c.Table {
-					src.Patches = d.Source.Patches
+					src.Patches = kept(d.Source.Patches, c)
 				}
 			}
 		}
 		switch c.Table {
 		case "package":
 			want.Package.Version, want.Package.URL, want.Package.SHA256 = src.Version, src.URL, src.SHA256
+			want.Package.Patches = kept(want.Package.Patches, c)
 			if !tagPinned {
 				want.Image.Tag = src.Version // the default tag follows the version
 			}
@@ -332,6 +353,53 @@ func checkEdit(oldText []byte, tagPinned bool, file, dir string, text []byte, ch
 		return nil, fail(fmt.Errorf("the edited file decodes to another spec than intended:\nwant %s\ngot  %s", a, b))
 	}
 	return s, nil
+}
+
+// kept is ps without the patches c drops.
+func kept(ps []spec.Patch, c Change) []spec.Patch {
+	var out []spec.Patch
+	for i, p := range ps {
+		if !slices.ContainsFunc(c.Dropped, func(d IncludedPatch) bool { return d.Key == fmt.Sprintf("%s.patches[%d]", c.Table, i) }) {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// unusedFiles are the files of the patches changes drop, beside the old spec, that the
+// bumped spec no longer names (as a patch or an image file).
+func unusedFiles(old, bumped *spec.Spec, changes []Change) []string {
+	used := map[string]bool{}
+	for _, set := range bumped.PatchSets() {
+		for _, p := range set.Patches {
+			if p.File != "" {
+				used[bumped.Resolve(p.File)] = true
+			}
+		}
+	}
+	for _, f := range bumped.Image.Files {
+		if f.Source != "" {
+			used[bumped.Resolve(f.Source)] = true
+		}
+	}
+	var out []string
+	for _, c := range changes {
+		lib := strings.TrimPrefix(c.Table, "sources.")
+		if c.Table == "package" {
+			lib = ""
+		}
+		set := old.PatchSet(lib)
+		for i, p := range set.Patches {
+			key := fmt.Sprintf("%s[%d]", set.Key, i)
+			if p.File == "" || !slices.ContainsFunc(c.Dropped, func(d IncludedPatch) bool { return d.Key == key }) {
+				continue
+			}
+			if f := old.Resolve(p.File); !used[f] && !slices.Contains(out, f) {
+				out = append(out, f)
+			}
+		}
+	}
+	return out
 }
 
 // Write replaces the spec file with the bumped one atomically (a temporary file in the
@@ -376,5 +444,34 @@ func (p *Plan) Write() error {
 		return fmt.Errorf("writing spec: %w", err)
 	}
 	done = true
+	return p.removeUnused()
+}
+
+// removeUnused removes the files of the dropped patches, once the spec no longer names
+// them, and their directories left empty, up to the spec's own.
+func (p *Plan) removeUnused() error {
+	top, err := filepath.Abs(filepath.Dir(p.File))
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, f := range p.Unused {
+		if rel, err := filepath.Rel(top, f); err != nil || !filepath.IsLocal(rel) {
+			continue // not beside the spec (Validate refuses such patches): not bump's to remove
+		}
+		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
+			errs = append(errs, err)
+			continue
+		}
+		p.Removed = append(p.Removed, f)
+		for dir := filepath.Dir(f); dir != top && strings.HasPrefix(dir, top+string(filepath.Separator)); dir = filepath.Dir(dir) {
+			if os.Remove(dir) != nil {
+				break // not empty
+			}
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("the spec was written without the patches upstream released, but not all of their files could be removed (remove them by hand): %w", err)
+	}
 	return nil
 }

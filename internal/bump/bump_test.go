@@ -10,9 +10,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"io/fs"
 	"net/http"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"reflect"
 	"sort"
 	"strings"
 	"testing"
@@ -238,9 +241,11 @@ func TestPatchThatNoLongerAppliesIsNamed(t *testing.T) {
 	}
 }
 
-// Patches the new release already carries (a fix upstream released) are all named at once,
-// with their lines, so one edit drops them; the spec is untouched.
-func TestPatchesAlreadyInTheReleaseAreNamed(t *testing.T) {
+// Patches the new release already carries (a fix upstream released) are dropped: their
+// tables cut from the spec, every other byte kept, and their files removed once the spec
+// is written. Written inline, they cannot be cut: all are named at once and the spec is
+// untouched.
+func TestPatchesAlreadyInTheReleaseAreDropped(t *testing.T) {
 	testenv.Require(t, "patch")
 	site := upstreamtest.New(t)
 	b := newBumper(t, site)
@@ -249,18 +254,122 @@ func TestPatchesAlreadyInTheReleaseAreNamed(t *testing.T) {
 		"VERSION": "3.0.11-ours\n",
 	}), true)
 	file := copySpec(t, "patched.toml")
-	before, _ := os.ReadFile(file)
-	_, err := b.Plan(context.Background(), Request{File: file, WorkDir: t.TempDir()})
-	var ie *IncludedError
-	if !errors.As(err, &ie) || len(ie.Patches) != 2 || ie.Patches[0].Key != "package.patches[0]" || ie.Patches[1].Patch != "patches/version.patch" {
-		t.Fatalf("got %v, want both patches named as already in 3.0.13", err)
+	dir := filepath.Dir(file)
+	os.WriteFile(filepath.Join(dir, "keep.txt"), nil, 0o644) // the patches' directory holds another file
+	os.Rename(filepath.Join(dir, "keep.txt"), filepath.Join(dir, "patches", "keep.txt"))
+	plan, err := b.Plan(context.Background(), Request{File: file, WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
 	}
-	for _, want := range []string{"already in haproxy 3.0.13", "patched.toml:11: package.patches[0] (patches/readme.patch)", "patched.toml:14: package.patches[1] (patches/version.patch)"} {
-		if !strings.Contains(err.Error(), want) {
-			t.Errorf("message lacks %q: %v", want, err)
+	c := plan.Changes[0]
+	want := []IncludedPatch{{Line: 11, Key: "package.patches[0]", Patch: "patches/readme.patch"}, {Line: 14, Key: "package.patches[1]", Patch: "patches/version.patch"}}
+	if !reflect.DeepEqual(c.Dropped, want) || len(c.Patches) != 0 {
+		t.Fatalf("dropped %+v, applied %+v", c.Dropped, c.Patches)
+	}
+	old, _ := os.ReadFile(file)
+	wantText := strings.Replace(string(old), "[[package.patches]]\nfile = \"patches/readme.patch\"\n\n[[package.patches]]\nfile = \"patches/version.patch\"\n\n", "", 1)
+	wantText = strings.NewReplacer(`"3.0.11"`, `"3.0.13"`, "3.0/src/haproxy-3.0.11.tar.gz", "3.0/src/haproxy-3.0.13.tar.gz").Replace(wantText)
+	if got := string(plan.New); !strings.HasPrefix(got, wantText[:strings.Index(wantText, "sha256")]) || strings.Contains(got, "[[package.patches]]") || !strings.Contains(got, "\n\n[build]\ntoolchain") {
+		t.Errorf("new spec:\n%s", got)
+	}
+	if len(plan.Spec.Package.Patches) != 0 || len(plan.Unused) != 2 {
+		t.Errorf("bumped spec's patches %v, unused files %v", plan.Spec.Package.Patches, plan.Unused)
+	}
+	var buf bytes.Buffer
+	(&Report{Spec: file, Changes: plan.Changes}).WriteText(&buf)
+	for _, w := range []string{"patches 2 dropped: already in haproxy 3.0.13", "package.patches[1] patches/version.patch"} {
+		if !strings.Contains(buf.String(), w) {
+			t.Errorf("report lacks %q:\n%s", w, buf.String())
 		}
 	}
-	assertUntouched(t, file, before)
+	if err := plan.Write(); err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []string{"patches/readme.patch", "patches/version.patch"} {
+		if _, err := os.Stat(filepath.Join(dir, f)); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s: %v, want it removed", f, err)
+		}
+	}
+	if _, err := os.Stat(filepath.Join(dir, "patches", "keep.txt")); err != nil || len(plan.Removed) != 2 {
+		t.Errorf("another file of the directory: %v; removed %v", err, plan.Removed)
+	}
+	if s, err := spec.Load(file); err != nil || s.Package.Version != "3.0.13" || len(s.Package.Patches) != 0 {
+		t.Errorf("written: %v", err)
+	}
+
+	// The same patches inline: named, nothing written.
+	file = copySpec(t, "patched.toml")
+	data, _ := os.ReadFile(file)
+	inline := strings.Replace(string(data), "\n[[package.patches]]\nfile = \"patches/readme.patch\"\n\n[[package.patches]]\nfile = \"patches/version.patch\"\n", "patches = [{file = \"patches/readme.patch\"}, {file = \"patches/version.patch\"}]\n", 1)
+	os.WriteFile(file, []byte(inline), 0o644)
+	_, err = b.Plan(context.Background(), Request{File: file, WorkDir: t.TempDir()})
+	var ie *IncludedError
+	if !errors.As(err, &ie) || len(ie.Patches) != 2 {
+		t.Fatalf("got %v, want both patches named as already in 3.0.13", err)
+	}
+	for _, w := range []string{"already in haproxy 3.0.13", "patched.toml:10: package.patches[0] (patches/readme.patch)", "remove them from package.patches"} {
+		if !strings.Contains(err.Error(), w) {
+			t.Errorf("message lacks %q: %v", w, err)
+		}
+	}
+	assertUntouched(t, file, []byte(inline))
+}
+
+// A series whose later fix changes the code an earlier patch added: the release carries
+// both, so the first neither fails nor reverses alone on it (it would apply a second
+// time); taken back out from the last patch to the first, both are recognised. A release
+// that carries only the first keeps the second, which applies.
+func TestReleasedSeriesIsRecognised(t *testing.T) {
+	testenv.Require(t, "patch")
+	file := copySpec(t, "patched.toml")
+	dir := filepath.Dir(file)
+	// The first adds a function after the banner; the second changes a line of it.
+	os.WriteFile(filepath.Join(dir, "patches", "readme.patch"), []byte("--- a/README\n+++ b/README\n@@ -1,2 +1,6 @@\n The Reliable, High Performance TCP/HTTP Load Balancer.\n+int valid(char c)\n+{\n+\treturn c != 0;\n+}\n See doc/intro.txt.\n"), 0o644)
+	os.WriteFile(filepath.Join(dir, "patches", "version.patch"), []byte("--- a/README\n+++ b/README\n@@ -1,6 +1,6 @@\n The Reliable, High Performance TCP/HTTP Load Balancer.\n int valid(char c)\n {\n-\treturn c != 0;\n+\treturn c != 0 && c != ',';\n }\n See doc/intro.txt.\n"), 0o644)
+	plan := func(readme string) (*Plan, error) {
+		site := upstreamtest.New(t)
+		site.AddHAProxy(t, "3.0", "3.0.13", tarball(t, "haproxy-3.0.13", map[string]string{"README": readme, "VERSION": "3.0.13\n"}), true)
+		return newBumper(t, site).Plan(context.Background(), Request{File: file, WorkDir: t.TempDir()})
+	}
+	both := "The Reliable, High Performance TCP/HTTP Load Balancer.\nint valid(char c)\n{\n\treturn c != 0 && c != ',';\n}\nSee doc/intro.txt.\n"
+	p, err := plan(both)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := p.Changes[0]; len(c.Dropped) != 2 || len(c.Patches) != 0 {
+		t.Errorf("a release with both: dropped %+v, applied %+v", c.Dropped, c.Patches)
+	}
+	// Alone, the first would apply again on that release: what the series walk is for.
+	if ok, err := alreadyAppliedIn(t, both, filepath.Join(dir, "patches", "readme.patch")); err != nil || ok {
+		t.Errorf("alone, the first patch is recognised (%v, %v): the test does not test the series", ok, err)
+	}
+
+	p, err = plan("The Reliable, High Performance TCP/HTTP Load Balancer.\nint valid(char c)\n{\n\treturn c != 0;\n}\nSee doc/intro.txt.\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := p.Changes[0]; len(c.Dropped) != 1 || c.Dropped[0].Key != "package.patches[0]" || len(c.Patches) != 1 || c.Patches[0].Key != "package.patches[1]" {
+		t.Errorf("a release with the first: dropped %+v, applied %+v", c.Dropped, c.Patches)
+	}
+	if !strings.Contains(string(p.New), "patches/version.patch") || strings.Contains(string(p.New), "patches/readme.patch") || len(p.Unused) != 1 {
+		t.Errorf("new spec:\n%s\nunused %v", p.New, p.Unused)
+	}
+}
+
+// alreadyAppliedIn asks alreadyApplied of a tree holding README.
+func alreadyAppliedIn(t *testing.T, readme, patchFile string) (bool, error) {
+	dir := t.TempDir()
+	os.WriteFile(filepath.Join(dir, "README"), []byte(readme), 0o644)
+	return alreadyApplied(func(args ...string) (bool, string, error) {
+		cmd := exec.Command("patch", append([]string{"-p1", "--batch"}, args...)...)
+		cmd.Dir = dir
+		out, err := cmd.CombinedOutput()
+		var ee *exec.ExitError
+		if errors.As(err, &ee) {
+			return false, string(out), nil
+		}
+		return err == nil, string(out), err
+	}, patchFile)
 }
 
 func TestBadInput(t *testing.T) {
@@ -459,12 +568,15 @@ func TestLibraryPatchesAreChecked(t *testing.T) {
 	if !errors.As(err, &pe) || pe.Key != "sources.zlib.patches[0]" || !strings.Contains(err.Error(), fmt.Sprintf("commented.toml:%d: sources.zlib.patches[0] (patches/zlib.patch) no longer applies to zlib 1.3.2", patchLine)) {
 		t.Errorf("a patch that does not apply: %v", err)
 	}
-	_, err = plan("/* zlib, ours */\n")
-	var ie *IncludedError
-	if !errors.As(err, &ie) || len(ie.Patches) != 1 || !strings.Contains(err.Error(), "drop their [[sources.zlib.patches]] tables") {
-		t.Errorf("a patch the release carries: %v", err)
-	}
 	assertUntouched(t, file, before)
+	released, err := plan("/* zlib, ours */\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := released.Changes[0]; len(c.Dropped) != 1 || c.Dropped[0].Key != "sources.zlib.patches[0]" || c.Dropped[0].Line != patchLine ||
+		strings.Contains(string(released.New), "sources.zlib.patches") || released.Spec.Sources.Zlib.Patches != nil {
+		t.Errorf("a patch the release carries: %+v\n%s", c.Dropped, released.New)
+	}
 
 	p, err := plan("/* zlib */\n")
 	if err != nil {

@@ -92,6 +92,9 @@ type Report struct {
 	Check *CheckReport `json:"check,omitempty"`
 	// Written is true once the spec file was replaced.
 	Written bool `json:"written"`
+	// Removed are the files of dropped patches removed after the spec was written,
+	// relative to the spec's directory.
+	Removed []string `json:"removed_files,omitempty"`
 	// Seconds is the time from the start of bump to this report.
 	Seconds float64 `json:"seconds"`
 }

@@ -120,6 +120,26 @@ func FuzzScanner(f *testing.F) {
 				t.Fatalf("%s: token %q (%v), want %q", k, text[sp.Start:sp.End], err, v)
 			}
 		}
+		// Each table's block is whole statements: cut out, what is left still decodes,
+		// with fewer string values or as many.
+		for k, b := range d.Tables {
+			if !strings.HasPrefix(strings.TrimLeft(text[b.Header:], " \t"), "[") || b.Start > b.Header || b.Header >= b.End {
+				t.Fatalf("%s: block %+v", k, b)
+			}
+			cut, err := apply(d, nil, []string{k})
+			if err != nil {
+				t.Fatal(err)
+			}
+			var rest map[string]any
+			if _, err := toml.Decode(cut, &rest); err != nil {
+				t.Fatalf("without %s the document no longer decodes: %v\n%s", k, err, cut)
+			}
+			left := map[string]string{}
+			flatten("", rest, left)
+			if len(left) > len(want) {
+				t.Fatalf("without %s: %d string values, had %d", k, len(left), len(want))
+			}
+		}
 	})
 }
 
@@ -166,7 +186,7 @@ func TestApplyKeepsQuoteStyle(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out, err := apply(d, []edit{{"b", "new literal"}, {"a", `with "quotes"`}, {"inline.y.z", "z2"}, {"aot[1].sub.v", "v2"}})
+	out, err := apply(d, []edit{{"b", "new literal"}, {"a", `with "quotes"`}, {"inline.y.z", "z2"}, {"aot[1].sub.v", "v2"}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -178,11 +198,11 @@ func TestApplyKeepsQuoteStyle(t *testing.T) {
 	if strings.Count(out, "\n") != strings.Count(tricky, "\n") {
 		t.Error("line count changed")
 	}
-	if _, err := apply(d, []edit{{"num", "2"}}); err == nil {
+	if _, err := apply(d, []edit{{"num", "2"}}, nil); err == nil {
 		t.Error("editing a number as a string was accepted")
 	}
 	// A literal string cannot hold a quote: the value switches to a basic string.
-	out, _ = apply(d, []edit{{"b", "it's"}})
+	out, _ = apply(d, []edit{{"b", "it's"}}, nil)
 	if !strings.Contains(out, `b = "it's"`) {
 		t.Errorf("got %s", out)
 	}
@@ -197,5 +217,37 @@ func TestScannerLines(t *testing.T) {
 		if d.Keys[key] != line {
 			t.Errorf("%s on line %d, want %d", key, d.Keys[key], line)
 		}
+	}
+}
+
+// Cutting tables: a table's comment lines go with it, the blank line that separated it
+// stays (one, not two), and the comment above an array's first table stays while another
+// table of the array does.
+func TestApplyCutsTables(t *testing.T) {
+	doc := "[package]\nversion = \"1\"\n# the patches, in order\n[[package.patches]]\nfile = \"a\"\n\n# b fixes CVE-1\n[[package.patches]]\nfile = \"b\"\n\n[[package.patches]]\nfile = \"c\"\n\n[build]\nx = 1\n"
+	tests := []struct {
+		drops []string
+		want  string
+	}{
+		{[]string{"package.patches[1]"}, "[package]\nversion = \"2\"\n# the patches, in order\n[[package.patches]]\nfile = \"a\"\n\n[[package.patches]]\nfile = \"c\"\n\n[build]\nx = 1\n"},
+		{[]string{"package.patches[0]", "package.patches[1]"}, "[package]\nversion = \"2\"\n# the patches, in order\n[[package.patches]]\nfile = \"c\"\n\n[build]\nx = 1\n"},
+		{[]string{"package.patches[2]"}, "[package]\nversion = \"2\"\n# the patches, in order\n[[package.patches]]\nfile = \"a\"\n\n# b fixes CVE-1\n[[package.patches]]\nfile = \"b\"\n\n[build]\nx = 1\n"},
+		{[]string{"package.patches[0]", "package.patches[1]", "package.patches[2]"}, "[package]\nversion = \"2\"\n\n[build]\nx = 1\n"},
+	}
+	d, err := tomlpos.Scan(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range tests {
+		got, err := apply(d, []edit{{"package.version", "2"}}, tt.drops)
+		if err != nil || got != tt.want {
+			t.Errorf("cut %v: %v\n%s\nwant\n%s", tt.drops, err, got, tt.want)
+		}
+	}
+	if _, err := apply(d, nil, []string{"package"}); err != nil {
+		t.Errorf("cutting a plain table: %v", err)
+	}
+	if _, err := apply(d, nil, []string{"package.version"}); err == nil {
+		t.Error("cutting a key was accepted")
 	}
 }

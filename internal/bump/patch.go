@@ -49,10 +49,9 @@ func (e *PatchError) Error() string {
 		loc, e.Key, e.Patch, e.Version, strings.TrimRight(e.Output, "\n"))
 }
 
-// IncludedError names the patches the new source already carries (the tree holds what each
-// leaves: alreadyApplied), the mark of a fix upstream released (the security patches kiln's
-// default spec carries for 3.0.11 are in HAProxy's next 3.0 releases). They are all named
-// at once, so one edit of the spec drops them.
+// IncludedError names the patches the new source already carries when bump cannot drop
+// them itself: the spec writes them inline (patches = [...]) rather than as
+// [[….patches]] tables. They are all named at once, so one edit of the spec drops them.
 type IncludedError struct {
 	File    string // the spec
 	Table   string // package or sources.<name>: where the patches are
@@ -60,25 +59,30 @@ type IncludedError struct {
 	Patches []IncludedPatch
 }
 
-// IncludedPatch is one patch the new source already carries.
+// IncludedPatch is one patch the new source already carries: a fix upstream released
+// (the security patches kiln's default spec carries for 3.0.11 are in HAProxy's next 3.0
+// releases).
 type IncludedPatch struct {
-	Line  int
-	Key   string // package.patches[i]
-	Patch string // its file or URL
+	Line  int    `json:"line,omitempty"`
+	Key   string `json:"key"`   // package.patches[i]
+	Patch string `json:"patch"` // its file or URL
 }
 
 // Error implements error.
 func (e *IncludedError) Error() string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d of the spec's patches are already in %s (patch -R takes each back out: upstream released them): drop their [[%s.patches]] tables, then bump again; the spec is left as it is", len(e.Patches), e.Version, e.Table)
+	fmt.Fprintf(&b, "%d of the spec's patches are already in %s (patch -R takes each back out: upstream released them), and the spec writes them inline, not as [[%s.patches]] tables bump can drop: remove them from %s.patches, then bump again; the spec is left as it is", len(e.Patches), e.Version, e.Table, e.Table)
 	for _, p := range e.Patches {
-		loc := e.File
-		if p.Line > 0 {
-			loc = fmt.Sprintf("%s:%d", e.File, p.Line)
-		}
-		fmt.Fprintf(&b, "\n  %s: %s (%s)", loc, p.Key, p.Patch)
+		fmt.Fprintf(&b, "\n  %s: %s (%s)", p.where(e.File), p.Key, p.Patch)
 	}
 	return b.String()
+}
+
+func (p IncludedPatch) where(file string) string {
+	if p.Line > 0 {
+		return fmt.Sprintf("%s:%d", file, p.Line)
+	}
+	return file
 }
 
 // UnreleasedError is a bump of a library that uses kiln's default source, whose patches
@@ -119,13 +123,24 @@ func patchesOf(s *spec.Spec, p Pin) patchSet {
 	return patchSet{PatchSet: s.PatchSet(p.Name), kilns: p.Default}
 }
 
+// patchCheck is one table's patches checked against a new source.
+type patchCheck struct {
+	applied  []PatchResult   // those that apply, in order, as the build applies them
+	released []IncludedPatch // those the new source already carries: bump drops them
+}
+
 // checkPatches unpacks the new tarball and applies the spec's patches in order, the way
 // the recipe does (patch -p1 --forward --batch): each is first tried with --dry-run,
 // which names the first one that fails without touching the tree, then applied so the
 // next one sees the tree it will see in the build. A patch the new source already carries
-// (alreadyApplied) is not applied; all such are returned together as an IncludedError. It
-// runs patch(1), which the build itself uses.
-func (b *Bumper) checkPatches(ctx context.Context, s *spec.Spec, set patchSet, name, tarball, version string, req Request) ([]PatchResult, error) {
+// is not applied but returned as released. It runs patch(1), which the build itself uses.
+//
+// Released, asked of untouched copies of the new source: taking the series back out from
+// its last patch to its first, each patch that reverses exactly (no fuzz) on what the
+// later ones' reversal left, which is the series as upstream released it, including a
+// patch whose code a later fix of the series changed; or, alone on the release,
+// alreadyApplied.
+func (b *Bumper) checkPatches(ctx context.Context, s *spec.Spec, set patchSet, name, tarball, version string, req Request) (*patchCheck, error) {
 	prog := b.Patch
 	if prog == "" {
 		prog = "patch"
@@ -133,11 +148,11 @@ func (b *Bumper) checkPatches(ctx context.Context, s *spec.Spec, set patchSet, n
 	if _, err := exec.LookPath(prog); err != nil {
 		return nil, fmt.Errorf("checking the spec's patches needs patch(1): %w (apt-get install patch)", err)
 	}
-	// Two copies of the new source: the patches are applied in order to one, as the build
-	// does; whether each is already in the release is asked of the other, untouched, so a
-	// patch applied by mistake (below) cannot mislead the next one's answer.
-	var top, pristine string
-	for _, t := range []*string{&top, &pristine} {
+	// Three copies of the new source: the patches are applied in order to one, as the
+	// build does; whether each is already in the release is asked of the other two,
+	// untouched by that, so a patch applied by mistake cannot mislead the next one's answer.
+	var top, pristine, series string
+	for _, t := range []*string{&top, &pristine, &series} {
 		src, err := os.MkdirTemp(req.WorkDir, "src-")
 		if err != nil {
 			return nil, fmt.Errorf("unpacking %s: %w", tarball, err)
@@ -167,66 +182,85 @@ func (b *Bumper) checkPatches(ctx context.Context, s *spec.Spec, set patchSet, n
 	}
 	patch := func(args ...string) (bool, string, error) { return patchIn(top, args...) }
 	inPristine := func(args ...string) (bool, string, error) { return patchIn(pristine, args...) }
-	var out []PatchResult
-	table := strings.TrimSuffix(set.Key, ".patches")
-	included := &IncludedError{File: s.File(), Table: table, Version: name + " " + version}
-	unreleased := &UnreleasedError{File: s.File(), Table: table, Version: included.Version, Of: len(set.Patches)}
+
+	n := len(set.Patches)
+	patches := make([]IncludedPatch, n) // each one's key, line and name
+	files := make([]string, n)          // its content, in the work dir or the mirror
 	for i, p := range set.Patches {
 		key := fmt.Sprintf("%s[%d]", set.Key, i)
-		name, file := p.File, ""
+		patches[i] = IncludedPatch{Line: lines[key], Key: key, Patch: p.File}
+		if patches[i].Line == 0 {
+			patches[i].Line = lines[key+".file"]
+		}
 		if p.URL != "" {
-			name = p.URL
+			patches[i].Patch = p.URL
 			var err error
-			if file, err = b.patchFile(ctx, p, req); err != nil {
+			if files[i], err = b.patchFile(ctx, p, req); err != nil {
 				return nil, fmt.Errorf("%s: %w", key, err)
 			}
-		} else {
-			// Read as the build reads it (beside the spec, or kiln's own), into the work dir.
-			data, err := set.Data(i)
-			if err != nil {
-				return nil, err
-			}
-			if file, err = writeTemp(req.WorkDir, path.Base(p.File), data); err != nil {
-				return nil, err
-			}
+			continue
 		}
-		line := lines[key]
-		if line == 0 {
-			line = lines[key+".file"]
-		}
-		in, err := alreadyApplied(inPristine, file)
+		// Read as the build reads it (beside the spec, or kiln's own), into the work dir.
+		data, err := set.Data(i)
 		if err != nil {
 			return nil, err
 		}
-		if set.kilns {
-			if !in {
-				unreleased.Patches = append(unreleased.Patches, path.Base(p.File))
-			}
-			continue
+		if files[i], err = writeTemp(req.WorkDir, path.Base(p.File), data); err != nil {
+			return nil, err
 		}
-		if in {
-			included.Patches = append(included.Patches, IncludedPatch{Line: line, Key: key, Patch: name})
-			continue
+	}
+	released := make([]bool, n)
+	for i := n - 1; i >= 0; i-- {
+		exact := []string{"--reverse", "--force", "--fuzz=0", "-i", files[i]}
+		ok, _, err := patchIn(series, append([]string{"--dry-run"}, exact...)...)
+		if err == nil && ok {
+			ok, _, err = patchIn(series, exact...)
 		}
-		ok, output, err := patch("--dry-run", "--forward", "-i", file)
 		if err != nil {
 			return nil, err
 		}
 		if !ok {
-			return nil, &PatchError{File: s.File(), Line: line, Key: key, Patch: name, Version: included.Version, Output: output}
+			if ok, err = alreadyApplied(inPristine, files[i]); err != nil {
+				return nil, err
+			}
 		}
-		if ok, output, err = patch("--forward", "-i", file); err != nil {
+		released[i] = ok
+	}
+
+	out := &patchCheck{}
+	table := strings.TrimSuffix(set.Key, ".patches")
+	newVersion := name + " " + version
+	unreleased := &UnreleasedError{File: s.File(), Table: table, Version: newVersion, Of: n}
+	for i, p := range set.Patches {
+		if set.kilns {
+			if !released[i] {
+				unreleased.Patches = append(unreleased.Patches, path.Base(p.File))
+			}
+			continue
+		}
+		if released[i] {
+			out.released = append(out.released, patches[i])
+			continue
+		}
+		fail := func(output string) error {
+			return &PatchError{File: s.File(), Line: patches[i].Line, Key: patches[i].Key, Patch: patches[i].Patch, Version: newVersion, Output: output}
+		}
+		ok, output, err := patch("--dry-run", "--forward", "-i", files[i])
+		if err != nil {
+			return nil, err
+		}
+		if !ok {
+			return nil, fail(output)
+		}
+		if ok, output, err = patch("--forward", "-i", files[i]); err != nil {
 			return nil, err
 		} else if !ok {
-			return nil, &PatchError{File: s.File(), Line: line, Key: key, Patch: name, Version: included.Version, Output: output}
+			return nil, fail(output)
 		}
-		out = append(out, PatchResult{Key: key, Patch: name, Applies: true})
+		out.applied = append(out.applied, PatchResult{Key: patches[i].Key, Patch: patches[i].Patch, Applies: true})
 	}
 	if len(unreleased.Patches) > 0 {
 		return nil, unreleased
-	}
-	if len(included.Patches) > 0 {
-		return nil, included
 	}
 	return out, nil
 }

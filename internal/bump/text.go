@@ -116,12 +116,24 @@ func (r *Report) WriteText(w io.Writer) error {
 		b.WriteString("\n")
 		fmt.Fprintf(&b, "    url     %s\n", c.To.URL)
 		fmt.Fprintf(&b, "    sha256  %s (%s)\n", c.To.SHA256, c.HashFrom)
-		if len(c.Patches) > 0 {
+		if len(c.Dropped) > 0 {
+			fmt.Fprintf(&b, "    patches %d dropped: already in %s %s (upstream released them; patch -R takes each back out)\n", len(c.Dropped), c.Name, c.To.Version)
+			for _, d := range c.Dropped {
+				fmt.Fprintf(&b, "      %s %s\n", d.Key, d.Patch)
+			}
+		}
+		switch {
+		case len(c.Patches) > 0 && len(c.Dropped) > 0:
+			fmt.Fprintf(&b, "    patches the other %d still apply (patch -p1, in order)\n", len(c.Patches))
+		case len(c.Patches) > 0:
 			fmt.Fprintf(&b, "    patches all %d still apply (patch -p1, in order)\n", len(c.Patches))
 		}
 		if c.Released > 0 {
 			fmt.Fprintf(&b, "    patches kiln's default carried %d; all are in %s %s, so the new table needs none\n", c.Released, c.Name, c.To.Version)
 		}
+	}
+	for _, f := range r.Removed {
+		fmt.Fprintf(&b, "  removed %s (no table names it now)\n", f)
 	}
 	for _, wn := range r.Warnings {
 		fmt.Fprintf(&b, "  warning: %s\n", wn)
