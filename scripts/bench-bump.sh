@@ -1,20 +1,26 @@
 #!/usr/bin/env bash
-# Times `kiln bump --check` for a HAProxy patch release, from start to report: the spec at
-# 3.0.11 (its build in the store, as in CI with a binary cache) is bumped to a 3.0.12 that
-# was never built — a stand-in, 3.0.11's tarball repacked with VERSION 3.0.12 and a nonce,
-# listed with its sha256 in a releases.json served on 127.0.0.1. The check downloads it,
+# Times `kiln bump --check` for a HAProxy patch release, from start to report: the spec
+# `kiln init` writes, at 3.0.11 with its 15 security patches (its build in the store, as in
+# CI with a binary cache), is bumped to a 3.0.12 that was never built — a stand-in, 3.0.11's
+# tarball with those patches applied (as HAProxy's next 3.0 release carries them), repacked
+# with VERSION 3.0.12 and a nonce, listed with its sha256 in a releases.json served on
+# 127.0.0.1. The check downloads it, recognises the 15 patches as released and drops them,
 # compiles it, gates and packages both images and rebuilds 3.0.12 from scratch (2 rounds).
 # usage: scripts/bench-bump.sh KILN MIRROR    (make bench-bump)
 set -euo pipefail
 kiln=${1:?usage: bench-bump.sh KILN MIRROR}; mirror=${2:?usage: bench-bump.sh KILN MIRROR}
-repo=$(cd "$(dirname "$0")/.." && pwd)
+[[ $kiln != */* ]] || kiln=$(realpath "$kiln")   # it also runs from the work directory
 work=$(mktemp -d); trap 'rm -rf "$work"' EXIT
 
 "$kiln" -q build --mirror "$mirror" --no-image > /dev/null   # 3.0.11 in the store
+(cd "$work" && "$kiln" -q init haproxy.toml)                  # the spec and its patches
 
 site=$work/site/3.0/src
 mkdir -p "$site" "$work/src"
 tar -xzf "$mirror/haproxy-3.0.11.tar.gz" -C "$work/src"
+for p in $(sed -n 's/^file = "\(patches\/.*\)"$/\1/p' "$work/haproxy.toml"); do
+  patch -s -p1 -d "$work/src/haproxy-3.0.11" < "$work/$p"
+done
 mv "$work/src/haproxy-3.0.11" "$work/src/haproxy-3.0.12"
 echo 3.0.12 > "$work/src/haproxy-3.0.12/VERSION"
 date +%s%N > "$work/src/haproxy-3.0.12/.kiln-bench-nonce"   # never built before
@@ -41,7 +47,6 @@ python3 -m http.server --bind 127.0.0.1 "$port" --directory "$work/site" > /dev/
 srv=$!; trap 'kill $srv 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 50); do curl -sf "http://127.0.0.1:$port/3.0/src/releases.json" > /dev/null && break; sleep 0.1; done
 
-cp "$repo/nixgen/spec/default.toml" "$work/haproxy.toml"
 t0=$(date +%s.%N)
 "$kiln" -q bump --check --mirror "$mirror" --index-url "haproxy=http://127.0.0.1:$port" \
   --json "$work/haproxy.toml" > "$work/report.json"
@@ -56,4 +61,5 @@ print(f"| whole command | {float(sys.argv[3]) - float(sys.argv[2]):.1f} s |")
 print(f"| compressed image | {c['before']['compressed_size']:,} → {c['after']['compressed_size']:,} B ({c['delta']['compressed']:+,} B) |")
 print(f"| uncompressed image | {c['before']['uncompressed_size']:,} → {c['after']['uncompressed_size']:,} B ({c['delta']['uncompressed']:+,} B) |")
 print(f"| reproducible | {c['after']['reproducible']} |")
+print(f"| patches dropped (released upstream), files removed | {len(r['changes'][0].get('dropped_patches', []))}, {len(r.get('removed_files', []))} |")
 PY
