@@ -99,6 +99,20 @@ func runBump(c *cli.Context) error {
 		return err
 	}
 	rep := &bump.Report{Spec: file, Changes: plan.Changes, Warnings: plan.Warnings}
+	dir, err := filepath.Abs(filepath.Dir(file))
+	if err != nil {
+		return err
+	}
+	// Files are reported as the spec names them: relative to its directory.
+	rel := func(f string) string {
+		if r, err := filepath.Rel(dir, f); err == nil {
+			return r
+		}
+		return f
+	}
+	for _, f := range plan.Unused {
+		rep.Unused = append(rep.Unused, rel(f))
+	}
 	for _, ch := range plan.Changes {
 		log.Info("bump", "component", ch.Name, "from", ch.From.Version, "to", ch.To.Version, "sha256_from", ch.HashFrom)
 	}
@@ -135,12 +149,8 @@ func runBump(c *cli.Context) error {
 	}
 	if !failed && !c.Bool("dry-run") {
 		err := plan.Write()
-		dir, _ := filepath.Abs(filepath.Dir(file))
 		for _, f := range plan.Removed {
-			if rel, rerr := filepath.Rel(dir, f); rerr == nil {
-				f = rel
-			}
-			rep.Removed = append(rep.Removed, f)
+			rep.Removed = append(rep.Removed, rel(f))
 		}
 		if err != nil {
 			return err

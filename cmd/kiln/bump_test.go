@@ -188,7 +188,12 @@ func TestBumpCommand(t *testing.T) {
 	released := specCopy(t, "nixgen/spec/default.toml")
 	fixed := upstreamtest.New(t)
 	fixed.AddHAProxy(t, "3.0", "3.0.12", repackHAProxy(t, patchedTarball(t, filepath.Join(m, "haproxy-3.0.11.tar.gz")), "3.0.12"), true)
-	stdout, stderr, err := kiln(t, append(append([]string{"bump"}, fixed.Flags()...), released)...)
+	orig, _ := os.ReadFile(released)
+	stdout, stderr, err := kiln(t, append(append([]string{"bump", "--dry-run"}, fixed.Flags()...), released)...)
+	if now, _ := os.ReadFile(released); err != nil || !bytes.Equal(now, orig) || strings.Count(stdout, "unused patches/haproxy-3.0.11/") != len(spec.DefaultFiles()) {
+		t.Fatalf("--dry-run: %v\n%s\n%s", err, stdout, stderr)
+	}
+	stdout, stderr, err = kiln(t, append(append([]string{"bump"}, fixed.Flags()...), released)...)
 	// All of them, "MINOR: http: add a function to validate characters of :authority"
 	// (package.patches[10]) included: it only adds a function that a later fix of the series
 	// changed, so alone it neither reverses nor fails to apply on the release (it would

@@ -92,8 +92,10 @@ type Report struct {
 	Check *CheckReport `json:"check,omitempty"`
 	// Written is true once the spec file was replaced.
 	Written bool `json:"written"`
-	// Removed are the files of dropped patches removed after the spec was written,
-	// relative to the spec's directory.
+	// Unused are the files of dropped patches that nothing in the bumped spec names,
+	// relative to the spec's directory: removed once the spec is written.
+	Unused []string `json:"unused_files,omitempty"`
+	// Removed are the Unused files removed after the spec was written.
 	Removed []string `json:"removed_files,omitempty"`
 	// Seconds is the time from the start of bump to this report.
 	Seconds float64 `json:"seconds"`

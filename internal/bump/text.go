@@ -3,6 +3,7 @@ package bump
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 	"text/tabwriter"
@@ -132,8 +133,12 @@ func (r *Report) WriteText(w io.Writer) error {
 			fmt.Fprintf(&b, "    patches kiln's default carried %d; all are in %s %s, so the new table needs none\n", c.Released, c.Name, c.To.Version)
 		}
 	}
-	for _, f := range r.Removed {
-		fmt.Fprintf(&b, "  removed %s (no table names it now)\n", f)
+	for _, f := range r.Unused {
+		if slices.Contains(r.Removed, f) {
+			fmt.Fprintf(&b, "  removed %s (no table names it now)\n", f)
+		} else if !r.Written {
+			fmt.Fprintf(&b, "  unused %s (no table would name it; removed when the spec is written)\n", f)
+		}
 	}
 	for _, wn := range r.Warnings {
 		fmt.Fprintf(&b, "  warning: %s\n", wn)
