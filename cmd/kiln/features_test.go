@@ -109,20 +109,26 @@ func startHAProxy(t *testing.T, bin, cfgFile, probe string, client *http.Client)
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	done := make(chan error, 1)
-	go func() { done <- cmd.Wait() }()
-	t.Cleanup(func() {
-		cmd.Process.Signal(syscall.SIGUSR1)
-		select {
-		case <-done:
-		case <-time.After(10 * time.Second):
-			cmd.Process.Kill()
-			t.Errorf("haproxy did not stop on SIGUSR1 within 10 s")
-		}
-	})
+	exited := make(chan struct{}) // closed once haproxy has exited, waitErr set
+	var waitErr error
+	go func() { waitErr = cmd.Wait(); close(exited) }()
 	if client == nil {
 		client = http.DefaultClient
 	}
+	t.Cleanup(func() {
+		// The test's idle keep-alive connections are closed first, so the stop waits on
+		// nothing the test left behind; one that still takes over 10 s (seen once, on a
+		// loaded machine) is reported with haproxy's log.
+		client.CloseIdleConnections()
+		cmd.Process.Signal(syscall.SIGUSR1)
+		select {
+		case <-exited:
+		case <-time.After(10 * time.Second):
+			cmd.Process.Kill()
+			<-exited
+			t.Errorf("haproxy did not stop on SIGUSR1 within 10 s\nhaproxy log:\n%s", logs.String())
+		}
+	})
 	for {
 		resp, err := client.Get(probe)
 		if err == nil {
@@ -132,8 +138,8 @@ func startHAProxy(t *testing.T, bin, cfgFile, probe string, client *http.Client)
 			}
 		}
 		select {
-		case err := <-done:
-			t.Fatalf("haproxy exited: %v\n%s", err, logs.String())
+		case <-exited:
+			t.Fatalf("haproxy exited: %v\n%s", waitErr, logs.String())
 		case <-ctx.Done():
 			t.Fatalf("haproxy never answered %s: last error %v\n%s", probe, err, logs.String())
 		case <-time.After(100 * time.Millisecond):
