@@ -454,10 +454,17 @@ func (p *Plan) removeUnused() error {
 	if err != nil {
 		return err
 	}
+	realTop, err := filepath.EvalSymlinks(top)
+	if err != nil {
+		return err
+	}
 	var errs []error
 	for _, f := range p.Unused {
-		if rel, err := filepath.Rel(top, f); err != nil || !filepath.IsLocal(rel) {
-			continue // not beside the spec (Validate refuses such patches): not bump's to remove
+		// Only a file whose directory really is under the spec's (no symlink leading out,
+		// as a spec's allowed directories may): one outside is not bump's to remove.
+		realDir, err := filepath.EvalSymlinks(filepath.Dir(f))
+		if rel, rerr := filepath.Rel(realTop, realDir); err != nil || rerr != nil || !filepath.IsLocal(rel) && rel != "." {
+			continue
 		}
 		if err := os.Remove(f); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			errs = append(errs, err)
