@@ -355,11 +355,17 @@ func checkEdit(oldText []byte, tagPinned bool, file, dir string, text []byte, ch
 	return s, nil
 }
 
+// drops says whether c drops patch i of its table.
+func (c Change) drops(i int) bool {
+	key := fmt.Sprintf("%s.patches[%d]", c.Table, i)
+	return slices.ContainsFunc(c.Dropped, func(d IncludedPatch) bool { return d.Key == key })
+}
+
 // kept is ps without the patches c drops.
 func kept(ps []spec.Patch, c Change) []spec.Patch {
 	var out []spec.Patch
 	for i, p := range ps {
-		if !slices.ContainsFunc(c.Dropped, func(d IncludedPatch) bool { return d.Key == fmt.Sprintf("%s.patches[%d]", c.Table, i) }) {
+		if !c.drops(i) {
 			out = append(out, p)
 		}
 	}
@@ -388,10 +394,8 @@ func unusedFiles(old, bumped *spec.Spec, changes []Change) []string {
 		if c.Table == "package" {
 			lib = ""
 		}
-		set := old.PatchSet(lib)
-		for i, p := range set.Patches {
-			key := fmt.Sprintf("%s[%d]", set.Key, i)
-			if p.File == "" || !slices.ContainsFunc(c.Dropped, func(d IncludedPatch) bool { return d.Key == key }) {
+		for i, p := range old.PatchSet(lib).Patches {
+			if p.File == "" || !c.drops(i) {
 				continue
 			}
 			if f := old.Resolve(p.File); !used[f] && !slices.Contains(out, f) {
