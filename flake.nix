@@ -56,7 +56,7 @@
         src = self;
         # The NAR hash of `go mod vendor` for the current go.sum (cmd/kiln's
         # TestProjectFlakeVendorHash computes it and says when it changed).
-        vendorHash = "sha256-3h91h3iNm05RZ8C+KylVheZgyqsOBrKUDm7TaiKojjU=";
+        vendorHash = "sha256-3bUZ2FL/GsWeq0uOHvZD1VTIci6DAq3Ew4tEQDopIA8=";
         subPackages = [ "cmd/kiln" ];
         # libzstd (pinned by go.mod) and libdeflate (vendored in internal/libdeflate) are
         # compiled in through cgo, so the layer compressors are the same wherever kiln is
