@@ -210,9 +210,11 @@ func TestImageRunsInPodman(t *testing.T) {
 		}
 		code, _ := podman(t, pdir, "inspect", "--format", "{{.State.ExitCode}}", cid)
 		logs, _ := podman(t, pdir, "logs", cid)
+		took := time.Since(start).Round(time.Millisecond)
 		if lastLine(code) != "0" {
-			t.Errorf("%s: container exit code %s after %s, want 0 (haproxy exits by itself, not killed at the runtime's 10 s)\n%s", what, lastLine(code), time.Since(start).Round(time.Millisecond), logs)
+			t.Errorf("%s: container exit code %s after %s, want 0 (haproxy exits by itself, not killed at the runtime's 10 s)\n%s", what, lastLine(code), took, logs)
 		}
+		t.Logf("%s: podman stop returned after %s", what, took)
 		return logs
 	}
 	if logs := stop("idle"); strings.Contains(logs, "hard-stopped") {
