@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"bytes"
 	"context"
 	"debug/elf"
@@ -227,6 +228,39 @@ func serveAndGet(t *testing.T, bin, cfg, want string) {
 	case <-time.After(10 * time.Second):
 		t.Errorf("haproxy did not stop on SIGUSR1 within 10 s")
 	}
+}
+
+// statusLine sends req, a raw HTTP request, to the server at addr on a connection of its
+// own (dialled until it is accepted, for up to 30 s) and returns the response's status line;
+// it fails the test, with logs() if given, when there is none within 10 s.
+func statusLine(t *testing.T, addr, req string, logs func() string) string {
+	t.Helper()
+	more := func() string {
+		if logs == nil {
+			return ""
+		}
+		return "\n" + logs()
+	}
+	var c net.Conn
+	var err error
+	for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
+		if c, err = net.Dial("tcp", addr); err == nil || time.Now().After(deadline) {
+			break
+		}
+	}
+	if err != nil {
+		t.Fatalf("connecting to %s: %v%s", addr, err, more())
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(10 * time.Second))
+	if _, err := c.Write([]byte(req)); err != nil {
+		t.Fatal(err)
+	}
+	line, err := bufio.NewReader(c).ReadString('\n')
+	if err != nil {
+		t.Fatalf("%q: reading the status line: %v%s", req, err, more())
+	}
+	return strings.TrimSpace(line)
 }
 
 func getWithRetry(ctx context.Context, url string) (string, error) {

@@ -241,16 +241,8 @@ func TestImageRunsInPodman(t *testing.T) {
 	}
 	// A whole request on a second connection: once it is answered, haproxy has accepted
 	// the first, queued before it.
-	probe, err := net.Dial("tcp", "127.0.0.1:8080")
-	if err != nil {
-		t.Fatal(err)
-	}
-	probe.SetDeadline(time.Now().Add(10 * time.Second))
-	io.WriteString(probe, "GET / HTTP/1.1\r\nHost: kiln\r\nConnection: close\r\n\r\n")
-	answer, err := io.ReadAll(probe)
-	probe.Close()
-	if err != nil || !bytes.HasPrefix(answer, []byte("HTTP/1.1 200")) {
-		t.Fatalf("probe request: %v\n%s", err, answer)
+	if got := statusLine(t, "127.0.0.1:8080", "GET / HTTP/1.1\r\nHost: kiln\r\nConnection: close\r\n\r\n", nil); got != "HTTP/1.1 200 OK" {
+		t.Fatalf("probe request: %s, want HTTP/1.1 200 OK", got)
 	}
 	if logs := stop("half-sent request"); strings.Count(logs, "hard-stopped") != 1 {
 		t.Errorf("half-sent request: want one hard stop in the logs\n%s", logs)

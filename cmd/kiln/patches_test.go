@@ -5,7 +5,6 @@ import (
 	"bytes"
 	"encoding/json"
 	"fmt"
-	"net"
 	"os"
 	"os/exec"
 	"path"
@@ -14,7 +13,6 @@ import (
 	"strings"
 	"syscall"
 	"testing"
-	"time"
 
 	"github.com/kilnbuild/kiln/internal/files"
 	"github.com/kilnbuild/kiln/nixgen/spec"
@@ -222,36 +220,13 @@ func TestDefaultBinaryRejectsForbiddenAuthority(t *testing.T) {
 		cmd.Process.Signal(syscall.SIGUSR1)
 		cmd.Wait()
 	}()
-	status := func(req string) string {
-		t.Helper()
-		var c net.Conn
-		var err error
-		for deadline := time.Now().Add(30 * time.Second); ; time.Sleep(100 * time.Millisecond) {
-			if c, err = net.Dial("tcp", addr); err == nil || time.Now().After(deadline) {
-				break
-			}
-		}
-		if err != nil {
-			t.Fatalf("connecting to haproxy: %v\n%s", err, logs.String())
-		}
-		defer c.Close()
-		c.SetDeadline(time.Now().Add(10 * time.Second))
-		if _, err := c.Write([]byte(req)); err != nil {
-			t.Fatal(err)
-		}
-		line, err := bufio.NewReader(c).ReadString('\n')
-		if err != nil {
-			t.Fatalf("%q: reading the status line: %v", req, err)
-		}
-		return strings.TrimSpace(line)
-	}
 	for req, want := range map[string]string{
 		"GET / HTTP/1.1\r\nHost: kiln.example\r\n\r\n":  "HTTP/1.1 200 OK",
 		"GET / HTTP/1.1\r\nHost: a,b\r\n\r\n":           "HTTP/1.1 400 Bad request",
 		"GET http://a,b/ HTTP/1.1\r\nHost: a,b\r\n\r\n": "HTTP/1.1 400 Bad request",
 		"GET / HTTP/1.1\r\nHost: a b\r\n\r\n":           "HTTP/1.1 400 Bad request",
 	} {
-		if got := status(req); got != want {
+		if got := statusLine(t, addr, req, logs.String); got != want {
 			t.Errorf("%q: %s, want %s", req, got, want)
 		}
 	}
