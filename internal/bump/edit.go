@@ -29,7 +29,8 @@ func apply(d *tomlpos.Document, edits []edit, drops []string) (string, error) {
 		}
 		rs = append(rs, repl{sp.Start, sp.End, encodeString(e.value, sp.Quote)})
 	}
-	// The cuts, merged where one table's block ends where the next one's starts.
+	// The cuts, merged where one table's block ends where the next one's starts or holds
+	// it (a sub-table dropped with its table).
 	type cut struct {
 		start, end   int
 		keepsComment bool // the array's comment above stays: the next table follows it
@@ -60,8 +61,8 @@ func apply(d *tomlpos.Document, edits []edit, drops []string) (string, error) {
 	sort.Slice(cuts, func(i, j int) bool { return cuts[i].start < cuts[j].start })
 	for i := 0; i < len(cuts); i++ {
 		c := cuts[i]
-		for i+1 < len(cuts) && cuts[i+1].start == c.end {
-			c.end = cuts[i+1].end
+		for i+1 < len(cuts) && cuts[i+1].start <= c.end {
+			c.end = max(c.end, cuts[i+1].end)
 			i++
 		}
 		if !c.keepsComment {

@@ -21,7 +21,8 @@ type Document struct {
 	Keys map[string]int
 	// Tables locates every table written with a header ("sources.lua",
 	// "package.patches[3]"): from its header, or the comment lines directly above it, to
-	// the next header's. A table written inline or as dotted keys has none.
+	// the next header's that is not one of its sub-tables (those directly after it are in
+	// its block). A table written inline or as dotted keys has none.
 	Tables map[string]Block
 }
 
@@ -49,9 +50,15 @@ func Scan(text string) (*Document, error) {
 		return nil, fmt.Errorf("line %d: %w", s.line, err)
 	}
 	for i, t := range s.tables {
+		// A table's sub-tables that follow it are part of it: [[a.b]] after [[a]] belongs to
+		// that element of a, and cutting the element without it would leave [[a.b]] to the
+		// one before.
 		end := len(text)
-		if i+1 < len(s.tables) {
-			end = s.d.Tables[s.tables[i+1]].Start
+		for _, next := range s.tables[i+1:] {
+			if !strings.HasPrefix(next, t+".") {
+				end = s.d.Tables[next].Start
+				break
+			}
 		}
 		b := s.d.Tables[t]
 		b.End = end

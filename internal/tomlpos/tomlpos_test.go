@@ -21,7 +21,8 @@ func TestKeyLines(t *testing.T) {
 }
 
 // A table's block runs from its header, or the comment lines directly above it, to the
-// next header's block; a comment that is the tail of a multi-line string is not one.
+// next header's block that is not one of its sub-tables; a comment that is the tail of a
+// multi-line string is not one.
 func TestTableBlocks(t *testing.T) {
 	doc := "a = 1 # top\n" +
 		"# about t\n" +
@@ -36,16 +37,26 @@ func TestTableBlocks(t *testing.T) {
 		"x = 2\n" +
 		"# a comment, then a blank line: not the next header's\n" +
 		"\n" +
-		"[u]\n"
+		"[u]\n" +
+		"[[p]]\n" +
+		"[[p.s]]\n" +
+		"[p.s.t]\n" +
+		"[[p]]\n"
 	d, err := Scan(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]string{
-		"t":      "# about t\n[t]\nm = \"\"\"\n# inside the string\"\"\"\n",
+		"t": "# about t\n[t]\nm = \"\"\"\n# inside the string\"\"\"\n[[t.l]]\nx = 1\n\n" +
+			"# about the second\n  # indented, still a comment\n[[t.l]] # trailing\nx = 2\n# a comment, then a blank line: not the next header's\n\n",
 		"t.l[0]": "[[t.l]]\nx = 1\n\n",
 		"t.l[1]": "# about the second\n  # indented, still a comment\n[[t.l]] # trailing\nx = 2\n# a comment, then a blank line: not the next header's\n\n",
 		"u":      "[u]\n",
+		// [[p.s]] is a table of p's first element: it goes with that element, not the next.
+		"p[0]":        "[[p]]\n[[p.s]]\n[p.s.t]\n",
+		"p[0].s[0]":   "[[p.s]]\n[p.s.t]\n",
+		"p[0].s[0].t": "[p.s.t]\n",
+		"p[1]":        "[[p]]\n",
 	}
 	if len(d.Tables) != len(want) {
 		t.Errorf("tables %v", d.Tables)
