@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Document is a TOML file as text, with the location of every key and string value.
@@ -263,13 +264,13 @@ func (s *scanner) key() ([]string, error) {
 			if err := s.quoted(string(c)); err != nil {
 				return nil, err
 			}
-			raw := s.doc[start:s.i]
-			if u, err := strconv.Unquote(raw); c == '"' && err == nil {
+			raw := s.doc[start+1 : s.i-1]
+			if c == '"' {
+				u, err := unescape(raw)
+				if err != nil {
+					return nil, err
+				}
 				raw = u
-			} else {
-				// A literal key, or an escape Go does not share with TOML: the text as
-				// written still tells keys apart for what bump looks up.
-				raw = raw[1 : len(raw)-1]
 			}
 			parts = append(parts, raw)
 		case isBare(c):
@@ -289,6 +290,63 @@ func (s *scanner) key() ([]string, error) {
 		}
 		return parts, nil
 	}
+}
+
+// unescape reads a basic string's escapes as TOML does, not as Go does: \xHH is the code
+// point U+00HH (Go's is a byte), \e is ESC, and Go's \a, \v and octal are not TOML's.
+func unescape(q string) (string, error) {
+	if !strings.Contains(q, `\`) {
+		return q, nil
+	}
+	var b strings.Builder
+	for i := 0; i < len(q); i++ {
+		if q[i] != '\\' {
+			b.WriteByte(q[i])
+			continue
+		}
+		if i+1 >= len(q) {
+			return "", fmt.Errorf("escape at the end of %q", q)
+		}
+		i++
+		n := 0
+		switch q[i] {
+		case 'b':
+			b.WriteByte('\b')
+		case 't':
+			b.WriteByte('\t')
+		case 'n':
+			b.WriteByte('\n')
+		case 'f':
+			b.WriteByte('\f')
+		case 'r':
+			b.WriteByte('\r')
+		case 'e':
+			b.WriteByte(0x1b)
+		case '"', '\\':
+			b.WriteByte(q[i])
+		case 'x':
+			n = 2
+		case 'u':
+			n = 4
+		case 'U':
+			n = 8
+		default:
+			return "", fmt.Errorf("invalid escape \\%c in %q", q[i], q)
+		}
+		if n == 0 {
+			continue
+		}
+		if i+1+n > len(q) {
+			return "", fmt.Errorf("short escape in %q", q)
+		}
+		v, err := strconv.ParseUint(q[i+1:i+1+n], 16, 32)
+		if err != nil || !utf8.ValidRune(rune(v)) {
+			return "", fmt.Errorf("invalid escape in %q", q)
+		}
+		b.WriteRune(rune(v))
+		i += n
+	}
+	return b.String(), nil
 }
 
 func isBare(c byte) bool {

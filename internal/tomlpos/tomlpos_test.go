@@ -78,3 +78,21 @@ func TestTableBlocks(t *testing.T) {
 		t.Errorf("header of t.l[1] at %q", doc[b.Header:])
 	}
 }
+
+// Quoted keys name what the TOML decoder names: its escapes, not Go's (\x80 is U+0080,
+// not the byte 0x80; \e is ESC), and a literal key as written.
+func TestQuotedKeys(t *testing.T) {
+	doc := "\"\\x80\" = \"a\"\n\"\\e\\u00e9\\U0001F600\\\"\" = \"b\"\n'\\x80' = \"c\"\n[\"t\\tu\"]\nk = \"d\"\n"
+	d, err := Scan(doc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []string{"\u0080", "\x1bé😀\"", `\x80`, "t\tu.k"} {
+		if _, ok := d.Strings[k]; !ok {
+			t.Errorf("no string value at key %q (have %v)", k, d.Strings)
+		}
+	}
+	if _, err := Scan("\"\\q\" = 1\n"); err == nil {
+		t.Error("an escape TOML does not have was read as a key")
+	}
+}
