@@ -224,11 +224,13 @@ func (ni *NarInfo) Check() error {
 	}
 	for _, r := range ni.References {
 		if err := storepath.CheckBaseName(r); err != nil {
+			//lint:ignore ST1005 the narinfo field's name
 			errs = append(errs, fmt.Errorf("References: %w", err))
 		}
 	}
 	if ni.Deriver != "" {
 		if err := storepath.CheckBaseName(ni.Deriver); err != nil {
+			//lint:ignore ST1005 the narinfo field's name
 			errs = append(errs, fmt.Errorf("Deriver: %w", err))
 		}
 	}
@@ -254,7 +256,7 @@ func checkCA(ca string) error {
 	case strings.HasPrefix(ca, "fixed:"):
 		h = strings.TrimPrefix(ca, "fixed:")
 	default:
-		return fmt.Errorf("%q is neither text: nor fixed:", ca)
+		return fmt.Errorf("%q: want text:<hash> or fixed:[r:]<hash>", ca)
 	}
 	parsed, err := ParseHash(h)
 	if err != nil {

@@ -19,6 +19,9 @@ export PATH=$tools:$PATH
 unformatted=$(gofmt -l $(git ls-files '*.go'))
 if [ -n "$unformatted" ]; then echo "gofmt needed: $unformatted" >&2; exit 1; fi
 go vet ./...
+# staticcheck, pinned, built by kiln's own Go (so it reads that Go's standard library) and
+# cached by the go command after the first run.
+go run honnef.co/go/tools/cmd/staticcheck@v0.8.2 ./...
 # Known vulnerabilities reachable from kiln's code, its modules or its Go (a pinned snapshot
 # of the Go vulnerability database; scripts/vulncheck.sh).
 bash scripts/vulncheck.sh

@@ -9,8 +9,6 @@ import (
 	"archive/tar"
 	"bytes"
 	"compress/gzip"
-	"crypto/sha256"
-	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -260,11 +258,6 @@ func Check(data []byte, s *spec.Spec) error {
 			name, strings.Join(d, "; "))
 	}
 	return nil
-}
-
-func sha256Hex(b []byte) string {
-	sum := sha256.Sum256(b)
-	return hex.EncodeToString(sum[:])
 }
 
 // Collect reads the .gcda files an instrumented build wrote under prefix (GCOV_PREFIX).
