@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/url"
+	"path"
 	"slices"
 	"strconv"
 	"strings"
@@ -155,6 +156,9 @@ func New(rawURL string, opts ...Option) (*Client, error) {
 		if u.Host != "" && u.Host != "localhost" || !strings.HasPrefix(u.Path, "/") {
 			return nil, fmt.Errorf("invalid binary cache URL %q: want file:///absolute/dir", rawURL)
 		}
+		// Request paths are joined clean, so the root they are checked against must be
+		// clean too (file://$PWD/../cache, file:///srv//cache).
+		u.Path = path.Clean(u.Path)
 		transport = fileTransport{root: u.Path}
 	default:
 		return nil, fmt.Errorf("invalid binary cache URL %q: scheme must be http, https or file", u.Redacted())
@@ -401,7 +405,9 @@ func (c *Client) Have(ctx context.Context, storePaths []string, trusted []Public
 // FileSize/FileHash of the download and NarSize/NarHash of the NAR; nothing is buffered
 // whole. w sees the bytes before the end of the stream is checked: only a nil error means
 // they are ni's NAR (to verify without keeping anything, pass io.Discard). Mismatches
-// wrap ErrHashMismatch. ni should come from Have's Found list, so that it is signed.
+// wrap ErrHashMismatch, a download that breaks off or times out is an *UnreachableError,
+// and w's own error is returned wrapped. ni should come from Have's Found list, so that
+// it is signed.
 func (c *Client) FetchNAR(ctx context.Context, ni *NarInfo, w io.Writer) error {
 	if err := c.fetchNAR(ctx, ni, w); err != nil {
 		return fmt.Errorf("fetching NAR for %s: %w", ni.StorePath, err)
@@ -444,29 +450,40 @@ func (c *Client) fetchNAR(ctx context.Context, ni *NarInfo, w io.Writer) error {
 		raw = file
 	}
 	raw = &limitedReader{r: raw, left: int64(fileLimit), what: "download (FileSize)"}
+	// A read that fails, from the decompressor's first look at its header to the end of
+	// the stream, is one of four things, and the caller acts on which: the download is
+	// longer than signed or does not decompress (the cache is wrong), the connection broke
+	// or timed out (the cache is unreachable), or the context ended.
+	readFailed := func(err error) error {
+		var tl *tooLong
+		switch {
+		case errors.As(err, &tl):
+			return fmt.Errorf("%w: the %s is longer than the narinfo says", ErrHashMismatch, tl.what)
+		case ctx.Err() != nil:
+			return ctx.Err()
+		case errors.Is(err, errBrokenBody):
+			return &UnreachableError{URL: c.URL(), Err: fmt.Errorf("reading %s: %w", u.Redacted(), err)}
+		}
+		// The whole download arrived and does not decompress: it is not the file the
+		// signed narinfo describes, as a hash would have shown.
+		return fmt.Errorf("%w: the NAR file does not decompress as %s: %v", ErrHashMismatch, method, err)
+	}
 	dec, err := decompressor(method, raw)
 	if err != nil {
-		return err
+		return readFailed(err)
 	}
 	defer dec.Close()
 	nar, err := newHashingReader("NarHash", ni.NarHash, &limitedReader{r: dec, left: int64(min(ni.NarSize, 1<<62)), what: "NAR (NarSize)"})
 	if err != nil {
 		return err
 	}
-	if _, err := io.Copy(w, nar); err != nil {
-		var tl *tooLong
-		if errors.As(err, &tl) {
-			return fmt.Errorf("%w: the %s is longer than the narinfo says", ErrHashMismatch, tl.what)
+	// w's own failure (a full disk, say) is the caller's, not the cache's.
+	dst := &writeErr{w: w}
+	if _, err := io.Copy(dst, nar); err != nil {
+		if dst.err != nil {
+			return fmt.Errorf("writing the NAR: %w", dst.err)
 		}
-		if ctx.Err() != nil {
-			return ctx.Err()
-		}
-		if errors.Is(err, errBrokenBody) {
-			return &UnreachableError{URL: c.URL(), Err: fmt.Errorf("reading %s: %w", u.Redacted(), err)}
-		}
-		// The whole download arrived and does not decompress: it is not the file the
-		// signed narinfo describes, as a hash would have shown.
-		return fmt.Errorf("%w: the NAR file does not decompress as %s: %v", ErrHashMismatch, method, err)
+		return readFailed(err)
 	}
 	if file != nil {
 		// The decompressor may stop before the end of the download: read the rest.
@@ -474,6 +491,9 @@ func (c *Client) fetchNAR(ctx context.Context, ni *NarInfo, w io.Writer) error {
 			var tl *tooLong
 			if errors.As(err, &tl) {
 				return fmt.Errorf("%w: the %s is longer than the narinfo says", ErrHashMismatch, tl.what)
+			}
+			if ctx.Err() != nil {
+				return ctx.Err()
 			}
 			return &UnreachableError{URL: c.URL(), Err: fmt.Errorf("reading %s: %w", u.Redacted(), err)}
 		}
@@ -486,6 +506,21 @@ func (c *Client) fetchNAR(ctx context.Context, ni *NarInfo, w io.Writer) error {
 	}
 	c.log.Debug("fetched NAR", "path", ni.StorePath, "narSize", nar.n)
 	return nil
+}
+
+// writeErr keeps the error of the writer it wraps, so that a failed copy can tell the
+// destination's failure from the source's.
+type writeErr struct {
+	w   io.Writer
+	err error
+}
+
+func (d *writeErr) Write(p []byte) (int, error) {
+	n, err := d.w.Write(p)
+	if err != nil {
+		d.err = err
+	}
+	return n, err
 }
 
 // hashingReader hashes what is read through it.
