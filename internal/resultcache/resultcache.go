@@ -65,28 +65,42 @@ func New(dir string, secret []byte) (*Cache, error) {
 func (c *Cache) Dir() string { return c.dir }
 
 // LoadSecret reads the secret at path, creating it (32 random bytes, hex, mode 0600, in a
-// 0700 directory) when it does not exist.
+// 0700 directory) when it does not exist. Runs that start at once agree on one secret: the
+// file is created, never replaced, and a run that finds another's there reads that one.
 func LoadSecret(path string) ([]byte, error) {
-	data, err := files.ReadFile(path, 4096)
-	if err == nil {
-		secret, derr := hex.DecodeString(strings.TrimSpace(string(data)))
-		if derr != nil || len(secret) < 32 {
-			return nil, fmt.Errorf("reading result cache secret %s: not 64 or more hex digits (remove it and kiln makes a new one)", path)
-		}
-		return secret, nil
-	}
+	secret, err := readSecret(path)
 	if !errors.Is(err, fs.ErrNotExist) {
-		return nil, fmt.Errorf("reading result cache secret: %w", err)
+		return secret, err
 	}
-	secret := make([]byte, 32)
+	secret = make([]byte, 32)
 	if _, err := rand.Read(secret); err != nil {
 		return nil, err
 	}
 	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
 		return nil, fmt.Errorf("writing result cache secret: %w", err)
 	}
-	if err := files.WriteFile(path, []byte(hex.EncodeToString(secret)+"\n"), 0o600); err != nil {
+	err = files.WriteNew(path, []byte(hex.EncodeToString(secret)+"\n"), 0o600)
+	if errors.Is(err, fs.ErrExist) {
+		return readSecret(path)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("writing result cache secret: %w", err)
+	}
+	return secret, nil
+}
+
+// readSecret reads an existing secret; a missing one is fs.ErrNotExist, unwrapped.
+func readSecret(path string) ([]byte, error) {
+	data, err := files.ReadFile(path, 4096)
+	if errors.Is(err, fs.ErrNotExist) {
 		return nil, err
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading result cache secret: %w", err)
+	}
+	secret, err := hex.DecodeString(strings.TrimSpace(string(data)))
+	if err != nil || len(secret) < 32 {
+		return nil, fmt.Errorf("reading result cache secret %s: not 64 or more hex digits (remove it and kiln makes a new one)", path)
 	}
 	return secret, nil
 }
