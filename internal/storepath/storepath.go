@@ -92,10 +92,12 @@ func FixedOutputPath(name string, sha256Hex string, recursive bool) (string, err
 	if err != nil || len(sum) != sha256.Size {
 		return "", fmt.Errorf("fixed-output hash %q: want 64 hex digits", sha256Hex)
 	}
+	// Nix hashes the digest's canonical spelling, lower-case, whatever case it was given in.
+	h := hex.EncodeToString(sum)
 	if recursive {
-		return makeStorePath("source", "sha256:"+sha256Hex, name), nil
+		return makeStorePath("source", "sha256:"+h, name), nil
 	}
-	inner := sha256.Sum256([]byte("fixed:out:sha256:" + sha256Hex + ":"))
+	inner := sha256.Sum256([]byte("fixed:out:sha256:" + h + ":"))
 	return makeStorePath("output:out", "sha256:"+hex.EncodeToString(inner[:]), name), nil
 }
 

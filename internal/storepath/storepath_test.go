@@ -71,4 +71,13 @@ func TestFixedOutputPathVectors(t *testing.T) {
 	if got := must(FixedOutputPath("narv-test", hex.EncodeToString(nar), true)); got != "/nix/store/5si5vlr98zxw0xk4x0p11gr41vlr1dm5-narv-test" {
 		t.Errorf("recursive: %s", got)
 	}
+	// Nix hashes a digest's lower-case spelling, whatever case it was given in.
+	upper := strings.ToUpper(hex.EncodeToString(nar))
+	if got := must(FixedOutputPath("narv-test", upper, true)); got != "/nix/store/5si5vlr98zxw0xk4x0p11gr41vlr1dm5-narv-test" {
+		t.Errorf("recursive, upper-case hex: %s", got)
+	}
+	upper = strings.ToUpper(hex.EncodeToString(hello[:]))
+	if got := must(FixedOutputPath("hello.txt", upper, false)); got != "/nix/store/iixxin28s82lrxs8v4lcf7nha2dkwprm-hello.txt" {
+		t.Errorf("flat, upper-case hex: %s", got)
+	}
 }
