@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/kilnbuild/kiln/internal/files"
@@ -422,15 +423,14 @@ func arMembers(data []byte) ([]arMember, error) {
 			longNames = body
 			continue
 		case strings.HasPrefix(name, "#1/"):
-			var n int
-			fmt.Sscanf(name[3:], "%d", &n)
-			if n > len(body) {
-				return nil, fmt.Errorf("bad BSD long name at %d", i)
+			n, err := strconv.Atoi(name[3:])
+			if err != nil || n < 0 || n > len(body) {
+				return nil, fmt.Errorf("bad BSD long name %q at %d", name, i)
 			}
 			name, body = strings.TrimRight(string(body[:n]), "\x00"), body[n:]
 		case len(name) > 1 && name[0] == '/':
-			var off int
-			if _, err := fmt.Sscanf(name[1:], "%d", &off); err != nil || off >= len(longNames) {
+			off, err := strconv.Atoi(name[1:])
+			if err != nil || off < 0 || off >= len(longNames) {
 				return nil, fmt.Errorf("bad long-name reference %q", name)
 			}
 			end := bytes.IndexByte(longNames[off:], '\n')

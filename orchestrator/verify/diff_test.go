@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"debug/elf"
 	"encoding/binary"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -323,5 +324,48 @@ func TestCompareStaticLibraries(t *testing.T) {
 	m := diffs[0].Members[0]
 	if m.Name != "nonce.o" || len(m.Sections) == 0 || !strings.HasPrefix(m.Sections[0].Name, ".rodata") {
 		t.Fatalf("member %+v, want nonce.o with its .rodata", m)
+	}
+}
+
+// arHeader builds one 60-byte ar member header.
+func arHeader(name string, size int) string {
+	return fmt.Sprintf("%-16s%-12s%-6s%-6s%-8s%-10d`\n", name, "0", "0", "0", "644", size)
+}
+
+// A member name "/-1" (GNU long-name reference with a negative offset) or "#1/-3" (BSD
+// long name with a negative length) in a file that differs between rounds must not crash
+// kiln verify: arMembers should return an error (the file is then compared byte by byte).
+func TestArMembersRefusesNegativeNames(t *testing.T) {
+	for _, name := range []string{"/-1", "#1/-3"} {
+		t.Run(name, func(t *testing.T) {
+			data := []byte("!<arch>\n" + arHeader("//", 4) + "a.o\n" + arHeader(name, 4) + "ELF!")
+			defer func() {
+				if r := recover(); r != nil {
+					t.Fatalf("arMembers panicked on member name %q: %v", name, r)
+				}
+			}()
+			if _, err := arMembers(data); err == nil {
+				t.Fatalf("arMembers accepted member name %q", name)
+			}
+		})
+	}
+}
+
+// The same through CompareTrees, on two trees whose lib.a differ: a report, not a panic.
+func TestCompareTreesHostileArchive(t *testing.T) {
+	dir := t.TempDir()
+	a, b := filepath.Join(dir, "a"), filepath.Join(dir, "b")
+	for i, d := range []string{a, b} {
+		os.MkdirAll(d, 0o755)
+		body := fmt.Sprintf("ELF%d", i)
+		os.WriteFile(filepath.Join(d, "lib.a"), []byte("!<arch>\n"+arHeader("/-1", 4)+body), 0o644)
+	}
+	defer func() {
+		if r := recover(); r != nil {
+			t.Fatalf("CompareTrees panicked: %v", r)
+		}
+	}()
+	if _, err := CompareTrees(a, b); err != nil {
+		t.Logf("CompareTrees: %v", err)
 	}
 }
