@@ -41,6 +41,9 @@ type Attested struct {
 	Rebuilds    []*attest.Opened
 	// Refused are the attached attestations that were not accepted, and why.
 	Refused []Refusal
+	// Attached counts everything attached to the image: attestations, accepted or not,
+	// and other artifacts such as SBOMs.
+	Attached int
 }
 
 // Refusal is an attestation that was not accepted.
@@ -69,7 +72,7 @@ func ReadAttested(ctx context.Context, t publish.Target, trusted attest.Keyring,
 	if err != nil {
 		return nil, fmt.Errorf("reading %s: %w", t, err)
 	}
-	a := &Attested{Target: t, Subject: subject, Image: img}
+	a := &Attested{Target: t, Subject: subject, Image: img, Attached: len(refs)}
 	for _, r := range refs {
 		if r.Err != nil {
 			a.Refused = append(a.Refused, Refusal{Attestation: r.Name(), Reason: r.Err.Error(), Err: r.Err})
@@ -99,12 +102,17 @@ func ReadAttested(ctx context.Context, t publish.Target, trusted attest.Keyring,
 type NoProvenanceError struct {
 	Target  string
 	Refused []Refusal
+	// Attached counts everything attached to the image (Attested.Attached).
+	Attached int
 }
 
 func (e *NoProvenanceError) Error() string {
 	msg := fmt.Sprintf("%s: no provenance signed by a trusted key is attached", e.Target)
-	if len(e.Refused) == 0 {
+	if e.Attached == 0 {
 		return msg + " (nothing is attached; the image was built without `kiln build --attest`)"
+	}
+	if len(e.Refused) == 0 {
+		return fmt.Sprintf("%s (%d other artifact(s) are, such as rebuild attestations or SBOMs: the image was built without `kiln build --attest`, or its provenance was removed)", msg, e.Attached)
 	}
 	var parts []string
 	for _, r := range e.Refused {
@@ -126,7 +134,7 @@ func (e *NoProvenanceError) Unwrap() []error {
 // must name the same spec.
 func (a *Attested) Provenance() (*attest.Opened, error) {
 	if len(a.Provenances) == 0 {
-		return nil, &NoProvenanceError{Target: a.Target.String(), Refused: a.Refused}
+		return nil, &NoProvenanceError{Target: a.Target.String(), Refused: a.Refused, Attached: a.Attached}
 	}
 	first := a.Provenances[0]
 	for _, o := range a.Provenances[1:] {

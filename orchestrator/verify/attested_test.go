@@ -202,3 +202,34 @@ func TestAttestedSpecFailsValidation(t *testing.T) {
 	}
 	t.Log(err)
 }
+
+// An image that carries a trusted rebuild attestation but no provenance: the error must
+// not claim that nothing is attached.
+func TestNoProvenanceWithOtherAttestations(t *testing.T) {
+	ctx := context.Background()
+	tg, digest := attestedLayout(t)
+	key, _ := attest.GenerateKey(attest.Ed25519)
+	st, err := attest.RebuildStatement(&attest.Rebuild{
+		Result: attest.ResultMatch, RebuiltDigest: digest,
+		SpecDigest: "sha256:" + strings.Repeat("a", 64),
+		Builder:    attest.RebuildBuilder{ID: "https://example.org/rebuilder"}, Rounds: 1,
+	}, "img", digest)
+	if err != nil {
+		t.Fatal(err)
+	}
+	attach(t, tg, sign(t, key, st))
+	a, err := ReadAttested(ctx, tg, attest.Keyring{key.Public()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(a.Rebuilds) != 1 {
+		t.Fatalf("rebuilds %d, refused %+v", len(a.Rebuilds), a.Refused)
+	}
+	_, err = a.Provenance()
+	if err == nil {
+		t.Fatal("no error")
+	}
+	if strings.Contains(err.Error(), "nothing is attached") || !strings.Contains(err.Error(), "1 other artifact(s)") {
+		t.Fatalf("the error does not say what is attached instead: %v", err)
+	}
+}
