@@ -418,19 +418,29 @@ func (r *run) rebuild(ctx context.Context, k int) error {
 		if !errors.As(err, &nd) {
 			return fmt.Errorf("verify: round %d: %w", k, err)
 		}
+		// Every output nix says differs is compared: one that could not be would
+		// otherwise count as the same as round 1.
 		for _, d := range nd.Differs {
 			check := d.Check
 			if check == "" {
 				check = d.Output + ".check"
 			}
+			found := false
 			for _, pr := range r.rep.Paths {
-				if r.host(pr.Path) == d.Output && exists(check) {
-					differing[pr.Path] = check
+				if r.host(pr.Path) != d.Output {
+					continue
 				}
+				if !exists(check) {
+					return fmt.Errorf("verify: round %d: nix says the rebuild of %s differs but left no %s to compare: %w", k, pr.Path, check, err)
+				}
+				differing[pr.Path], found = check, true
+			}
+			if !found {
+				return fmt.Errorf("verify: round %d: nix says %s differs, which is not an output of the derivations verify rebuilt: %w", k, d.Output, err)
 			}
 		}
 		if len(differing) == 0 {
-			return fmt.Errorf("verify: round %d: nix says a rebuild differs but left no <out>.check to compare: %w", k, err)
+			return fmt.Errorf("verify: round %d: nix says a rebuild differs but names no output to compare: %w", k, err)
 		}
 	}
 

@@ -32,6 +32,8 @@ type fakeNix struct {
 	binaries   []string
 	failRound  int    // round whose build fails (0: none)
 	registered string // narHash path-info reports ("" = the true one)
+	noCheck    bool   // a differing rebuild leaves no <out>.check
+	phantom    string // a store path the log also says differs, which no derivation here has
 
 	builds     int
 	keepFailed []bool // per rebuild: was --keep-failed passed
@@ -83,11 +85,17 @@ func (f *fakeNix) Run(_ context.Context, c nix.Command) ([]byte, error) {
 		if string(have) == bin {
 			return result, nil
 		}
-		writeStoreTree(out+".check", bin)
+		if !f.noCheck {
+			writeStoreTree(out+".check", bin)
+		}
 		os.MkdirAll(filepath.Join(buildDir, "haproxy-3.0.11"), 0o755)
 		say("checking outputs of '/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-haproxy-3.0.11.drv'...",
 			fmt.Sprintf("note: keeping build directory '%s'", buildDir),
 			fmt.Sprintf("error: derivation '/nix/store/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa-haproxy-3.0.11.drv' may not be deterministic: output '%s' differs from '%s.check'", out, out))
+		if f.phantom != "" {
+			p := filepath.Join(f.root, f.phantom)
+			say(fmt.Sprintf("error: derivation '/nix/store/bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb-other.drv' may not be deterministic: output '%s' differs from '%s.check'", p, p))
+		}
 		return nil, errors.New("exit status 1")
 	case "path-info":
 		h := f.registered
@@ -327,6 +335,24 @@ func TestRunFakeNixErrors(t *testing.T) {
 		}
 		if rep.Reproducible || len(rep.Problems) != 1 || !strings.Contains(rep.Problems[0], "nix store verify --repair") {
 			t.Fatalf("reproducible %v, problems %q", rep.Reproducible, rep.Problems)
+		}
+	})
+	// Every output nix says differs is compared, or verify fails: none counts as the
+	// same as round 1 for want of something to compare.
+	t.Run("a differing output without <out>.check", func(t *testing.T) {
+		fs := newFake(t, "a", "b")
+		fs.fake.noCheck = true
+		_, err := fs.v.Run(context.Background(), testRequest(2))
+		if err == nil || !strings.Contains(err.Error(), "the rebuild of "+fakeOut+" differs but left no") {
+			t.Fatalf("error %v", err)
+		}
+	})
+	t.Run("a differing output verify did not rebuild", func(t *testing.T) {
+		fs := newFake(t, "a", "b")
+		fs.fake.phantom = "/nix/store/zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz-other"
+		_, err := fs.v.Run(context.Background(), testRequest(2))
+		if err == nil || !strings.Contains(err.Error(), "zzzzzzzzzzzzzzzzzzzzzzzzzzzzzzzz-other differs, which is not an output") {
+			t.Fatalf("error %v", err)
 		}
 	})
 	t.Run("remote store", func(t *testing.T) {
