@@ -27,9 +27,10 @@ type Entry struct {
 
 // RootfsOptions relaxes the rootfs audit.
 type RootfsOptions struct {
-	// AllowOwners permits files owned by a non-root uid (e.g. a state directory
-	// the runtime user must write); by default every file belongs to root, so the
-	// unprivileged process cannot rewrite its own binary or config.
+	// AllowOwners permits files owned by a non-root uid, or writable by a non-root
+	// group (e.g. a state directory the runtime user must write); by default every file
+	// belongs to root and no group but root's may write it, so the unprivileged process
+	// cannot rewrite its own binary or config.
 	AllowOwners bool
 }
 
@@ -52,7 +53,7 @@ var stickyTmp = map[string]bool{"/tmp": true, "/var/tmp": true}
 // Rootfs audits an image's files and its configured user: no shell, no package
 // database, no setuid/setgid file, nothing world-writable (symlinks and a sticky
 // /tmp aside), a non-root numeric uid:gid user, and no file owned by a non-root
-// uid unless opts.AllowOwners. Violations come in entry order, the user last.
+// uid or writable by a non-root group unless opts.AllowOwners. Violations come in entry order, the user last.
 func Rootfs(entries []Entry, user string, opts RootfsOptions) []Violation {
 	var out []Violation
 	seenDB := map[string]bool{}
@@ -89,8 +90,14 @@ func Rootfs(entries []Entry, user string, opts RootfsOptions) []Violation {
 		if e.Mode.Perm()&0o002 != 0 && !(e.Mode.IsDir() && e.Mode&fs.ModeSticky != 0 && stickyTmp[p]) {
 			add("world-writable", e.Mode.String(), "not world-writable")
 		}
-		if e.UID != 0 && !opts.AllowOwners {
+		switch {
+		case opts.AllowOwners:
+		case e.UID != 0:
 			add("owner", strconv.Itoa(e.UID)+":"+strconv.Itoa(e.GID), "0")
+		case e.GID != 0 && e.Mode.Perm()&0o020 != 0:
+			// Root's file, but writable by its group: the runtime user's (or another but
+			// root's), whose processes can rewrite it as if they owned it.
+			add("group-writable", e.Mode.String()+" gid "+strconv.Itoa(e.GID), "not writable by a non-root group")
 		}
 	}
 	if v, ok := checkUser(user); !ok {

@@ -96,6 +96,15 @@ func TestRootfs(t *testing.T) {
 		}},
 		{"owners allowed", with(Entry{Path: "/var/lib/haproxy", Mode: fs.ModeDir | 0o700, UID: 65534, GID: 65534}),
 			"65534:65534", RootfsOptions{AllowOwners: true}, nil},
+		{"writable by a non-root group", with(
+			Entry{Path: "/etc/haproxy/haproxy.cfg", Mode: 0o664, GID: 65534},
+			Entry{Path: "/etc/haproxy/root-group.cfg", Mode: 0o664},
+			Entry{Path: "/etc/haproxy/read-only.cfg", Mode: 0o644, GID: 65534},
+		), "65534:65534", RootfsOptions{}, []Violation{
+			{File: "/etc/haproxy/haproxy.cfg", Property: "group-writable", Got: "-rw-rw-r-- gid 65534", Want: "not writable by a non-root group"},
+		}},
+		{"group writes allowed", with(Entry{Path: "/var/lib/haproxy", Mode: fs.ModeDir | 0o770, GID: 65534}),
+			"65534:65534", RootfsOptions{AllowOwners: true}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
