@@ -146,10 +146,11 @@ func Describe(ctx context.Context, img v1.Image) (Description, error) {
 func Open(ctx context.Context, t Target, opts ...Option) (v1.Image, error) {
 	o := makeOptions(opts)
 	var img v1.Image
+	var manifest *v1.Descriptor
 	var err error
 	switch t.Transport {
 	case OCI:
-		img, err = openOCI(t.Path, t.Ref)
+		img, manifest, err = openOCI(t.Path, t.Ref)
 	case DockerArchive:
 		var tag *name.Tag
 		if t.Ref != "" {
@@ -171,24 +172,25 @@ func Open(ctx context.Context, t Target, opts ...Option) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := verifyImage(img); err != nil {
+	if err := verifyImage(img, manifest); err != nil {
 		return nil, &CorruptError{Target: t.String(), Err: err}
 	}
 	return img, nil
 }
 
-// openOCI returns the image tagged tag in the layout at dir, or its only image when tag is "".
-func openOCI(dir, tag string) (v1.Image, error) {
+// openOCI returns the image tagged tag in the layout at dir, or its only image when tag is
+// "", and index.json's descriptor of its manifest.
+func openOCI(dir, tag string) (v1.Image, *v1.Descriptor, error) {
 	if err := regularFiles(dir); err != nil {
-		return nil, fmt.Errorf("reading OCI layout: %w", err)
+		return nil, nil, fmt.Errorf("reading OCI layout: %w", err)
 	}
 	idx, err := layout.ImageIndexFromPath(dir)
 	if err != nil {
-		return nil, fmt.Errorf("reading OCI layout: %w", err)
+		return nil, nil, fmt.Errorf("reading OCI layout: %w", err)
 	}
 	im, err := idx.IndexManifest()
 	if err != nil {
-		return nil, fmt.Errorf("reading OCI layout: %w", err)
+		return nil, nil, fmt.Errorf("reading OCI layout: %w", err)
 	}
 	// Referrers attached to the image (Attach) are listed in index.json too: they are not
 	// images to choose from.
@@ -204,15 +206,19 @@ func openOCI(dir, tag string) (v1.Image, error) {
 		tags = append(tags, ref)
 		if tag != "" && ref == tag || tag == "" && len(images) == 1 {
 			if !d.MediaType.IsImage() {
-				return nil, fmt.Errorf("%s is a %s, not an image", d.Digest, d.MediaType)
+				return nil, nil, fmt.Errorf("%s is a %s, not an image", d.Digest, d.MediaType)
 			}
-			return idx.Image(d.Digest)
+			img, err := idx.Image(d.Digest)
+			if err != nil {
+				return nil, nil, err
+			}
+			return img, &d, nil
 		}
 	}
 	if tag == "" {
-		return nil, fmt.Errorf("the layout holds %d images (tags %q): name one as oci:%s:TAG", len(images), tags, dir)
+		return nil, nil, fmt.Errorf("the layout holds %d images (tags %q): name one as oci:%s:TAG", len(images), tags, dir)
 	}
-	return nil, fmt.Errorf("no image tagged %q in the layout (tags %q)", tag, tags)
+	return nil, nil, fmt.Errorf("no image tagged %q in the layout (tags %q)", tag, tags)
 }
 
 // describe reads img's description and, if files is set, its file listing.
@@ -355,19 +361,20 @@ func (e *CorruptError) Error() string {
 func (e *CorruptError) Unwrap() error { return e.Err }
 
 // verifyImage reads every blob of img and checks it against the digest and size that
-// name it: the manifest, the config and each layer (compressed digest and size, and the
-// diff_id of its content).
-func verifyImage(img v1.Image) error {
+// name it: the manifest against manifest, the descriptor an OCI layout's index.json lists
+// for it (nil for a docker archive, which stores no manifest), the config and each layer
+// against the manifest (compressed digest and size, and the diff_id of its content). img's
+// own Digest is computed from the manifest bytes it reads, so only manifest shows that
+// they were replaced.
+func verifyImage(img v1.Image, manifest *v1.Descriptor) error {
 	rawManifest, err := img.RawManifest()
 	if err != nil {
 		return fmt.Errorf("manifest: %w", err)
 	}
-	named, err := img.Digest()
-	if err != nil {
-		return fmt.Errorf("manifest: %w", err)
-	}
-	if h, _, _ := v1.SHA256(bytes.NewReader(rawManifest)); h != named {
-		return fmt.Errorf("manifest blob %s: its content has digest %s", named, h)
+	if manifest != nil {
+		if h, n, _ := v1.SHA256(bytes.NewReader(rawManifest)); h != manifest.Digest || n != manifest.Size {
+			return fmt.Errorf("manifest blob %s: its content has digest %s (%d bytes), index.json says %s (%d bytes)", manifest.Digest, h, n, manifest.Digest, manifest.Size)
+		}
 	}
 	m, err := img.Manifest()
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -102,4 +104,63 @@ func TestInspectErrors(t *testing.T) {
 			t.Errorf("Inspect(%s): error %v; want %q", c.target, err, c.want)
 		}
 	}
+}
+
+// TestOpenReplacedLayoutManifestIsCorrupt: a layout whose manifest blob was replaced by
+// another manifest (file name kept), or whose index.json gives the manifest another size,
+// is a *CorruptError naming the manifest, never the image the forged manifest describes.
+func TestOpenReplacedLayoutManifestIsCorrupt(t *testing.T) {
+	img := testImage(t, "a", 0)
+	d := digestOf(t, img)
+	write := func(t *testing.T) string {
+		dir := filepath.Join(t.TempDir(), "layout")
+		if _, err := Write(context.Background(), img, mustTarget(t, "oci:"+dir)); err != nil {
+			t.Fatal(err)
+		}
+		return dir
+	}
+	open := func(t *testing.T, dir string) {
+		t.Helper()
+		got, err := Open(context.Background(), mustTarget(t, "oci:"+dir))
+		var ce *CorruptError
+		if got != nil {
+			gd, _ := got.Digest()
+			t.Fatalf("Open read image %s; want a CorruptError naming manifest %s", gd, d)
+		}
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), d.Hex) {
+			t.Fatalf("Open: error %v; want a CorruptError naming manifest %s", err, d)
+		}
+		t.Log(err)
+	}
+	t.Run("manifest replaced", func(t *testing.T) {
+		dir := write(t)
+		// Another config (another entrypoint), stored under its own digest, and a manifest
+		// naming it in place of the image's manifest.
+		cfg, _ := img.RawConfigFile()
+		cfg = bytes.Replace(cfg, []byte(`"Entrypoint":["/usr/bin/app"]`), []byte(`"Entrypoint":["/bin/sh"]`), 1)
+		if err := writeLayoutBlob(dir, cfg); err != nil {
+			t.Fatal(err)
+		}
+		mf, _ := img.Manifest()
+		mf.Config.Digest, mf.Config.Size = sha256Hash(cfg), int64(len(cfg))
+		forged, _ := json.Marshal(mf)
+		os.Chmod(layoutBlobPath(dir, d), 0o644)
+		if err := os.WriteFile(layoutBlobPath(dir, d), forged, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		open(t, dir)
+	})
+	t.Run("size in index.json changed", func(t *testing.T) {
+		dir := write(t)
+		idx, err := readLayoutIndex(dir)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idx.Manifests[0].Size++
+		raw, _ := json.Marshal(idx)
+		if err := os.WriteFile(filepath.Join(dir, "index.json"), raw, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		open(t, dir)
+	})
 }
