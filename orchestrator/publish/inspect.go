@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"path"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/google/go-containerregistry/pkg/name"
@@ -147,6 +148,7 @@ func Open(ctx context.Context, t Target, opts ...Option) (v1.Image, error) {
 	o := makeOptions(opts)
 	var img v1.Image
 	var manifest *v1.Descriptor
+	var config *v1.Hash
 	var err error
 	switch t.Transport {
 	case OCI:
@@ -160,10 +162,7 @@ func Open(ctx context.Context, t Target, opts ...Option) (v1.Image, error) {
 			}
 			tag = &nt
 		}
-		if err := regularFile(t.Path); err != nil {
-			return nil, err
-		}
-		img, err = tarball.ImageFromPath(t.Path, tag)
+		img, config, err = openArchive(t.Path, tag)
 	case Registry:
 		return pull(ctx, t, o)
 	default:
@@ -172,7 +171,7 @@ func Open(ctx context.Context, t Target, opts ...Option) (v1.Image, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := verifyImage(img, manifest); err != nil {
+	if err := verifyImage(img, manifest, config); err != nil {
 		return nil, &CorruptError{Target: t.String(), Err: err}
 	}
 	return img, nil
@@ -219,6 +218,51 @@ func openOCI(dir, tag string) (v1.Image, *v1.Descriptor, error) {
 		return nil, nil, fmt.Errorf("the layout holds %d images (tags %q): name one as oci:%s:TAG", len(images), tags, dir)
 	}
 	return nil, nil, fmt.Errorf("no image tagged %q in the layout (tags %q)", tag, tags)
+}
+
+// openArchive returns the image tagged tag in the docker archive at file (its only image
+// when tag is nil) and the digest its config file is named by in manifest.json, when the
+// name carries one.
+func openArchive(file string, tag *name.Tag) (v1.Image, *v1.Hash, error) {
+	if err := regularFile(file); err != nil {
+		return nil, nil, err
+	}
+	img, err := tarball.ImageFromPath(file, tag)
+	if err != nil {
+		return nil, nil, err
+	}
+	m, err := tarball.LoadManifest(func() (io.ReadCloser, error) { return files.Open(file) })
+	if err != nil {
+		return nil, nil, err
+	}
+	// The entry tarball.Image read: the only one without a tag, else the first listing it.
+	for _, d := range m {
+		if tag == nil || slices.ContainsFunc(d.RepoTags, func(s string) bool {
+			rt, err := name.NewTag(s)
+			return err == nil && rt.Name() == tag.Name()
+		}) {
+			return img, archiveConfigDigest(d.Config), nil
+		}
+	}
+	return nil, nil, fmt.Errorf("manifest.json lists no image tagged %s", tag)
+}
+
+// archiveConfigDigest is the digest a docker archive's config file name carries:
+// "sha256:<hex>" (go-containerregistry), "blobs/sha256/<hex>" (docker 25 and later) or
+// "<hex>.json" (older docker, skopeo); nil for any other name.
+func archiveConfigDigest(file string) *v1.Hash {
+	s := path.Clean(file)
+	switch {
+	case strings.HasPrefix(s, "blobs/sha256/"):
+		s = "sha256:" + strings.TrimPrefix(s, "blobs/sha256/")
+	case strings.HasSuffix(s, ".json"):
+		s = "sha256:" + strings.TrimSuffix(s, ".json")
+	}
+	h, err := v1.NewHash(s)
+	if err != nil {
+		return nil
+	}
+	return &h
 }
 
 // describe reads img's description and, if files is set, its file listing.
@@ -362,11 +406,12 @@ func (e *CorruptError) Unwrap() error { return e.Err }
 
 // verifyImage reads every blob of img and checks it against the digest and size that
 // name it: the manifest against manifest, the descriptor an OCI layout's index.json lists
-// for it (nil for a docker archive, which stores no manifest), the config and each layer
-// against the manifest (compressed digest and size, and the diff_id of its content). img's
-// own Digest is computed from the manifest bytes it reads, so only manifest shows that
-// they were replaced.
-func verifyImage(img v1.Image, manifest *v1.Descriptor) error {
+// for it (nil for a docker archive, which stores no manifest), the config against the
+// manifest and against config, the digest a docker archive's manifest.json names its file by
+// (nil if none), and each layer against the manifest (compressed digest and size, and the
+// diff_id of its content). img's own digests are computed from the bytes it reads, so only
+// manifest and config show that the manifest or a docker archive's config was replaced.
+func verifyImage(img v1.Image, manifest *v1.Descriptor, config *v1.Hash) error {
 	rawManifest, err := img.RawManifest()
 	if err != nil {
 		return fmt.Errorf("manifest: %w", err)
@@ -386,6 +431,9 @@ func verifyImage(img v1.Image, manifest *v1.Descriptor) error {
 	}
 	if h, n, _ := v1.SHA256(bytes.NewReader(raw)); m.Config.Digest.Hex != "" && (h != m.Config.Digest || n != m.Config.Size) {
 		return fmt.Errorf("config blob %s: its content has digest %s (%d bytes), the manifest says %s (%d bytes)", m.Config.Digest, h, n, m.Config.Digest, m.Config.Size)
+	}
+	if h := sha256Hash(raw); config != nil && h != *config {
+		return fmt.Errorf("config file named by %s in manifest.json: its content has digest %s", *config, h)
 	}
 	cfg, err := img.ConfigFile()
 	if err != nil {

@@ -1,10 +1,12 @@
 package publish
 
 import (
+	"archive/tar"
 	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
+	"io"
 	"os"
 	"path/filepath"
 	"strings"
@@ -163,4 +165,84 @@ func TestOpenReplacedLayoutManifestIsCorrupt(t *testing.T) {
 		}
 		open(t, dir)
 	})
+}
+
+// TestOpenReplacedArchiveConfigIsCorrupt: a docker archive whose config file (named by its
+// digest in manifest.json) was replaced is a *CorruptError naming the config, with or
+// without a tag to choose the image by.
+func TestOpenReplacedArchiveConfigIsCorrupt(t *testing.T) {
+	img := testImage(t, "a", 0)
+	file := filepath.Join(t.TempDir(), "img.tar")
+	if _, err := Write(context.Background(), img, mustTarget(t, "docker-archive:"+file+":app:1")); err != nil {
+		t.Fatal(err)
+	}
+	cfgName, _ := img.ConfigName()
+	in, err := os.ReadFile(file)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out bytes.Buffer
+	tr, tw := tar.NewReader(bytes.NewReader(in)), tar.NewWriter(&out)
+	replaced := false
+	for {
+		h, err := tr.Next()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+		data, _ := io.ReadAll(tr)
+		if archiveConfigDigest(h.Name) != nil && *archiveConfigDigest(h.Name) == cfgName {
+			data = bytes.Replace(data, []byte(`"Entrypoint":["/usr/bin/app"]`), []byte(`"Entrypoint":["/bin/sh"]`), 1)
+			h.Size = int64(len(data))
+			replaced = true
+		}
+		if err := tw.WriteHeader(h); err != nil {
+			t.Fatal(err)
+		}
+		tw.Write(data)
+	}
+	if err := tw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if !replaced {
+		t.Fatalf("no config file named by %s in the archive", cfgName)
+	}
+	if err := os.WriteFile(file, out.Bytes(), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []string{"docker-archive:" + file, "docker-archive:" + file + ":app:1"} {
+		got, err := Open(context.Background(), mustTarget(t, s))
+		if got != nil {
+			gc, _ := got.ConfigName()
+			t.Fatalf("Open(%s) read the image with config %s; want a CorruptError naming config %s", s, gc, cfgName)
+		}
+		var ce *CorruptError
+		if !errors.As(err, &ce) || !strings.Contains(err.Error(), cfgName.Hex) {
+			t.Fatalf("Open(%s): error %v; want a CorruptError naming config %s", s, err, cfgName)
+		}
+		t.Log(err)
+	}
+}
+
+func TestArchiveConfigDigest(t *testing.T) {
+	hex := strings.Repeat("ab", 32)
+	for name, want := range map[string]string{
+		"sha256:" + hex:              "sha256:" + hex,
+		"blobs/sha256/" + hex:        "sha256:" + hex,
+		"./blobs/sha256/" + hex:      "sha256:" + hex,
+		hex + ".json":                "sha256:" + hex,
+		"config.json":                "",
+		"sha256:" + hex[:10]:         "",
+		"blobs/sha256/" + hex + "/x": "",
+	} {
+		got := ""
+		if h := archiveConfigDigest(name); h != nil {
+			got = h.String()
+		}
+		if got != want {
+			t.Errorf("archiveConfigDigest(%q) = %q, want %q", name, got, want)
+		}
+	}
 }
