@@ -76,9 +76,10 @@ func (c ctxWriter) Write(p []byte) (int, error) {
 	return c.w.Write(p)
 }
 
-// isDockerArchive reports whether the file at p is a tar holding manifest.json.
+// isDockerArchive reports whether the file at p is a regular file, a tar holding
+// manifest.json.
 func isDockerArchive(p string) bool {
-	f, err := os.Open(p)
+	f, err := files.Open(p)
 	if err != nil {
 		return false
 	}

@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 
 	v1 "github.com/google/go-containerregistry/pkg/v1"
@@ -91,8 +90,14 @@ func attachArchive(ctx context.Context, t Target, subject v1.Descriptor, rawSubj
 // ErrNothingAttached is a docker archive without a referrers file beside it.
 var ErrNothingAttached = errors.New("nothing is attached to this archive")
 
+// readArchiveReferrers reads the referrers file at p (only a regular file: see files.Open).
+// Its errors do not name p: its callers do.
 func readArchiveReferrers(p string) (*ArchiveReferrers, error) {
-	raw, err := os.ReadFile(p)
+	raw, err := files.ReadFile(p, 0)
+	var pe *fs.PathError
+	if errors.As(err, &pe) && pe.Path == p {
+		return nil, pe.Err
+	}
 	if err != nil {
 		return nil, err
 	}

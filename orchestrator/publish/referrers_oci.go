@@ -64,12 +64,12 @@ func attachOCI(ctx context.Context, t Target, subject v1.Descriptor, ms []*artif
 	return nil
 }
 
-// readLayoutIndex reads an OCI layout's index.json.
+// readLayoutIndex reads an OCI layout's index.json (only a regular file: see files.Open).
 func readLayoutIndex(dir string) (*v1.IndexManifest, error) {
 	if fi, err := os.Stat(filepath.Join(dir, "oci-layout")); err != nil || !fi.Mode().IsRegular() {
 		return nil, fmt.Errorf("%s is not an OCI layout (no oci-layout file)", dir)
 	}
-	raw, err := os.ReadFile(filepath.Join(dir, "index.json"))
+	raw, err := files.ReadFile(filepath.Join(dir, "index.json"), 0)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +89,7 @@ func layoutBlobPath(dir string, h v1.Hash) string {
 func writeLayoutBlob(dir string, data []byte) error {
 	h := sha256Hash(data)
 	p := layoutBlobPath(dir, h)
-	if old, err := os.ReadFile(p); err == nil && sha256Hash(old) == h {
+	if old, err := files.ReadFile(p, int64(len(data))); err == nil && sha256Hash(old) == h {
 		return nil
 	}
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
@@ -98,9 +98,10 @@ func writeLayoutBlob(dir string, data []byte) error {
 	return files.WriteFile(p, data, 0o644)
 }
 
-// readLayoutBlob reads the blob d names and checks its digest.
+// readLayoutBlob reads the blob d names (a regular file of at most maxReferrerBlob bytes)
+// and checks its digest.
 func readLayoutBlob(dir string, d v1.Descriptor) ([]byte, error) {
-	data, err := os.ReadFile(layoutBlobPath(dir, d.Digest))
+	data, err := files.ReadFile(layoutBlobPath(dir, d.Digest), maxReferrerBlob)
 	if err != nil {
 		return nil, err
 	}

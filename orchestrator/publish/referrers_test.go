@@ -12,7 +12,9 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
 	"github.com/google/go-containerregistry/pkg/registry"
@@ -237,4 +239,99 @@ func onlyReferrerErr(t *testing.T, tg Target) error {
 		t.Fatalf("want one unreadable referrer, got %+v", refs)
 	}
 	return fmt.Errorf("listing %s: %w", tg, refs[0].Err)
+}
+
+// TestReferrersRefuseFIFOs: a FIFO where index.json, a referrer blob or a referrers file
+// should be is refused at once as not a regular file: listing, inspecting and attaching never
+// block on it.
+func TestReferrersRefuseFIFOs(t *testing.T) {
+	ctx := context.Background()
+	img := testImage(t, "a", 0)
+	const notRegular = "not a regular file (a FIFO)"
+	mkfifo := func(t *testing.T, p string) {
+		t.Helper()
+		os.Remove(p)
+		if err := syscall.Mkfifo(p, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+
+	t.Run("oci index.json", func(t *testing.T) {
+		tg := mustTarget(t, "oci:"+filepath.Join(t.TempDir(), "layout"))
+		if _, err := Write(ctx, img, tg); err != nil {
+			t.Fatal(err)
+		}
+		fifo := filepath.Join(tg.Path, "index.json")
+		mkfifo(t, fifo)
+		for what, f := range map[string]func() error{
+			"Referrers": func() error { _, _, err := Referrers(ctx, tg); return err },
+			"Attach":    func() error { _, err := Attach(ctx, img, tg, testArtifacts[1:2]); return err },
+		} {
+			if err := withoutBlocking(t, fifo, f); err == nil || !strings.Contains(err.Error(), notRegular) {
+				t.Errorf("%s: error %v; want %q", what, err, notRegular)
+			} else {
+				t.Log(err)
+			}
+		}
+	})
+	t.Run("oci referrer blob", func(t *testing.T) {
+		tg := mustTarget(t, "oci:"+filepath.Join(t.TempDir(), "layout"))
+		if _, err := Write(ctx, img, tg); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Attach(ctx, img, tg, testArtifacts[1:2]); err != nil {
+			t.Fatal(err)
+		}
+		fifo := layoutBlobPath(tg.Path, sha256Hash(testArtifacts[1].Data))
+		mkfifo(t, fifo)
+		err := withoutBlocking(t, fifo, func() error { return onlyReferrerErr(t, tg) })
+		if !strings.Contains(err.Error(), notRegular) {
+			t.Errorf("referrer error %v; want %q", err, notRegular)
+		}
+		t.Log(err)
+	})
+	t.Run("archive referrers file", func(t *testing.T) {
+		tg := mustTarget(t, "docker-archive:"+filepath.Join(t.TempDir(), "img.tar"))
+		if _, err := Write(ctx, img, tg); err != nil {
+			t.Fatal(err)
+		}
+		fifo := ArchiveReferrersPath(tg.Path)
+		mkfifo(t, fifo)
+		var in Inspection
+		err := withoutBlocking(t, fifo, func() error { var err error; in, err = Inspect(ctx, tg); return err })
+		if err != nil || !strings.Contains(in.ReferrersError, notRegular) {
+			t.Errorf("Inspect: error %v, referrers error %q; want %q", err, in.ReferrersError, notRegular)
+		}
+		err = withoutBlocking(t, fifo, func() error { _, err := Attach(ctx, img, tg, testArtifacts[1:2]); return err })
+		if err == nil || !strings.Contains(err.Error(), notRegular) || !strings.Contains(err.Error(), "remove it") {
+			t.Errorf("Attach: error %v; want %q and what to do", err, notRegular)
+		}
+		t.Log(err)
+	})
+	t.Run("archive", func(t *testing.T) {
+		tg := mustTarget(t, "docker-archive:"+filepath.Join(t.TempDir(), "img.tar"))
+		mkfifo(t, tg.Path)
+		err := withoutBlocking(t, tg.Path, func() error { _, err := Attach(ctx, img, tg, testArtifacts[1:2]); return err })
+		if err == nil || !strings.Contains(err.Error(), "no docker archive there") {
+			t.Errorf("Attach: error %v; want no docker archive there", err)
+		}
+	})
+}
+
+// withoutBlocking returns what f returns, failing the test if f has not returned after 5 s
+// (it would block forever on the FIFO fifo, which is then opened for writing so f ends).
+func withoutBlocking(t *testing.T, fifo string, f func() error) error {
+	t.Helper()
+	done := make(chan error, 1)
+	go func() { done <- f() }()
+	select {
+	case err := <-done:
+		return err
+	case <-time.After(5 * time.Second):
+		if w, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			w.Close()
+		}
+		t.Fatalf("blocked for 5 s on the FIFO %s", fifo)
+		return nil
+	}
 }
