@@ -17,7 +17,11 @@ import (
 
 // writeArchive writes img as a docker-archive tarball (what `docker save`
 // makes and `docker load` / `podman load` read) to t.Path, through a temporary
-// file beside it that is fsynced and renamed into place.
+// file beside it that is fsynced and renamed into place. The referrers file of
+// the archive it replaces (FILE.referrers.json) goes with it: it is moved aside
+// first, put back if the archive cannot be replaced and removed once it is, so
+// the archive never sits beside the referrers of another image, and a failed
+// write leaves the old archive with its referrers.
 func writeArchive(ctx context.Context, img v1.Image, t Target, o options) (err error) {
 	file := filepath.Clean(t.Path)
 	wrap := func(err error) error { return fmt.Errorf("writing docker archive to %s: %w", file, err) }
@@ -59,8 +63,18 @@ func writeArchive(ctx context.Context, img v1.Image, t Target, o options) (err e
 	if err := f.Close(); err != nil {
 		return wrap(err)
 	}
+	side, aside := ArchiveReferrersPath(file), tmp+ArchiveReferrersSuffix
+	if err := os.Rename(side, aside); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return wrap(fmt.Errorf("moving aside %s, the referrers of the image being replaced: %w", side, explainFS(parent, err)))
+	}
 	if err := os.Rename(tmp, file); err != nil {
+		if rerr := os.Rename(aside, side); rerr != nil && !errors.Is(rerr, fs.ErrNotExist) {
+			return wrap(fmt.Errorf("%w (and the old archive's referrers could not be put back: %v)", err, rerr))
+		}
 		return wrap(err)
+	}
+	if err := os.Remove(aside); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		o.logger.Warn("could not remove the replaced archive's referrers", "path", aside, "err", err)
 	}
 	if err := files.Sync(parent); err != nil {
 		return wrap(err)
@@ -90,8 +104,12 @@ func archiveRef(img v1.Image, ref, tag string) (name.Reference, error) {
 }
 
 // checkArchiveTarget refuses an existing file that is not a docker archive,
-// and anything that is not a regular file.
+// and anything that is not a regular file, there or where its referrers file is.
 func checkArchiveTarget(file string) error {
+	side := ArchiveReferrersPath(file)
+	if fi, err := os.Lstat(side); err == nil && !fi.Mode().IsRegular() {
+		return fmt.Errorf("%s exists and is not a regular file: remove it or choose another output path", side)
+	}
 	fi, err := os.Lstat(file)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil

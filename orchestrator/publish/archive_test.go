@@ -4,6 +4,7 @@ import (
 	"archive/tar"
 	"context"
 	"encoding/json"
+	"errors"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 	"github.com/google/go-containerregistry/pkg/v1/tarball"
 )
 
@@ -142,5 +144,84 @@ func TestWriteArchiveReplaces(t *testing.T) {
 	}
 	if got := listDir(t, base); !slices.Equal(got, []string{"img.tar"}) {
 		t.Errorf("left behind: %v", got)
+	}
+}
+
+// TestWriteArchiveDropsReferrers: writing an image over a docker archive removes the
+// referrers file of the image it replaces, as writing an OCI layout drops the old layout's
+// referrers, so the new image has none (rather than another image's, refused as tampering).
+func TestWriteArchiveDropsReferrers(t *testing.T) {
+	ctx := context.Background()
+	a, b := testImage(t, "a", 0), testImage(t, "b", 0)
+	for _, s := range []string{"oci:" + filepath.Join(t.TempDir(), "layout"), "docker-archive:" + filepath.Join(t.TempDir(), "img.tar")} {
+		tg := mustTarget(t, s)
+		if _, err := Write(ctx, a, tg); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Attach(ctx, a, tg, testArtifacts[1:2]); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := Write(ctx, b, tg); err != nil {
+			t.Fatal(err)
+		}
+		_, refs, err := Referrers(ctx, tg)
+		if err != nil && !errors.Is(err, ErrNothingAttached) || len(refs) != 0 {
+			t.Fatalf("%s: after writing another image: %d referrers, error %v; want none", s, len(refs), err)
+		}
+		if tg.Transport == DockerArchive {
+			if got := listDir(t, filepath.Dir(tg.Path)); !slices.Equal(got, []string{"img.tar"}) {
+				t.Errorf("%s: left behind: %v", s, got)
+			}
+		}
+		if _, err := Attach(ctx, b, tg, testArtifacts[2:3]); err != nil {
+			t.Fatal(err)
+		}
+		subject, refs, err := Referrers(ctx, tg)
+		if err != nil || len(refs) != 1 || refs[0].Err != nil || subject.Digest != digestOf(t, b) {
+			t.Fatalf("%s: after attaching to the new image: subject %s, %+v, error %v", s, subject.Digest, refs, err)
+		}
+	}
+}
+
+// unreadableLayers is an image whose layers cannot be read: writing it fails midway.
+type unreadableLayers struct{ v1.Image }
+
+func (unreadableLayers) Layers() ([]v1.Layer, error) { return nil, errors.New("layers unreadable") }
+
+// TestWriteArchiveKeepsReferrersOnFailure: a write that fails, or is refused because a
+// directory is where the referrers file belongs, leaves the old archive and its referrers
+// as they were.
+func TestWriteArchiveKeepsReferrersOnFailure(t *testing.T) {
+	ctx := context.Background()
+	a, b := testImage(t, "a", 0), testImage(t, "b", 0)
+	dir := t.TempDir()
+	tg := mustTarget(t, "docker-archive:"+filepath.Join(dir, "img.tar"))
+	if _, err := Write(ctx, a, tg); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Attach(ctx, a, tg, testArtifacts[1:2]); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := Write(ctx, unreadableLayers{b}, tg); err == nil || !strings.Contains(err.Error(), "layers unreadable") {
+		t.Fatalf("writing an unreadable image: error %v", err)
+	}
+	subject, refs, err := Referrers(ctx, tg)
+	if err != nil || len(refs) != 1 || refs[0].Err != nil || subject.Digest != digestOf(t, a) {
+		t.Fatalf("after a failed write: subject %s, %+v, error %v; want the old image's referrer", subject.Digest, refs, err)
+	}
+	if got := listDir(t, dir); !slices.Equal(got, []string{"img.tar", "img.tar.referrers.json"}) {
+		t.Errorf("left behind: %v", got)
+	}
+
+	other := mustTarget(t, "docker-archive:"+filepath.Join(dir, "other.tar"))
+	if _, err := Write(ctx, a, other); err != nil {
+		t.Fatal(err)
+	}
+	os.Mkdir(ArchiveReferrersPath(other.Path), 0o755)
+	if _, err := Write(ctx, b, other); err == nil || !strings.Contains(err.Error(), ArchiveReferrersPath(other.Path)+" exists and is not a regular file") {
+		t.Errorf("a directory as the referrers file: error %v", err)
+	}
+	if cfg, _ := a.ConfigName(); !strings.Contains(archiveManifest(t, other.Path)[0].Config, cfg.Hex) {
+		t.Errorf("the refused write replaced %s", other.Path)
 	}
 }
