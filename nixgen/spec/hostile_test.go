@@ -71,6 +71,7 @@ func TestHostileSpecs(t *testing.T) {
 		{"tab in env", "env = [\"A=\\tb\"]", "image.env[0]", "control character"},
 		{"NUL in path", "[[image.files]]\npath = \"/etc/a\\u0000b\"\ncontent = \"x\"", "image.files[0].path", "control character"},
 		{"huge name", "[image.labels]\nbig = \"" + huge + "\"", "image.labels.big", "is 1048576 bytes long"},
+		{"huge sha256", "[[package.patches]]\nurl = \"https://e.org/fix.patch\"\nsha256 = \"" + huge + "\"", "package.patches[0].sha256", "(1048576 bytes) is not a sha256"},
 	}
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {

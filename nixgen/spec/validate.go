@@ -496,7 +496,7 @@ func (v *validator) sha256(key, val string, required bool) bool {
 	case val == "" && required:
 		v.add(key, "is required: the source's sha256 (64 hex digits, as sha256sum prints it)")
 	case val != "" && !sha256RE.MatchString(val):
-		v.add(key, "%q is not a sha256: want 64 lower-case hex digits, as sha256sum prints it", val)
+		v.add(key, "%s is not a sha256: want 64 lower-case hex digits, as sha256sum prints it", show(val))
 	default:
 		return val != ""
 	}
