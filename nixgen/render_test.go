@@ -7,8 +7,10 @@ import (
 	"flag"
 	"fmt"
 	"math/rand"
+	"net/url"
 	"os"
 	"os/exec"
+	"path"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -323,5 +325,46 @@ func TestRenderProfile(t *testing.T) {
 	s.Build.March = "x86-64-v3"
 	if _, err := Render(s); err == nil || !strings.Contains(err.Error(), "recorded for another build") {
 		t.Errorf("a profile of the baseline, for x86-64-v3: %v", err)
+	}
+}
+
+// TestValidatedURLsFetch: Validate accepts a source URL exactly when the generated flake's
+// fetch evaluates and Nix names its store path the URL's file name (the name kiln's
+// prefetch and mirror give it too); Nix names it the URL's text after its last /, query,
+// fragment and %-escapes included.
+func TestValidatedURLsFetch(t *testing.T) {
+	testenv.Require(t, "nix-instantiate")
+	const dir = "https://www.haproxy.org/download/3.0/src/"
+	for _, c := range []struct {
+		url string
+		ok  bool
+	}{
+		{dir + "haproxy-3.0.11.tar.gz", true},
+		{dir + "haproxy-3.0.11.tar.gz?mirror=eu&ts=1", false}, // Nix refuses '&' in a name
+		{dir + "haproxy-3.0.11.tar.gz?mirror=eu", false},      // a name, but not the file's
+		{dir + "haproxy-3.0.11.tar.gz#sha", false},
+		{dir + "haproxy%2B3.0.11.tar.gz", false},
+	} {
+		s := spec.Default()
+		s.Package.URL = c.url
+		err := s.Validate()
+		if c.ok != (err == nil) {
+			t.Errorf("%s: Validate = %v, want ok = %v", c.url, err, c.ok)
+		}
+		f, err := Render(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		flake := filepath.Join(t.TempDir(), "flake")
+		if err := f.Write(flake); err != nil {
+			t.Fatal(err)
+		}
+		expr := fmt.Sprintf(`(import %s/flakes/lib/fetch.nix (import %s/spec.nix).package.source).drvPath`, flake, flake)
+		out, err := nixInstantiate("--readonly-mode", "--eval", "-E", expr)
+		u, _ := url.Parse(c.url)
+		named := err == nil && strings.HasSuffix(strings.TrimSpace(string(out)), "-"+path.Base(u.Path)+`.drv"`)
+		if c.ok != named {
+			t.Errorf("%s: Validate ok = %v, but the fetch evaluates to %s (%v); named the file name %s: %v", c.url, c.ok, bytes.TrimSpace(out), err, path.Base(u.Path), named)
+		}
 	}
 }

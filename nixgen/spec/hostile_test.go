@@ -62,6 +62,8 @@ func TestHostileSpecs(t *testing.T) {
 		{"gid root", "user = \"100:0\"", "image.user", "runs as root"},
 		{"created before 1970", "created = \"1969-12-31T23:59:59Z\"", "image.created", "before 1970"},
 		{"long store name", "[features]\nlua = true\n[sources.lua]\nversion = \"5.4.7\"\nurl = \"https://e.org/" + strings.Repeat("l", 300) + ".tar.gz\"\nsha256 = \"9fbf5e28ef86c69858f6d3d34eccc32e911c1a28b4120ff3e84aaa70cfbf1e30\"", "sources.lua.url", "at most 211"},
+		{"long store name from query", "[features]\nlua = true\n[sources.lua]\nversion = \"5.4.7\"\nurl = \"https://e.org/lua-5.4.7.tar.gz?" + strings.Repeat("q", 300) + "\"\nsha256 = \"9fbf5e28ef86c69858f6d3d34eccc32e911c1a28b4120ff3e84aaa70cfbf1e30\"", "sources.lua.url", "the URL's text after its last /"},
+		{"patch url query", "[[package.patches]]\nurl = \"https://e.org/get?file=fix.patch\"\nsha256 = \"9fbf5e28ef86c69858f6d3d34eccc32e911c1a28b4120ff3e84aaa70cfbf1e30\"", "package.patches[0].url", "without ?query, #fragment or %-escapes"},
 		{"xz source", "[features]\nlua = true\n[sources.lua]\nversion = \"5.4.7\"\nurl = \"https://e.org/lua-5.4.7.tar.xz\"\nsha256 = \"9fbf5e28ef86c69858f6d3d34eccc32e911c1a28b4120ff3e84aaa70cfbf1e30\"", "sources.lua.url", "not a .tar.gz"},
 		{"sticky mode", "[[image.files]]\npath = \"/etc/a\"\ncontent = \"x\"\nmode = \"1644\"", "image.files[0].mode", "sticky"},
 		{"mode 0000", "[[image.files]]\npath = \"/etc/a\"\ncontent = \"x\"\nmode = \"0000\"", "image.files[0].mode", "not readable by its owner"},

@@ -456,8 +456,10 @@ func (v *validator) caBundle(ca *CABundle, claimed, dirs map[string]string) {
 	}
 }
 
-// url checks a download: an https URL without credentials, whose last element (the store
-// path's name) Nix accepts; tarball says it is a source kiln unpacks (a gzip tarball).
+// url checks a download: an https URL without credentials whose last path segment is a
+// file name Nix accepts as a store path's name and is, as written, the name Nix gives the
+// download (fetchName), the name kiln's prefetch and mirror give it too; tarball says it
+// is a source kiln unpacks (a gzip tarball).
 func (v *validator) url(key, raw string, required, tarball bool) {
 	if raw == "" {
 		if required {
@@ -485,9 +487,21 @@ func (v *validator) url(key, raw string, required, tarball bool) {
 		v.add(key, "ends in a file name of %d bytes; a Nix store path name is at most %d", len(base), storepath.MaxNameLen)
 	case storepath.CheckName(base) != nil || base == "." || base == "/":
 		v.add(key, "%s must end in a file name of letters, digits and + . _ ? = - (it names the fetched store path)", show(raw))
+	case fetchName(raw) != base:
+		v.add(key, "Nix names the fetched store path %s (the URL's text after its last /), not the file name %s; use a URL whose last path segment is the file name, without ?query, #fragment or %%-escapes", show(fetchName(raw)), show(base))
 	case tarball && !strings.HasSuffix(base, ".tar.gz") && !strings.HasSuffix(base, ".tgz"):
 		v.add(key, "%s is not a .tar.gz or .tgz: kiln's recipes unpack gzip tarballs (haproxy, Lua, PCRE2, OpenSSL and zlib all publish one)", show(base))
 	}
+}
+
+// fetchName is the name <nix/fetchurl.nix> gives the store path of a download (the
+// generated flake passes it none): baseNameOf the URL as written, what follows its last /
+// (one at the very end aside), query, fragment and %-escapes included.
+func fetchName(raw string) string {
+	if len(raw) > 1 {
+		raw = strings.TrimSuffix(raw, "/")
+	}
+	return raw[strings.LastIndexByte(raw, '/')+1:]
 }
 
 // sha256 checks a pinned hash and reports whether it is one.
