@@ -61,9 +61,9 @@ func Parse(name, dir string, data []byte) (*Spec, error) {
 	}
 	if undecoded := md.Undecoded(); len(undecoded) > 0 {
 		var errs Errors
+		kl := newKeyLines(lines)
 		for _, k := range undecoded {
-			key := k.String()
-			errs = append(errs, &Error{File: name, Line: lineOfUnindexed(lines, key), Key: key,
+			errs = append(errs, &Error{File: name, Line: kl.line(k), Key: k.String(),
 				Msg: "unknown key; check its spelling against the spec reference (README: Spec reference)"})
 		}
 		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
@@ -75,22 +75,6 @@ func Parse(name, dir string, data []byte) (*Spec, error) {
 
 // typeErrRE matches the decoder's type errors, which carry the line and key only in text.
 var typeErrRE = regexp.MustCompile(`^toml: line (\d+) \(last key "(.*?)"\): (.*)$`)
-
-var indexRE = regexp.MustCompile(`\[\d+\]`)
-
-// lineOfUnindexed finds the first line of a key reported without array indexes.
-func lineOfUnindexed(lines map[string]int, key string) int {
-	best := 0
-	for k, l := range lines {
-		if indexRE.ReplaceAllString(k, "") == key && (best == 0 || l < best) {
-			best = l
-		}
-	}
-	if best != 0 {
-		return best
-	}
-	return lineOf(lines, key)
-}
 
 // Defaults used when a spec leaves a key out. They are part of the spec format: changing
 // one changes what existing specs build.

@@ -104,6 +104,9 @@ func TestBadSpecs(t *testing.T) {
 		key, msg       string
 	}{
 		{"unknown key", `toolchain = "pinned"`, "toolchain = \"pinned\"\noptimise = \"size\"", 9, "build.optimise", "unknown key"},
+		{"unknown quoted key", `[image]`, "[image]\n\n\n\"stop signal\" = \"SIGTERM\"", 12, `image."stop signal"`, "unknown key"},
+		{"unknown quoted key with a dot", `[image]`, "[image]\n\n\"stop.signal\" = \"SIGTERM\"", 11, `image."stop.signal"`, "unknown key"},
+		{"unknown quoted top-level key", `spec_version = 1`, "\"top key\" = 1\nspec_version = 1", 1, `"top key"`, "unknown key"},
 		{"unknown table", `[image]`, "[imag]\nx = 1\n[image]", 9, "imag", "unknown key"},
 		{"wrong type", `version = "3.0.11"`, `version = 3`, 4, "package.version", "incompatible types"},
 		{"short sha", `sha256 = "a133e2d550c5fd9a849b5c7ab17bb945bcdad209ca140d41f45ebf31943ae783"`, `sha256 = "a133"`, 6, "package.sha256", "not a sha256"},
