@@ -4,9 +4,11 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"reflect"
 	"regexp"
 	"sort"
 	"strconv"
+	"strings"
 
 	"github.com/BurntSushi/toml"
 
@@ -47,27 +49,22 @@ func Parse(name, dir string, data []byte) (*Spec, error) {
 	}
 	s := &Spec{file: name, dir: dir, lines: lines}
 	md, err := toml.Decode(doc, s)
+	var pe toml.ParseError
+	if errors.As(err, &pe) {
+		// A syntax error: the decoder's "last key" is whatever came before, not the culprit.
+		return nil, &Error{File: name, Line: pe.Position.Line, Msg: "TOML syntax: " + pe.Message}
+	}
+	// Keys before values: a type error may be about a misspelt key, and with two spellings
+	// of one key which the decoder reaches first depends on map order.
+	if errs := unknownKeys(name, newKeyLines(lines), md.Keys()); len(errs) > 0 {
+		return nil, errs
+	}
 	if err != nil {
-		var pe toml.ParseError
-		if errors.As(err, &pe) {
-			// A syntax error: the decoder's "last key" is whatever came before, not the culprit.
-			return nil, &Error{File: name, Line: pe.Position.Line, Msg: "TOML syntax: " + pe.Message}
-		}
 		if m := typeErrRE.FindStringSubmatch(err.Error()); m != nil {
 			line, _ := strconv.Atoi(m[1])
 			return nil, &Error{File: name, Line: line, Key: m[2], Msg: m[3] + " (see the spec reference for the expected type)"}
 		}
 		return nil, &Error{File: name, Msg: err.Error()}
-	}
-	if undecoded := md.Undecoded(); len(undecoded) > 0 {
-		var errs Errors
-		kl := newKeyLines(lines)
-		for _, k := range undecoded {
-			errs = append(errs, &Error{File: name, Line: kl.line(k), Key: k.String(),
-				Msg: "unknown key; check its spelling against the spec reference (README: Spec reference)"})
-		}
-		sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
-		return nil, errs
 	}
 	s.applyDefaults()
 	return s, nil
@@ -75,6 +72,84 @@ func Parse(name, dir string, data []byte) (*Spec, error) {
 
 // typeErrRE matches the decoder's type errors, which carry the line and key only in text.
 var typeErrRE = regexp.MustCompile(`^toml: line (\d+) \(last key "(.*?)"\): (.*)$`)
+
+// unknownKeys reports, in file order, each key of a document that names no field of Spec
+// as spelled: the decoder also fills a field from a key spelled in another case (VERSION,
+// [Package]), which a strict spec refuses. A key under one already reported is not
+// reported again.
+func unknownKeys(file string, lines keyLines, keys []toml.Key) Errors {
+	var errs Errors
+	reported := map[string]bool{}
+	for _, k := range keys {
+		n, field := unknownPart(reflect.TypeFor[Spec](), k)
+		if n < 0 {
+			continue
+		}
+		key := k[:n+1].String()
+		if reported[key] {
+			continue
+		}
+		reported[key] = true
+		msg := "unknown key; check its spelling against the spec reference (README: Spec reference)"
+		if field != "" {
+			msg = "unknown key; keys are case-sensitive: write " + field
+		}
+		// The key's own line, or that of the first key under it when it is a table made by
+		// dotted keys (Package.version = ...).
+		errs = append(errs, &Error{File: file, Line: lines.line(k), Key: key, Msg: msg})
+	}
+	sort.SliceStable(errs, func(i, j int) bool { return errs[i].Line < errs[j].Line })
+	return errs
+}
+
+// unknownPart returns the index of the first part of key that names no field of t as
+// spelled, with the field it names in another case ("" when none), or -1 when every part
+// names a field, is an entry of a map (image.labels) or is inside a value, which the
+// decoder type-checks.
+func unknownPart(t reflect.Type, key toml.Key) (int, string) {
+	for i, part := range key {
+		for t.Kind() == reflect.Pointer || t.Kind() == reflect.Slice {
+			t = t.Elem()
+		}
+		switch t.Kind() {
+		case reflect.Map:
+			t = t.Elem()
+			continue
+		case reflect.Struct:
+		default:
+			return -1, ""
+		}
+		next, other := fieldType(t, part)
+		if next == nil {
+			return i, other
+		}
+		t = next
+	}
+	return -1, ""
+}
+
+// fieldType returns the type of struct t's field named name (its toml tag, else its Go
+// name, as the decoder names fields), or nil and the field whose name differs only in case.
+func fieldType(t reflect.Type, name string) (reflect.Type, string) {
+	other := ""
+	for i := range t.NumField() {
+		f := t.Field(i)
+		tag, _, _ := strings.Cut(f.Tag.Get("toml"), ",")
+		if !f.IsExported() || tag == "-" {
+			continue
+		}
+		if tag == "" {
+			tag = f.Name
+		}
+		if tag == name {
+			return f.Type, ""
+		}
+		if strings.EqualFold(tag, name) {
+			other = tag
+		}
+	}
+	return nil, other
+}
 
 // Defaults used when a spec leaves a key out. They are part of the spec format: changing
 // one changes what existing specs build.

@@ -104,6 +104,9 @@ func TestBadSpecs(t *testing.T) {
 		key, msg       string
 	}{
 		{"unknown key", `toolchain = "pinned"`, "toolchain = \"pinned\"\noptimise = \"size\"", 9, "build.optimise", "unknown key"},
+		{"upper-case key", `version = "3.0.11"`, `VERSION = "3.0.11"`, 4, "package.VERSION", "keys are case-sensitive: write version"},
+		{"capitalised table", `[build]`, "[Build]", 7, "Build", "keys are case-sensitive: write build"},
+		{"capitalised dotted table", `spec_version = 1`, "spec_version = 1\nFeatures.lua = true", 2, "Features", "write features"},
 		{"unknown quoted key", `[image]`, "[image]\n\n\n\"stop signal\" = \"SIGTERM\"", 12, `image."stop signal"`, "unknown key"},
 		{"unknown quoted key with a dot", `[image]`, "[image]\n\n\"stop.signal\" = \"SIGTERM\"", 11, `image."stop.signal"`, "unknown key"},
 		{"unknown quoted top-level key", `spec_version = 1`, "\"top key\" = 1\nspec_version = 1", 1, `"top key"`, "unknown key"},
@@ -175,6 +178,18 @@ func TestBadSpecs(t *testing.T) {
 				t.Fatalf("got %q (line %d, key %q)\nwant line %d, key %q, message containing %q", err, se.Line, se.Key, c.line, c.key, c.msg)
 			}
 		})
+	}
+}
+
+// TestKeysAreCaseSensitive: a key spelled twice, in two cases, is one error, the same
+// every time (the decoder would fill the field from either, in map order).
+func TestKeysAreCaseSensitive(t *testing.T) {
+	doc := strings.Replace(minimal, `version = "3.0.11"`, "version = \"3.0.11\"\nVersion = \"3.0.12\"", 1)
+	const want = "r.toml:5: package.Version: unknown key; keys are case-sensitive: write version"
+	for range 100 {
+		if _, err := Parse("r.toml", "", []byte(doc)); err == nil || err.Error() != want {
+			t.Fatalf("got %v\nwant %s", err, want)
+		}
 	}
 }
 
