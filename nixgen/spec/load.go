@@ -56,13 +56,21 @@ func Parse(name, dir string, data []byte) (*Spec, error) {
 	}
 	// Keys before values: a type error may be about a misspelt key, and with two spellings
 	// of one key which the decoder reaches first depends on map order.
-	if errs := unknownKeys(name, newKeyLines(lines), md.Keys()); len(errs) > 0 {
+	kl := newKeyLines(lines)
+	if errs := unknownKeys(name, kl, md.Keys()); len(errs) > 0 {
 		return nil, errs
 	}
 	if err != nil {
 		if m := typeErrRE.FindStringSubmatch(err.Error()); m != nil {
+			key, uerr := strconv.Unquote(`"` + m[2] + `"`)
+			if uerr != nil {
+				key = m[2]
+			}
 			line, _ := strconv.Atoi(m[1])
-			return nil, &Error{File: name, Line: line, Key: m[2], Msg: m[3] + " (see the spec reference for the expected type)"}
+			if line == 0 {
+				line = firstLineUnder(kl, md.Keys(), key)
+			}
+			return nil, &Error{File: name, Line: line, Key: key, Msg: m[3] + " (see the spec reference for the expected type)"}
 		}
 		return nil, &Error{File: name, Msg: err.Error()}
 	}
@@ -70,8 +78,23 @@ func Parse(name, dir string, data []byte) (*Spec, error) {
 	return s, nil
 }
 
-// typeErrRE matches the decoder's type errors, which carry the line and key only in text.
-var typeErrRE = regexp.MustCompile(`^toml: line (\d+) \(last key "(.*?)"\): (.*)$`)
+// typeErrRE matches the decoder's type errors, which carry the line and key (quoted as a
+// Go string) only in text; the line is missing when the key is a table made by dotted keys.
+var typeErrRE = regexp.MustCompile(`^toml: (?:line (\d+) )?\(last key "(.*?)"\): (.*)$`)
+
+// firstLineUnder returns the line of the first key in keys (the document's, in order) that
+// is key or under it: a table made by dotted keys (labels.org.x = ... makes labels.org)
+// has no line of its own but that of the first key that makes it. key is as
+// toml.Key.String writes it, which quotes the parts that need it, so a prefix of the
+// string is a prefix of the parts.
+func firstLineUnder(lines keyLines, keys []toml.Key, key string) int {
+	for _, k := range keys {
+		if s := k.String(); s == key || strings.HasPrefix(s, key+".") {
+			return lines.line(k)
+		}
+	}
+	return 0
+}
 
 // unknownKeys reports, in file order, each key of a document that names no field of Spec
 // as spelled: the decoder also fills a field from a key spelled in another case (VERSION,

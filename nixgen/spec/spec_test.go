@@ -112,6 +112,8 @@ func TestBadSpecs(t *testing.T) {
 		{"unknown quoted top-level key", `spec_version = 1`, "\"top key\" = 1\nspec_version = 1", 1, `"top key"`, "unknown key"},
 		{"unknown table", `[image]`, "[imag]\nx = 1\n[image]", 9, "imag", "unknown key"},
 		{"wrong type", `version = "3.0.11"`, `version = 3`, 4, "package.version", "incompatible types"},
+		{"wrong type, quoted key", `ports = ["8080"]`, "ports = [\"8080\"]\n[image.labels]\n\"a b\" = 1", 12, `image.labels."a b"`, "incompatible types"},
+		{"label name as dotted keys", `[image]`, "[image]\nlabels.org.opencontainers.image.vendor = \"Acme\"", 10, "image.labels.org", "incompatible types"},
 		{"short sha", `sha256 = "a133e2d550c5fd9a849b5c7ab17bb945bcdad209ca140d41f45ebf31943ae783"`, `sha256 = "a133"`, 6, "package.sha256", "not a sha256"},
 		{"upper-case sha", `sha256 = "a133e2d550c5fd9a849b5c7ab17bb945bcdad209ca140d41f45ebf31943ae783"`, `sha256 = "A133E2D550C5FD9A849B5C7AB17BB945BCDAD209CA140D41F45EBF31943AE783"`, 6, "package.sha256", "lower-case hex"},
 		{"http url", `url = "https://example.org/haproxy-3.0.11.tar.gz"`, `url = "http://example.org/haproxy-3.0.11.tar.gz"`, 5, "package.url", "https://"},
