@@ -30,7 +30,8 @@ func (e *Error) Error() string {
 	return b.String()
 }
 
-// Errors is every problem Validate found, in file order. It is one error to callers.
+// Errors is every problem Validate found, in file order (those without a line last). It is
+// one error to callers.
 type Errors []*Error
 
 func (es Errors) Error() string {

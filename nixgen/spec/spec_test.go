@@ -195,6 +195,29 @@ func TestKeysAreCaseSensitive(t *testing.T) {
 	}
 }
 
+// TestValidateErrorsInFileOrder: Validate's errors come in file order whatever order it
+// checks in, and a bad version is not reported again as the image tag it defaults.
+func TestValidateErrorsInFileOrder(t *testing.T) {
+	body := strings.Replace(minimal, "spec_version = 1\n", "", 1)
+	body = strings.Replace(body, "[image]\nports = [\"8080\"]\n", "", 1)
+	body = strings.Replace(body, `version = "3.0.11"`, `version = "3.0 11"`, 1)
+	doc := "spec_version = 1\n[image]\nuser = \"root\"\n" + body
+	s, err := Parse("o.toml", t.TempDir(), []byte(doc))
+	if err != nil {
+		t.Fatal(err)
+	}
+	const want = "o.toml:3: image.user: \"root\": use a numeric uid or uid:gid (names need /etc/passwd lookups at run time)\n" +
+		"o.toml:6: package.version: \"3.0 11\": use letters, digits and . + _ - only, up to 64 (it names a Nix store path)"
+	if err := s.Validate(); err == nil || err.Error() != want {
+		t.Errorf("got\n%v\nwant\n%s", err, want)
+	}
+	s.Build.Toolchain = ToolchainNixpkgs // without [nixpkgs]: nixpkgs.url is missing, no line
+	es, _ := s.Validate().(Errors)
+	if len(es) != 3 || es[2].Key != "nixpkgs.url" || es[2].Line != 0 {
+		t.Errorf("an error without a line is not last:\n%v", es)
+	}
+}
+
 // TestFeatureDefaults: a feature that links a library, turned on without a [sources] table,
 // gets kiln's pinned source; Deps lists the libraries in a fixed order.
 func TestFeatureDefaults(t *testing.T) {

@@ -49,6 +49,11 @@ func (s *Spec) Validate() error {
 	if len(v.errs) == 0 {
 		return nil
 	}
+	// In file order; those without a line (a key missing with its table) last.
+	sort.SliceStable(v.errs, func(i, j int) bool {
+		li, lj := v.errs[i].Line, v.errs[j].Line
+		return li != 0 && (lj == 0 || li < lj)
+	})
 	return v.errs
 }
 
@@ -245,7 +250,10 @@ func (v *validator) image() {
 	if v.required("image.name", im.Name) && !nameRE.MatchString(im.Name) {
 		v.add("image.name", "%s: use lower-case letters, digits and . _ - (an OCI repository name)", show(im.Name))
 	}
-	if v.required("image.tag", im.Tag) && !tagRE.MatchString(im.Tag) {
+	// The tag defaults to the version: a version already refused is not refused again as
+	// the tag.
+	tagIsBadVersion := im.Tag == v.s.Package.Version && !versionRE.MatchString(im.Tag)
+	if !tagIsBadVersion && v.required("image.tag", im.Tag) && !tagRE.MatchString(im.Tag) {
 		v.add("image.tag", "%s is not a valid OCI tag (letters, digits, _ . -; up to 128)", show(im.Tag))
 	}
 	v.user(im.User)
