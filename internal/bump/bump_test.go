@@ -18,6 +18,7 @@ import (
 	"reflect"
 	"sort"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -594,5 +595,90 @@ func TestLibraryPatchesAreChecked(t *testing.T) {
 	}
 	if z := s.Sources.Zlib; z.Version != "1.3.2" || len(z.Patches) != 1 || z.Patches[0].File != "patches/zlib.patch" {
 		t.Errorf("written: %+v", z)
+	}
+}
+
+// A hard link in a source tarball is unpacked as a copy of a regular file the archive
+// unpacked before it; one that names anything else (a file outside the unpack directory,
+// a FIFO there, a symlink or a file still to come) refuses the tarball, naming the entry.
+func TestUnpackHardLinks(t *testing.T) {
+	base := t.TempDir()
+	if err := os.WriteFile(filepath.Join(base, "secret"), []byte("outside the archive\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	fifo := filepath.Join(base, "fifo")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { // should unpack open the FIFO after all, let it go
+		if w, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			w.Close()
+		}
+	}()
+	file := &tar.Header{Name: "pkg-1/src/a.c", Typeflag: tar.TypeReg, Mode: 0o644, Size: 4}
+	link := func(name, target string) *tar.Header {
+		return &tar.Header{Name: name, Typeflag: tar.TypeLink, Linkname: target}
+	}
+	tests := []struct {
+		name    string
+		entries []*tar.Header
+		want    string // the error; "" for a tree with pkg-1/b.c a copy of a.c
+	}{
+		{"to a file unpacked before it", []*tar.Header{file, link("pkg-1/b.c", "./pkg-1/src/a.c")}, ""},
+		{"out of the directory", []*tar.Header{link("pkg-1/b.c", "../../secret")}, `entry "pkg-1/b.c" is a hard link to "../../secret", which is not a regular file unpacked before it`},
+		{"to a FIFO outside", []*tar.Header{link("pkg-1/b.c", "../../fifo")}, `hard link to "../../fifo"`},
+		{"absolute", []*tar.Header{link("pkg-1/b.c", filepath.Join(base, "secret"))}, "is a hard link to"},
+		{"to a symlink", []*tar.Header{{Name: "pkg-1/s", Typeflag: tar.TypeSymlink, Linkname: "../../../secret"}, link("pkg-1/b.c", "pkg-1/s")}, `hard link to "pkg-1/s"`},
+		{"to a file after it", []*tar.Header{link("pkg-1/b.c", "pkg-1/src/a.c"), file}, `hard link to "pkg-1/src/a.c"`},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			var buf bytes.Buffer
+			zw := gzip.NewWriter(&buf)
+			tw := tar.NewWriter(zw)
+			tw.WriteHeader(&tar.Header{Name: "pkg-1/", Typeflag: tar.TypeDir, Mode: 0o755})
+			for _, h := range tt.entries {
+				tw.WriteHeader(h)
+				if h.Typeflag == tar.TypeReg {
+					tw.Write([]byte("int\n"))
+				}
+			}
+			tw.Close()
+			zw.Close()
+			tgz := filepath.Join(base, fmt.Sprintf("pkg-%d.tar.gz", i))
+			if err := os.WriteFile(tgz, buf.Bytes(), 0o644); err != nil {
+				t.Fatal(err)
+			}
+			dir := filepath.Join(base, fmt.Sprintf("%d", i), "src")
+			os.MkdirAll(dir, 0o755)
+			done := make(chan error, 1)
+			var top string
+			go func() {
+				var err error
+				top, err = unpack(tgz, dir)
+				done <- err
+			}()
+			var err error
+			select {
+			case err = <-done:
+			case <-time.After(10 * time.Second):
+				t.Fatal("unpack hangs")
+			}
+			if tt.want == "" {
+				if err != nil {
+					t.Fatal(err)
+				}
+				if got, err := os.ReadFile(filepath.Join(top, "b.c")); err != nil || string(got) != "int\n" {
+					t.Errorf("b.c: %q %v", got, err)
+				}
+				return
+			}
+			if err == nil || !strings.Contains(err.Error(), tt.want) || !strings.Contains(err.Error(), "unpacking "+tgz) {
+				t.Fatalf("got %v\nwant an error naming %s and containing %q", err, tgz, tt.want)
+			}
+			if _, err := os.Stat(filepath.Join(dir, "pkg-1", "b.c")); err == nil {
+				t.Error("the link was unpacked")
+			}
+		})
 	}
 }

@@ -339,7 +339,8 @@ func (b *Bumper) patchFile(ctx context.Context, p spec.Patch, req Request) (stri
 }
 
 // unpack extracts a .tar.gz into dir and returns its one top-level directory, as the
-// recipe's kiln_unpack does. Entries that would land outside dir are refused.
+// recipe's kiln_unpack does. Entries that would land outside dir are refused, and so is a
+// hard link to anything but a regular file unpacked before it from the same archive.
 func unpack(tarball, dir string) (string, error) {
 	fail := func(err error) (string, error) { return "", fmt.Errorf("unpacking %s: %w", tarball, err) }
 	f, err := os.Open(tarball)
@@ -352,7 +353,8 @@ func unpack(tarball, dir string) (string, error) {
 		return fail(err)
 	}
 	tr := tar.NewReader(zr)
-	links := map[string]bool{} // symlinks created: nothing is written through them
+	links := map[string]bool{}   // symlinks created: nothing is written through them
+	regular := map[string]bool{} // regular files created: the only targets of hard links
 	for {
 		h, err := tr.Next()
 		if err == io.EOF {
@@ -379,18 +381,24 @@ func unpack(tarball, dir string) (string, error) {
 			err = os.MkdirAll(dst, 0o755)
 		case tar.TypeReg:
 			err = writeFile(dst, tr, h.FileInfo().Mode().Perm()|0o200)
+			regular[name] = true
 		case tar.TypeSymlink:
 			if err = os.MkdirAll(filepath.Dir(dst), 0o755); err == nil {
 				err = os.Symlink(h.Linkname, dst)
 			}
 			links[name] = true
 		case tar.TypeLink:
-			target := filepath.Join(dir, filepath.FromSlash(path.Clean(h.Linkname)))
+			// A hard link's target is named from the archive's root, like the entries.
+			target := path.Clean(strings.TrimPrefix(h.Linkname, "./"))
+			if !regular[target] {
+				return fail(fmt.Errorf("entry %q is a hard link to %q, which is not a regular file unpacked before it from this archive; the tarball is not usable as a source", h.Name, h.Linkname))
+			}
 			var in *os.File
-			if in, err = os.Open(target); err == nil {
+			if in, err = files.Open(filepath.Join(dir, filepath.FromSlash(target))); err == nil {
 				err = writeFile(dst, in, 0o644)
 				in.Close()
 			}
+			regular[name] = true
 		case tar.TypeXGlobalHeader:
 		default:
 			// Devices and FIFOs have no place in a source tarball; skip them.
