@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"strings"
+	"time"
 )
 
 // githubRelease is the part of a GitHub REST API release object kiln reads
@@ -14,7 +15,7 @@ type githubRelease struct {
 	TagName     string        `json:"tag_name"`
 	Draft       bool          `json:"draft"`
 	Prerelease  bool          `json:"prerelease"`
-	PublishedAt string        `json:"published_at"`
+	PublishedAt string        `json:"published_at"` // RFC 3339; null for a draft
 	Assets      []githubAsset `json:"assets"`
 }
 
@@ -67,8 +68,12 @@ func (x *Index) githubReleases(ctx context.Context, name string) ([]Release, err
 				return nil, &MalformedError{What: what, URL: u, Err: fmt.Errorf("release %s: asset %s is not on %s: %q", v, file, DefaultIndexURLs["github"], canon)}
 			}
 			rel := Release{Version: v, URL: canon, Download: x.rebase("github", canon)}
-			if len(r.PublishedAt) >= 10 {
-				rel.Date = r.PublishedAt[:10]
+			if r.PublishedAt != "" {
+				t, err := time.Parse(time.RFC3339, r.PublishedAt)
+				if err != nil {
+					return nil, &MalformedError{What: what, URL: u, Err: fmt.Errorf("release %s: published_at %q is not an RFC 3339 time", v, r.PublishedAt)}
+				}
+				rel.Date = t.Format(time.DateOnly)
 			}
 			if tarball.Digest != nil && *tarball.Digest != "" {
 				h, ok := strings.CutPrefix(*tarball.Digest, "sha256:")

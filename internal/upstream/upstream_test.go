@@ -227,6 +227,23 @@ func TestBadIndexes(t *testing.T) {
 		}
 	})
 
+	// published_at becomes the date kiln outdated prints: anything but an RFC 3339 time
+	// (escape sequences, a cut UTF-8 rune) is refused, quoted in the error.
+	for _, bad := range []string{`\u001b[2J\u001b[31mX`, `2025-10-2\u00e9T16:00:00Z`, `2025-10-21`} {
+		t.Run("GitHub release published_at "+bad, func(t *testing.T) {
+			site := upstreamtest.New(t)
+			site.Handle("/pcre2", func(w http.ResponseWriter, r *http.Request) {
+				w.Write([]byte(`[{"tag_name": "pcre2-10.47", "published_at": "` + bad + `", "assets": [{"name": "pcre2-10.47.tar.gz",
+					"browser_download_url": "https://github.com/PCRE2Project/pcre2/releases/download/pcre2-10.47/pcre2-10.47.tar.gz"}]}]`))
+			})
+			_, err := newIndex(t, site).Releases(ctx, "pcre2", "10")
+			if !isMalformed(err) || !strings.Contains(err.Error(), "release 10.47: published_at") || !strings.Contains(err.Error(), "is not an RFC 3339 time") ||
+				strings.ContainsRune(err.Error(), 0x1b) {
+				t.Fatalf("got %q", err)
+			}
+		})
+	}
+
 	t.Run("GitHub answer that is not a list", func(t *testing.T) {
 		site := upstreamtest.New(t)
 		site.Handle("/pcre2", func(w http.ResponseWriter, r *http.Request) {
