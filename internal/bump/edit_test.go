@@ -251,3 +251,26 @@ func TestApplyCutsTables(t *testing.T) {
 		t.Error("cutting a key was accepted")
 	}
 }
+
+// Cutting a table ends after its last key: the comment lines after it (a section's
+// heading, commented-out tables at the end of the file, the next header's description)
+// stay.
+func TestApplyKeepsCommentsAfterACutTable(t *testing.T) {
+	const head = "[package]\nversion = \"1\"\n\n"
+	const patch = "[[package.patches]]\nfile = \"a\"\n"
+	for _, rest := range []string{
+		"\n# To pin Lua yourself, uncomment:\n# [sources.lua]\n# version = \"5.4.8\"\n",
+		"\n# ---- how we build ----\n\n[build]\ntoolchain = \"pinned\"\n",
+		"# how we build\n[build]\ntoolchain = \"pinned\"\n",
+		"\n# how we build\n[build]\ntoolchain = \"pinned\"\n",
+	} {
+		d, err := tomlpos.Scan(head + patch + rest)
+		if err != nil {
+			t.Fatal(err)
+		}
+		got, err := apply(d, nil, []string{"package.patches[0]"})
+		if want := head + strings.TrimPrefix(rest, "\n"); err != nil || got != want {
+			t.Errorf("cut the patch table of\n%s%s%s: %v\ngot\n%s\nwant\n%s", head, patch, rest, err, got, want)
+		}
+	}
+}

@@ -22,14 +22,17 @@ type Document struct {
 	Keys map[string]int
 	// Tables locates every table written with a header ("sources.lua",
 	// "package.patches[3]"): from its header, or the comment lines directly above it, to
-	// the next header's that is not one of its sub-tables (those directly after it are in
-	// its block). A table written inline or as dotted keys has none.
+	// the end of its last statement's line and the blank lines after it. The sub-tables
+	// directly after it are in its block. Comment lines after its last statement are not:
+	// they speak of what follows, or directly above a header, of that header's table. A
+	// table written inline or as dotted keys has none.
 	Tables map[string]Block
 }
 
 // Block is the text of one table: Text[Start:End]. Header is where its header line
 // starts; Start is before it when comment lines sit directly above the header (no blank
-// line between), which are taken to describe it.
+// line between), which are taken to describe it. End is after its last statement's line
+// (its header's, when it has no keys) and the blank lines that follow it.
 type Block struct {
 	Start, Header, End int
 }
@@ -54,18 +57,30 @@ func Scan(text string) (*Document, error) {
 		// A table's sub-tables that follow it are part of it: [[a.b]] after [[a]] belongs to
 		// that element of a, and cutting the element without it would leave [[a.b]] to the
 		// one before.
-		end := len(text)
-		for _, next := range s.tables[i+1:] {
-			if !strings.HasPrefix(next, t+".") {
-				end = s.d.Tables[next].Start
-				break
-			}
+		last := i
+		for last+1 < len(s.tables) && strings.HasPrefix(s.tables[last+1], t+".") {
+			last++
 		}
 		b := s.d.Tables[t]
-		b.End = end
+		b.End = blankLinesAfter(text, s.ends[last])
 		s.d.Tables[t] = b
 	}
 	return s.d, nil
+}
+
+// blankLinesAfter is the end of the lines from i on that hold only spaces.
+func blankLinesAfter(text string, i int) int {
+	for i < len(text) {
+		line, _, found := strings.Cut(text[i:], "\n")
+		if strings.Trim(line, " \t\r") != "" {
+			break
+		}
+		i += len(line)
+		if found {
+			i++
+		}
+	}
+	return i
 }
 
 // headerBlock is where the header at offset i starts: its line, and the comment lines
@@ -107,6 +122,7 @@ type scanner struct {
 	line   int
 	arrays map[string]int // array-of-tables path → current index
 	tables []string       // the headers' tables, in order
+	ends   []int          // for each of tables, the end of its last statement's line
 	d      *Document
 }
 
@@ -203,6 +219,7 @@ func (s *scanner) run() error {
 			if err := s.endOfLine(); err != nil {
 				return err
 			}
+			s.ends = append(s.ends, s.lineEnd())
 			continue
 		}
 		line := s.line
@@ -221,7 +238,18 @@ func (s *scanner) run() error {
 		if err := s.endOfLine(); err != nil {
 			return err
 		}
+		if len(s.ends) > 0 {
+			s.ends[len(s.ends)-1] = s.lineEnd()
+		}
 	}
+}
+
+// lineEnd is where the line ends that endOfLine accepted: after its newline.
+func (s *scanner) lineEnd() int {
+	if s.eof() {
+		return len(s.doc)
+	}
+	return s.i + 1
 }
 
 func (s *scanner) equals() error {

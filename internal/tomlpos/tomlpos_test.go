@@ -21,8 +21,9 @@ func TestKeyLines(t *testing.T) {
 }
 
 // A table's block runs from its header, or the comment lines directly above it, to the
-// next header's block that is not one of its sub-tables; a comment that is the tail of a
-// multi-line string is not one.
+// end of its last statement (its sub-tables' included) and the blank lines after it;
+// comment lines after that are not its own, and a comment that is the tail of a
+// multi-line string is not a comment line.
 func TestTableBlocks(t *testing.T) {
 	doc := "a = 1 # top\n" +
 		"# about t\n" +
@@ -38,25 +39,30 @@ func TestTableBlocks(t *testing.T) {
 		"# a comment, then a blank line: not the next header's\n" +
 		"\n" +
 		"[u]\n" +
+		"# between its keys: its own\n" +
+		"a = 1 # trailing\n" +
 		"[[p]]\n" +
 		"[[p.s]]\n" +
 		"[p.s.t]\n" +
-		"[[p]]\n"
+		"[[p]]\n" +
+		"k = 1\n" +
+		"\n" +
+		"# after the last table: not its own\n"
 	d, err := Scan(doc)
 	if err != nil {
 		t.Fatal(err)
 	}
 	want := map[string]string{
 		"t": "# about t\n[t]\nm = \"\"\"\n# inside the string\"\"\"\n[[t.l]]\nx = 1\n\n" +
-			"# about the second\n  # indented, still a comment\n[[t.l]] # trailing\nx = 2\n# a comment, then a blank line: not the next header's\n\n",
+			"# about the second\n  # indented, still a comment\n[[t.l]] # trailing\nx = 2\n",
 		"t.l[0]": "[[t.l]]\nx = 1\n\n",
-		"t.l[1]": "# about the second\n  # indented, still a comment\n[[t.l]] # trailing\nx = 2\n# a comment, then a blank line: not the next header's\n\n",
-		"u":      "[u]\n",
+		"t.l[1]": "# about the second\n  # indented, still a comment\n[[t.l]] # trailing\nx = 2\n",
+		"u":      "[u]\n# between its keys: its own\na = 1 # trailing\n",
 		// [[p.s]] is a table of p's first element: it goes with that element, not the next.
 		"p[0]":        "[[p]]\n[[p.s]]\n[p.s.t]\n",
 		"p[0].s[0]":   "[[p.s]]\n[p.s.t]\n",
 		"p[0].s[0].t": "[p.s.t]\n",
-		"p[1]":        "[[p]]\n",
+		"p[1]":        "[[p]]\nk = 1\n\n",
 	}
 	if len(d.Tables) != len(want) {
 		t.Errorf("tables %v", d.Tables)
