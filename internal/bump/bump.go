@@ -18,6 +18,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/kilnbuild/kiln/internal/files"
 	"github.com/kilnbuild/kiln/internal/tomlpos"
 	"github.com/kilnbuild/kiln/internal/upstream"
 	"github.com/kilnbuild/kiln/nixgen/spec"
@@ -406,9 +407,9 @@ func unusedFiles(old, bumped *spec.Spec, changes []Change) []string {
 	return out
 }
 
-// Write replaces the spec file with the bumped one atomically (a temporary file in the
-// same directory, renamed over it), keeping its permissions. It refuses when the file
-// changed since Plan read it.
+// Write replaces the spec file with the bumped one atomically (files.WriteFile: a spec
+// that is a symlink stays one, the file it leads to is replaced), keeping its
+// permissions. It refuses when the file changed since Plan read it.
 func (p *Plan) Write() error {
 	if len(p.Changes) == 0 {
 		return nil
@@ -420,34 +421,9 @@ func (p *Plan) Write() error {
 	if !bytes.Equal(now, p.Old) {
 		return fmt.Errorf("writing spec: %s changed while kiln bump ran; nothing was written, run it again", p.File)
 	}
-	dir, base := filepath.Split(p.File)
-	tmp, err := os.CreateTemp(dir, "."+base+".kiln-bump-*")
-	if err != nil {
-		return fmt.Errorf("writing spec: %w", err)
+	if err := files.WriteFile(p.File, p.New, p.mode); err != nil {
+		return err
 	}
-	done := false
-	defer func() {
-		if !done {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if _, err := tmp.Write(p.New); err != nil {
-		return fmt.Errorf("writing spec: %w", err)
-	}
-	if err := tmp.Chmod(p.mode); err != nil {
-		return fmt.Errorf("writing spec: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		return fmt.Errorf("writing spec: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("writing spec: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), p.File); err != nil {
-		return fmt.Errorf("writing spec: %w", err)
-	}
-	done = true
 	return p.removeUnused()
 }
 

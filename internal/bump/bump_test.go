@@ -476,6 +476,49 @@ func TestWriteRefusesAChangedFile(t *testing.T) {
 	assertUntouched(t, file, edited)
 }
 
+// A spec that is a symlink (to a shared or versioned file) stays one: Write replaces the
+// file it leads to, from a temporary file beside that one.
+func TestWriteKeepsASymlinkedSpec(t *testing.T) {
+	site := upstreamtest.New(t)
+	real := copySpec(t, "commented.toml")
+	if err := os.Chmod(real, 0o640); err != nil {
+		t.Fatal(err)
+	}
+	linkDir := t.TempDir()
+	link := filepath.Join(linkDir, "haproxy.toml")
+	if err := os.Symlink(real, link); err != nil {
+		t.Fatal(err)
+	}
+	plan, err := newBumper(t, site).Plan(context.Background(), Request{File: link, Only: "haproxy", WorkDir: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := plan.Write(); err != nil {
+		t.Fatal(err)
+	}
+	if fi, err := os.Lstat(link); err != nil {
+		t.Fatal(err)
+	} else if fi.Mode()&os.ModeSymlink == 0 {
+		t.Errorf("the spec's symlink %s was replaced by a file of mode %v", link, fi.Mode())
+	}
+	if b, err := os.ReadFile(real); err != nil || !bytes.Equal(b, plan.New) {
+		t.Errorf("the symlink's target %s does not hold the bumped spec (%v)", real, err)
+	}
+	if fi, err := os.Stat(real); err != nil {
+		t.Fatal(err)
+	} else if fi.Mode().Perm() != 0o640 {
+		t.Errorf("the target's mode %v was not kept", fi.Mode())
+	}
+	for _, dir := range []string{linkDir, filepath.Dir(real)} {
+		ents, _ := os.ReadDir(dir)
+		for _, e := range ents {
+			if strings.Contains(e.Name(), ".tmp-") {
+				t.Errorf("left a temporary file: %s", filepath.Join(dir, e.Name()))
+			}
+		}
+	}
+}
+
 func assertUntouched(t *testing.T, file string, before []byte) {
 	t.Helper()
 	after, err := os.ReadFile(file)
@@ -484,7 +527,7 @@ func assertUntouched(t *testing.T, file string, before []byte) {
 	}
 	ents, _ := os.ReadDir(filepath.Dir(file))
 	for _, e := range ents {
-		if strings.Contains(e.Name(), "kiln-bump") {
+		if strings.Contains(e.Name(), ".tmp-") {
 			t.Errorf("left a temporary file: %s", e.Name())
 		}
 	}

@@ -104,17 +104,37 @@ func SHA256(path string) (string, error) {
 
 // WriteFile replaces path with data (mode perm) by renaming a complete, synced temporary
 // file over it, then syncs the directory: path holds either its old content or all of
-// data, even after a crash. A missing parent directory is created (0755).
+// data, even after a crash. A missing parent directory is created (0755). A path that is
+// a symlink stays one: the file it leads to is replaced, from a temporary file beside
+// that file (the rename stays on its file system).
 func WriteFile(path string, data []byte, perm fs.FileMode) error {
-	tmp, err := WriteTemp(path, data, perm)
+	target, err := linkTarget(path)
+	if err != nil {
+		return fmt.Errorf("writing %s: %w", path, err)
+	}
+	tmp, err := WriteTemp(target, data, perm)
 	if err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
 	defer os.Remove(tmp)
-	if err := os.Rename(tmp, path); err != nil {
+	if err := os.Rename(tmp, target); err != nil {
 		return fmt.Errorf("writing %s: %w", path, err)
 	}
-	return Sync(filepath.Dir(path))
+	return Sync(filepath.Dir(target))
+}
+
+// linkTarget is the file path leads to when it is a symlink, else path itself. A link
+// that leads nowhere is refused rather than followed to create a file elsewhere.
+func linkTarget(path string) (string, error) {
+	fi, err := os.Lstat(path)
+	if err != nil || fi.Mode()&fs.ModeSymlink == 0 {
+		return path, nil
+	}
+	target, err := filepath.EvalSymlinks(path)
+	if err != nil {
+		return "", fmt.Errorf("it is a symlink, and the file it leads to cannot be found (fix or remove the link): %w", err)
+	}
+	return target, nil
 }
 
 // WriteNew creates path with data (mode perm) and fails with fs.ErrExist if it exists: the
