@@ -104,9 +104,9 @@ type Plan struct {
 // Plan works out the bump of req.File: the target of each pin, its sha256, the rewritten
 // file, the patches checked. Nothing is written.
 func (b *Bumper) Plan(ctx context.Context, req Request) (*Plan, error) {
-	old, err := os.ReadFile(req.File)
+	old, err := readSpec(req.File)
 	if err != nil {
-		return nil, fmt.Errorf("reading spec: %w", err)
+		return nil, err
 	}
 	st, err := os.Stat(req.File)
 	if err != nil {
@@ -407,6 +407,20 @@ func unusedFiles(old, bumped *spec.Spec, changes []Change) []string {
 	return out
 }
 
+// readSpec reads a spec file as spec.Load does: a regular file (never a FIFO or a device)
+// of at most spec.MaxSize bytes.
+func readSpec(path string) ([]byte, error) {
+	data, err := files.ReadFile(path, spec.MaxSize)
+	var tl *files.TooLargeError
+	if errors.As(err, &tl) {
+		return nil, fmt.Errorf("reading spec %s: it is larger than %d bytes; a spec is a short TOML file", path, spec.MaxSize)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("reading spec: %w", err)
+	}
+	return data, nil
+}
+
 // Write replaces the spec file with the bumped one atomically (files.WriteFile: a spec
 // that is a symlink stays one, the file it leads to is replaced), keeping its
 // permissions. It refuses when the file changed since Plan read it.
@@ -414,11 +428,12 @@ func (p *Plan) Write() error {
 	if len(p.Changes) == 0 {
 		return nil
 	}
-	now, err := os.ReadFile(p.File)
-	if err != nil {
+	now, err := files.ReadFile(p.File, spec.MaxSize)
+	var tl *files.TooLargeError
+	if err != nil && !errors.As(err, &tl) {
 		return fmt.Errorf("writing spec: %w", err)
 	}
-	if !bytes.Equal(now, p.Old) {
+	if err != nil || !bytes.Equal(now, p.Old) {
 		return fmt.Errorf("writing spec: %s changed while kiln bump ran; nothing was written, run it again", p.File)
 	}
 	if err := files.WriteFile(p.File, p.New, p.mode); err != nil {

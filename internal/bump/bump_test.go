@@ -435,6 +435,41 @@ func TestBadInput(t *testing.T) {
 	}
 }
 
+// A spec is read as spec.Load reads it: a FIFO (or a device) named as the spec is refused
+// at once, not read until it ends, which may be never; so is a file over spec.MaxSize.
+func TestPlanReadsOnlyARegularSpec(t *testing.T) {
+	fifo := filepath.Join(t.TempDir(), "spec.toml")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	defer func() { // should Plan open the FIFO after all, let it go
+		if w, err := os.OpenFile(fifo, os.O_WRONLY|syscall.O_NONBLOCK, 0); err == nil {
+			w.Close()
+		}
+	}()
+	big := copySpec(t, "commented.toml")
+	replaceIn(t, big, "[image]\n", "[image]\n"+strings.Repeat("# padding\n", spec.MaxSize/10))
+	site := upstreamtest.New(t)
+	for file, want := range map[string]string{
+		fifo: "reading spec: open " + fifo + ": not a regular file (a FIFO)",
+		big:  fmt.Sprintf("reading spec %s: it is larger than %d bytes", big, spec.MaxSize),
+	} {
+		done := make(chan error, 1)
+		go func() {
+			_, err := newBumper(t, site).Plan(context.Background(), Request{File: file, WorkDir: t.TempDir()})
+			done <- err
+		}()
+		select {
+		case err := <-done:
+			if err == nil || !strings.Contains(err.Error(), want) {
+				t.Errorf("got %v\nwant an error containing %q", err, want)
+			}
+		case <-time.After(10 * time.Second):
+			t.Fatalf("Plan hangs reading %s", file)
+		}
+	}
+}
+
 // A source with no published hash takes the downloaded tarball's, or the mirror's.
 func TestHashFromDownloadOrMirror(t *testing.T) {
 	site := upstreamtest.New(t)

@@ -161,9 +161,11 @@ func (b *Bumper) checkPatches(ctx context.Context, s *spec.Spec, set patchSet, n
 			return nil, err
 		}
 	}
-	lines := map[string]int{}
-	if d, err := tomlpos.Scan(string(mustRead(s.File()))); err == nil {
-		lines = d.Keys
+	lines := map[string]int{} // for errors only: without them, they name no line
+	if text, err := readSpec(s.File()); err == nil {
+		if d, err := tomlpos.Scan(string(text)); err == nil {
+			lines = d.Keys
+		}
 	}
 	// patchIn runs patch(1) in a tree: false with its output when it refuses.
 	patchIn := func(dir string, args ...string) (bool, string, error) {
@@ -297,11 +299,6 @@ func alreadyApplied(patch func(args ...string) (bool, string, error), file strin
 	}
 	rev, _, err := patch(args...)
 	return rev, err
-}
-
-func mustRead(file string) []byte {
-	b, _ := os.ReadFile(file)
-	return b
 }
 
 // patchFile gets a fetched patch: from the mirror (by name, then it must match its
