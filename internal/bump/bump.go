@@ -30,7 +30,8 @@ type Request struct {
 	File string
 	// Only limits the bump to one component ("" = every pin).
 	Only string
-	// To is the version to move to (needs a single component: Only, or a spec with one pin).
+	// To is the version to move to (needs a single component: Only, or a spec with one pin,
+	// and no Branches for it).
 	To string
 	// Branches maps a component to the branch to move to; without it a pin stays on its
 	// own branch (an LTS branch is never left by accident).
@@ -135,9 +136,12 @@ func (b *Bumper) Plan(ctx context.Context, req Request) (*Plan, error) {
 	if req.To != "" && len(sel) != 1 {
 		return nil, fmt.Errorf("--to %s: the spec pins %d sources; say which with --only NAME", req.To, len(sel))
 	}
-	for name := range req.Branches {
+	for name, branch := range req.Branches {
 		if !hasPin(sel, name) {
 			return nil, fmt.Errorf("--branch %s=…: the spec builds no %s (or --only left it out)", name, name)
+		}
+		if req.To != "" { // --to's one component, so both name its release
+			return nil, fmt.Errorf("--to %s and --branch %s=%s both choose the %s release to move to; give one: --to for that exact release, or --branch for the newest on branch %s", req.To, name, branch, name, branch)
 		}
 	}
 

@@ -416,6 +416,9 @@ func TestBadInput(t *testing.T) {
 		{"--to without --only", func(t *testing.T, site *upstreamtest.Site) Request {
 			return Request{File: copySpec(t, "commented.toml"), To: "3.0.12"}
 		}, "say which with --only NAME"},
+		{"--to and --branch for the same component", func(t *testing.T, site *upstreamtest.Site) Request {
+			return Request{File: copySpec(t, "commented.toml"), Only: "haproxy", To: "3.0.12", Branches: map[string]string{"haproxy": "3.2"}}
+		}, "--to 3.0.12 and --branch haproxy=3.2 both choose the haproxy release to move to; give one"},
 		{"--only a component the spec does not build", func(t *testing.T, site *upstreamtest.Site) Request {
 			return Request{File: copySpec(t, "commented.toml"), Only: "openssl"}
 		}, "the spec builds no openssl; it pins haproxy, lua, pcre2"},
