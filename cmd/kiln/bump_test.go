@@ -21,6 +21,7 @@ import (
 	"github.com/kilnbuild/kiln/internal/testenv"
 	"github.com/kilnbuild/kiln/internal/upstream/upstreamtest"
 	"github.com/kilnbuild/kiln/nixgen/spec"
+	"github.com/urfave/cli/v2"
 )
 
 // checkToolchain is the toolchain bump --check builds with in the tests: one parameter,
@@ -533,4 +534,40 @@ func changedLinesOf(a, b []byte) []string {
 		}
 	}
 	return out
+}
+
+// --branch takes a branch of exactly the component's depth: haproxy=3 or lua=5 is refused
+// with an example (upstream would list no release on "branch 5"), as is haproxy=3.0.1.
+func TestBranchFlagWantsTheBranchDepth(t *testing.T) {
+	parse := func(arg string) (map[string]string, error) {
+		var got map[string]string
+		var err error
+		app := &cli.App{Commands: []*cli.Command{{
+			Name:   "x",
+			Flags:  []cli.Flag{branchFlag},
+			Action: func(c *cli.Context) error { got, err = branches(c); return nil },
+		}}}
+		if rerr := app.Run([]string{"kiln", "x", "--branch", arg}); rerr != nil {
+			t.Fatal(rerr)
+		}
+		return got, err
+	}
+	for _, arg := range []string{"haproxy=3.2", "lua=5.4", "openssl=3.5", "pcre2=10", "zlib=1"} {
+		name, b, _ := strings.Cut(arg, "=")
+		if got, err := parse(arg); err != nil || got[name] != b {
+			t.Errorf("--branch %s: %v %v", arg, got, err)
+		}
+	}
+	for arg, want := range map[string]string{
+		"haproxy=3":     `--branch "haproxy=3": haproxy's branches are two numbers (MAJOR.MINOR), e.g. --branch haproxy=3.2`,
+		"lua=5":         `--branch "lua=5": lua's branches are two numbers (MAJOR.MINOR), e.g. --branch lua=5.4`,
+		"openssl=3":     `--branch "openssl=3": openssl's branches are two numbers (MAJOR.MINOR), e.g. --branch openssl=3.5`,
+		"haproxy=3.0.1": `haproxy's branches are two numbers`,
+		"haproxy=3.x":   `haproxy's branches are two numbers`,
+		"pcre2=10.4":    `--branch "pcre2=10.4": pcre2's branches are one number (MAJOR), e.g. --branch pcre2=10`,
+	} {
+		if _, err := parse(arg); err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("--branch %s: got %v\nwant an error containing %q", arg, err, want)
+		}
+	}
 }

@@ -62,17 +62,24 @@ func branches(c *cli.Context) (map[string]string, error) {
 			return nil, fmt.Errorf("--branch %q: want NAME=BRANCH, e.g. haproxy=3.2", kv)
 		case !known:
 			return nil, fmt.Errorf("--branch %q: kiln reads releases of haproxy, lua, pcre2, openssl and zlib", kv)
-		case upstream.BranchOf(b, p.Depth) != b || !upstream.IsRelease(b):
-			return nil, fmt.Errorf("--branch %q: a %s branch has %d number(s), e.g. %s", kv, name, p.Depth, exampleBranch(p))
+		case !upstream.IsRelease(b) || strings.Count(b, ".")+1 != p.Depth:
+			return nil, fmt.Errorf("--branch %q: %s's branches are %s, e.g. --branch %s=%s", kv, name, branchForm(p.Depth), name, exampleBranches[name])
 		}
 		out[name] = b
 	}
 	return out, nil
 }
 
-func exampleBranch(p upstream.Project) string {
-	if p.Depth == 1 {
-		return "10"
+// exampleBranches are a branch of each project, for --branch's errors.
+var exampleBranches = map[string]string{"haproxy": "3.2", "lua": "5.4", "openssl": "3.5", "pcre2": "10", "zlib": "1"}
+
+// branchForm says how many numbers make a branch of depth parts.
+func branchForm(depth int) string {
+	switch depth {
+	case 1:
+		return "one number (MAJOR)"
+	case 2:
+		return "two numbers (MAJOR.MINOR)"
 	}
-	return "3.2"
+	return fmt.Sprintf("%d numbers", depth)
 }
