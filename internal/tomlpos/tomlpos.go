@@ -44,6 +44,23 @@ type Span struct {
 	Line       int
 }
 
+// MaxDepth is how deeply Scan lets arrays and inline tables nest, and MaxKeyParts how many
+// parts a dotted key or header may have: far beyond any real document's, and low enough
+// that a hostile one (a megabyte of "[" or of "a.") is refused at once instead of growing
+// a key path, and the decoder's stack, with every level.
+const (
+	MaxDepth    = 32
+	MaxKeyParts = 32
+)
+
+// LimitError is a document beyond MaxDepth or MaxKeyParts.
+type LimitError struct {
+	Line int
+	What string
+}
+
+func (e *LimitError) Error() string { return fmt.Sprintf("line %d: %s", e.Line, e.What) }
+
 // Scan scans a document the TOML decoder has accepted. It is a scanner, not a validating
 // parser; anything it does not expect is an error rather than a guess.
 func Scan(text string) (*Document, error) {
@@ -51,6 +68,9 @@ func Scan(text string) (*Document, error) {
 		d: &Document{Text: text, Strings: map[string]Span{}, Keys: map[string]int{}, Tables: map[string]Block{}}}
 	s.i = bomLen(text) // offsets stay those of text
 	if err := s.run(); err != nil {
+		if le, ok := err.(*LimitError); ok {
+			return nil, le
+		}
 		return nil, fmt.Errorf("line %d: %w", s.line, err)
 	}
 	for i, t := range s.tables {
@@ -123,6 +143,7 @@ type scanner struct {
 	arrays map[string]int // array-of-tables path → current index
 	tables []string       // the headers' tables, in order
 	ends   []int          // for each of tables, the end of its last statement's line
+	depth  int            // arrays and inline tables open around the value being read
 	d      *Document
 }
 
@@ -313,6 +334,9 @@ func (s *scanner) key() ([]string, error) {
 		}
 		s.space()
 		if !s.eof() && s.doc[s.i] == '.' {
+			if len(parts) == MaxKeyParts {
+				return nil, &LimitError{Line: s.line, What: fmt.Sprintf("a key of more than %d parts", MaxKeyParts)}
+			}
 			s.i++
 			continue
 		}
@@ -445,6 +469,13 @@ func (s *scanner) value(path string) error {
 	}
 	start, line := s.i, s.line
 	record := func(q string) { s.d.Strings[path] = Span{Start: start, End: s.i, Quote: q, Line: line} }
+	if c := s.doc[s.i]; c == '[' || c == '{' {
+		if s.depth == MaxDepth {
+			return &LimitError{Line: s.line, What: fmt.Sprintf("arrays or inline tables nested more than %d deep", MaxDepth)}
+		}
+		s.depth++
+		defer func() { s.depth-- }()
+	}
 	switch {
 	case s.peek(`"""`) || s.peek(`'''`):
 		q := s.doc[s.i : s.i+3]

@@ -1,6 +1,10 @@
 package tomlpos
 
-import "testing"
+import (
+	"errors"
+	"strings"
+	"testing"
+)
 
 func TestKeyLines(t *testing.T) {
 	doc := "a = 1\n[t]\n\"q.k\" = 'x' # c\nm = \"\"\"\n[not]\n\"\"\"\narr = [\n 1,\n]\n[[t.l]]\nx = 1\n[[t.l]]\nx = {y = 2}\n"
@@ -100,5 +104,36 @@ func TestQuotedKeys(t *testing.T) {
 	}
 	if _, err := Scan("\"\\q\" = 1\n"); err == nil {
 		t.Error("an escape TOML does not have was read as a key")
+	}
+}
+
+// TestLimits: nesting and key parts up to the limits scan; one more is a *LimitError with
+// its line, found without building a path per level.
+func TestLimits(t *testing.T) {
+	keyOf := func(n int) string { return strings.TrimSuffix(strings.Repeat("k.", n), ".") }
+	nested := func(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
+	inline := func(n int) string { return strings.Repeat("{a=", n) + "1" + strings.Repeat("}", n) }
+	for _, c := range []struct {
+		name, doc string
+		refused   bool
+	}{
+		{"key parts at the limit", keyOf(MaxKeyParts) + " = 1\n", false},
+		{"key parts over", keyOf(MaxKeyParts+1) + " = 1\n", true},
+		{"header parts over", "\n[" + keyOf(MaxKeyParts+1) + "]\n", true},
+		{"arrays at the limit", "x = " + nested(MaxDepth) + "\n", false},
+		{"arrays over", "x = " + nested(MaxDepth+1) + "\n", true},
+		{"inline tables over", "x = " + inline(MaxDepth+1) + "\n", true},
+		{"inline tables at the limit", "x = " + inline(MaxDepth) + "\n", false},
+	} {
+		_, err := Scan(c.doc)
+		var le *LimitError
+		switch {
+		case !c.refused && err != nil:
+			t.Errorf("%s: %v", c.name, err)
+		case c.refused && !errors.As(err, &le):
+			t.Errorf("%s: %v, want a *LimitError", c.name, err)
+		case c.refused && le.Line != strings.Count(c.doc[:strings.IndexAny(c.doc, "[{.")], "\n")+1:
+			t.Errorf("%s: line %d", c.name, le.Line)
+		}
 	}
 }

@@ -73,6 +73,11 @@ func TestHostileSpecs(t *testing.T) {
 		{"tab in env", "env = [\"A=\\tb\"]", "image.env[0]", "control character"},
 		{"NUL in path", "[[image.files]]\npath = \"/etc/a\\u0000b\"\ncontent = \"x\"", "image.files[0].path", "control character"},
 		{"huge name", "[image.labels]\nbig = \"" + huge + "\"", "image.labels.big", "is 1048576 bytes long"},
+		// Nesting that would take the decoder's memory and stack with every level.
+		{"deep arrays", "[image.labels]\nx = " + strings.Repeat("[", 1<<19), "", "nested more than 32 deep"},
+		{"deep inline tables", "[image.labels]\nx = " + strings.Repeat("{a=", 1<<18), "", "nested more than 32 deep"},
+		{"long dotted key", "[image.labels]\n" + strings.Repeat("a.", 1<<18) + "a = \"x\"", "", "a key of more than 32 parts"},
+		{"long dotted header", "[" + strings.Repeat("a.", 1<<18) + "a]", "", "a key of more than 32 parts"},
 		{"huge sha256", "[[package.patches]]\nurl = \"https://e.org/fix.patch\"\nsha256 = \"" + huge + "\"", "package.patches[0].sha256", "(1048576 bytes) is not a sha256"},
 	}
 	for _, c := range cases {

@@ -44,7 +44,13 @@ const MaxSize = 1 << 20
 func Parse(name, dir string, data []byte) (*Spec, error) {
 	doc := string(data)
 	lines := map[string]int{}
-	if d, err := tomlpos.Scan(doc); err == nil { // only a malformed document fails, and the decoder says where
+	d, err := tomlpos.Scan(doc)
+	var le *tomlpos.LimitError
+	if errors.As(err, &le) {
+		// Refused before the decoder sees it: it would spend memory and stack on every level.
+		return nil, &Error{File: name, Line: le.Line, Msg: le.What + "; a spec's keys and values nest a few levels at most"}
+	}
+	if err == nil { // else the document is malformed, and the decoder says where
 		lines = d.Keys
 	}
 	s := &Spec{file: name, dir: dir, lines: lines}
