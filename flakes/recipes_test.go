@@ -20,8 +20,8 @@ func recipeSources(t *testing.T) []string {
 		t.Fatal(err)
 	}
 	lines := regexp.MustCompile(`(?m)^kiln_[a-z0-9]+_sources="[^"\n]*"$`).FindAllString(string(script), -1)
-	if len(lines) != 3 {
-		t.Fatalf("haproxy.sh sets %d kiln_*_sources lists, want 3 (o2, inline, pgo): %q", len(lines), lines)
+	if len(lines) != 4 {
+		t.Fatalf("haproxy.sh sets %d kiln_*_sources lists, want 4 (o2, inline, loop, pgo): %q", len(lines), lines)
 	}
 	return lines
 }
@@ -160,35 +160,45 @@ func TestPinnedProfileWrapper(t *testing.T) {
 }
 
 // TestRequestPathWrapper: with optimize = balanced the request-path files may inline small
-// helpers and copy or clear structs with plain loops rather than rep movs/stos, after -Oz so
-// that they win; other files, and the other optimize settings, get neither.
+// helpers, and those that set up a request's structs copy or clear them with plain loops,
+// unaligned, rather than rep movs/stos, after -Oz so that they win; with speed the
+// request-path files copy with loops (no inline parameter, no alignment flag); other files,
+// and size, get none of it.
 func TestRequestPathWrapper(t *testing.T) {
-	flags := []string{"--param=max-inline-insns-size=8", "-mstringop-strategy=loop"}
-	args := wrap(t, "balanced", "", "src/mux_h1.c")
-	oz := slices.Index(args, "-Oz")
-	for _, f := range flags {
-		if i := slices.Index(args, f); i < 0 || i < oz {
-			t.Errorf("balanced: src/mux_h1.c lacks %s after -Oz: %q", f, args)
+	inline, loop, noalign := "--param=max-inline-insns-size=8", "-mstringop-strategy=loop", "-mno-align-stringops"
+	after := func(args []string, level string, flags ...string) {
+		t.Helper()
+		o := slices.Index(args, level)
+		for _, f := range flags {
+			if i := slices.Index(args, f); i < 0 || i < o {
+				t.Errorf("lacks %s after %s: %q", f, level, args)
+			}
 		}
 	}
+	without := func(args []string, flags ...string) {
+		t.Helper()
+		for _, f := range flags {
+			if slices.Contains(args, f) {
+				t.Errorf("got %s: %q", f, args)
+			}
+		}
+	}
+	after(wrap(t, "balanced", "", "src/mux_h1.c"), "-Oz", inline, loop, noalign)
+	// h1.c parses a request but sets up none of its structs: inlines, no loops.
+	args := wrap(t, "balanced", "", "src/h1.c")
+	after(args, "-Oz", inline)
+	without(args, loop, noalign)
 	// speed: the request path copies with loops too (-O2 would call musl's memcpy), and
 	// needs no inline parameter.
-	args = wrap(t, "speed", "", "src/mux_h1.c")
-	if i, o2 := slices.Index(args, flags[1]), slices.Index(args, "-O2"); i < 0 || i < o2 {
-		t.Errorf("speed: src/mux_h1.c lacks %s after -O2: %q", flags[1], args)
-	}
-	if slices.Contains(args, flags[0]) {
-		t.Errorf("speed: src/mux_h1.c got %s: %q", flags[0], args)
+	for _, file := range []string{"src/mux_h1.c", "src/h1.c"} {
+		args := wrap(t, "speed", "", file)
+		after(args, "-O2", loop)
+		without(args, inline, noalign)
 	}
 	for _, c := range []struct{ optimize, file string }{
 		{"balanced", "src/cli.c"}, {"size", "src/mux_h1.c"}, {"speed", "src/cli.c"},
 	} {
-		args := wrap(t, c.optimize, "", c.file)
-		for _, f := range flags {
-			if slices.Contains(args, f) {
-				t.Errorf("%s: %s got %s: %q", c.optimize, c.file, f, args)
-			}
-		}
+		without(wrap(t, c.optimize, "", c.file), inline, loop, noalign)
 	}
 }
 
@@ -221,27 +231,10 @@ func TestMarchFlag(t *testing.T) {
 	}
 }
 
-// TestPatchedCommon: a library whose source the spec patches gets patched-common.sh as its
-// prologue. Its kiln_unpack is common.sh's, line for line, then applies the patches in
-// order; a patch that does not apply stops the build, naming it.
-func TestPatchedCommon(t *testing.T) {
-	unpack := regexp.MustCompile(`(?s)\nkiln_unpack\(\) \{\n(.*?)\n\}`)
-	body := func(file string) string {
-		data, err := os.ReadFile(file)
-		if err != nil {
-			t.Fatal(err)
-		}
-		m := unpack.FindSubmatch(data)
-		if m == nil {
-			t.Fatalf("%s defines no kiln_unpack", file)
-		}
-		return string(m[1])
-	}
-	upstream, patched := body("recipes/common.sh"), body("recipes/patched-common.sh")
-	if !strings.HasPrefix(patched, upstream+"\n") {
-		t.Fatalf("patched-common.sh's kiln_unpack does not begin with common.sh's:\n%s\n---\n%s", patched, upstream)
-	}
-
+// TestUnpackPatches: common.sh's kiln_unpack applies the spec's patches of the source in
+// order; a patch that does not apply stops the build, naming it; without patches it only
+// unpacks.
+func TestUnpackPatches(t *testing.T) {
 	dir := t.TempDir()
 	write := func(name, content string) string {
 		p := filepath.Join(dir, name)
@@ -262,13 +255,12 @@ func TestPatchedCommon(t *testing.T) {
 	p2 := write("p2.patch", "--- a/a.c\n+++ b/a.c\n@@ -1 +1 @@\n-int a = 2;\n+int a = 3;\n")
 	setup := write("setup.sh", "kiln_cc=echo STRIP=true AR=true RANLIB=true\n")
 	common, _ := filepath.Abs("recipes/common.sh")
-	patchedCommon, _ := filepath.Abs("recipes/patched-common.sh")
 	run := func(patches ...string) (string, error) {
 		top := t.TempDir()
 		cmd := exec.Command("sh", "-ec", `. "$common"; kiln_unpack; cat a.c`)
 		cmd.Dir = top
 		cmd.Env = []string{"PATH=" + os.Getenv("PATH"), "NIX_BUILD_TOP=" + top, "builder=/bin/sh",
-			"toolchainSetup=" + setup, "common=" + patchedCommon, "kilnCommon=" + common,
+			"toolchainSetup=" + setup, "common=" + common,
 			"optimize=size", "hardening=pie", "march=", "src=" + src, "patches=" + strings.Join(patches, " ")}
 		out, err := cmd.CombinedOutput()
 		return string(out), err
@@ -280,5 +272,9 @@ func TestPatchedCommon(t *testing.T) {
 	out, err = run(p2, p1)
 	if err == nil || !strings.Contains(out, "patch "+p2+" does not apply") {
 		t.Fatalf("a patch that does not apply: err %v\n%s", err, out)
+	}
+	out, err = run()
+	if err != nil || out != "int a = 1;\n" {
+		t.Fatalf("no patches: %v\n%s", err, out)
 	}
 }

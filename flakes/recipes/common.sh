@@ -13,22 +13,28 @@
 #   pgoProfile       optimize = speed only: a pinned profile (build.profile), a tar.gz of the
 #                    program's .gcda files, which the sourcing recipe extracts (else unset)
 #   pgoRecord        "1" to build the program instrumented, for `kiln profile` (else unset)
+#   patches          store paths of patches of the source, applied in order by kiln_unpack
+#                    (else unset)
 #
-# Set by the sourcing recipe (shell variables, before it sources this file), used only with
-# optimize = balanced; each names source files as the compiler is given them:
-#   kiln_o2_sources      compiled at -O2 instead of -Oz: the program's measured hot loops
-#   kiln_inline_sources  -Oz, but a call may be inlined when that grows the code by up to 8 of
-#                        GCC's size units (--param=max-inline-insns-size=8; at -Oz, by none),
-#                        and a copy or clear of a struct is a plain loop, not a rep movs/stos
-#                        (-mstringop-strategy=loop): the measured request path, whose small
-#                        header helpers -Oz keeps as calls and whose per-request struct set-up
-#                        -Oz turns into rep instructions, each paying the CPU's start-up cost.
-#                        With optimize = speed these files get the loops too: at -O2 a copy
-#                        of unknown length (a header name or value) is a call to musl's
-#                        memcpy, which moves the unaligned head and tail one movsb at a time
-# and with optimize = balanced or speed:
-#   kiln_pgo_sources     compiled with a profile the recipe records in the build (KILN_PGO,
-#                        below): code whose hot paths a deterministic training run exercises
+# Set by the sourcing recipe (shell variables, before it sources this file); each names
+# source files as the compiler is given them:
+#   kiln_o2_sources      balanced: compiled at -O2 instead of -Oz: the program's measured hot
+#                        loops
+#   kiln_inline_sources  balanced: -Oz, but a call may be inlined when that grows the code by
+#                        up to 8 of GCC's size units (--param=max-inline-insns-size=8; at -Oz,
+#                        by none): the measured request path, whose small header helpers -Oz
+#                        keeps as calls. speed: a copy or clear is a plain loop
+#                        (-mstringop-strategy=loop): at -O2 a copy of unknown length, a header
+#                        name or value, is a call to musl's memcpy, which moves the unaligned
+#                        head and tail one movsb at a time
+#   kiln_loop_sources    balanced: a copy or clear of a struct is a plain loop, not a rep
+#                        movs/stos (-mstringop-strategy=loop), with no code to align its
+#                        destination first (-mno-align-stringops): the files that set up a
+#                        request's stream, connectors and HTX blocks, where -Oz's rep
+#                        instructions each pay the CPU's start-up cost
+#   kiln_pgo_sources     balanced and speed: compiled with a profile the recipe records in the
+#                        build (KILN_PGO, below): code whose hot paths a deterministic training
+#                        run exercises
 #
 # Defines: die, top (the build dir), kiln_sh, a `cc` wrapper first on PATH, kiln_unpack, and
 #   cflags   optimisation, section and hardening flags for C compiles (no LTO)
@@ -69,7 +75,8 @@ mkdir -p "$top/.kiln/bin"
   }
   if [ "$optimize" = balanced ]; then
     per_file -O2 ${kiln_o2_sources:-}
-    per_file '--param=max-inline-insns-size=8 -mstringop-strategy=loop' ${kiln_inline_sources:-}
+    per_file --param=max-inline-insns-size=8 ${kiln_inline_sources:-}
+    per_file '-mstringop-strategy=loop -mno-align-stringops' ${kiln_loop_sources:-}
   elif [ "$optimize" = speed ]; then
     per_file -mstringop-strategy=loop ${kiln_inline_sources:-}
   fi
@@ -135,12 +142,17 @@ for h in ${hardening:-}; do
   esac
 done
 
-# kiln_unpack extracts $src into a fresh directory and enters its one top-level directory,
-# whatever the tarball calls it.
+# kiln_unpack extracts $src into a fresh directory, enters its one top-level directory,
+# whatever the tarball calls it, and applies the spec's patches of it in order; one that
+# does not apply stops the build, naming it.
 kiln_unpack() {
   mkdir "$top/src"
   tar -xzf "$src" -C "$top/src"
   set -- "$top"/src/*
   [ $# -eq 1 ] && [ -d "$1" ] || die "$src does not unpack to one directory"
   cd "$1"
+  for p in ${patches:-}; do
+    echo "kiln recipe: applying patch $p" >&2
+    patch -p1 --forward --batch < "$p" || die "patch $p does not apply"
+  done
 }

@@ -23,15 +23,16 @@ set -eu
 # took 20 % more instructions in SLZ's encoder, and 1 % more in the compression filter that
 # feeds it. The files that parse, carry and answer an HTTP/1 request may inline small helpers
 # (chunk_memcat, isteq, the htx and buffer accessors) that -Oz keeps as calls: 7 % fewer
-# instructions per request for 8 KB of zstd. They also set up a stream, its connectors and
-# its HTX blocks with struct copies and clears, which -Oz emits as rep movs/stos, ~25 per
-# request; as plain loops instead they take ~9 % less user time per request for 5.5 KB of
-# zstd (README, Speed under load). optimize = speed: the same files copy with loops as well
+# instructions per request for 8 KB of zstd. Five of them set up a stream, its connectors
+# and its HTX blocks with struct copies and clears, which -Oz emits as rep movs/stos, ~25 per
+# request; as plain loops instead, unaligned, they take ~9 % less user time per request for
+# 3.7 KB of zstd (README, Speed under load). optimize = speed: the eight copy with loops as well
 # (not the inlines, -O2 has them): their ~15 header copies per request otherwise call musl's
 # memcpy, whose byte-at-a-time head and tail took 8 % of speed's user time; ~5 % less user
 # time per request for 12.6 KB of zstd.
 kiln_o2_sources="src/slz.c src/compression.c src/flt_http_comp.c"
 kiln_inline_sources="src/h1.c src/h1_htx.c src/mux_h1.c src/htx.c src/http_htx.c src/http_ana.c src/stream.c src/stconn.c"
+kiln_loop_sources="src/h1_htx.c src/mux_h1.c src/htx.c src/stream.c src/stconn.c"
 # optimize = balanced or speed, compression = slz: SLZ is optimised with a profile of itself
 # compressing HAProxy's own documentation, recorded in this build (slz_train below).
 kiln_pgo_sources="src/slz.c"
@@ -43,10 +44,6 @@ case "$compression" in
 esac
 
 kiln_unpack
-for p in ${patches:-}; do
-  echo "kiln recipe: applying patch $p" >&2
-  patch -p1 --forward --batch < "$p" || die "patch $p does not apply"
-done
 
 # One LTO partition: with the default (up to 128, compiled in parallel) each partition keeps
 # its own copies of the static helpers it uses, and calls across partitions cannot be

@@ -3,7 +3,8 @@
 # sources the same prologue as haproxy's (common.sh: toolchain, cc wrapper, hardening flags)
 # and installs include/ and lib/*.a only.
 { spec, toolchain }:
-# Patches the spec gives the library (sources.<name>.patches) are applied by kiln_unpack.
+# Patches the spec gives the library (sources.<name>.patches) are applied by common.sh's
+# kiln_unpack.
 { name, script, source, extraPath ? "", env ? { } }:
 let
   patches = source.patches or [ ];
@@ -23,7 +24,5 @@ derivation ({
   # haproxy links them statically and must not reference them either.
   allowedReferences = [ ];
 } // (if patches == [ ] then { } else {
-  common = ./patched-common.sh;
-  kilnCommon = ./common.sh;
   patches = map (import ../lib/fetch.nix) patches;
 }) // env // toolchain.env)
