@@ -80,44 +80,35 @@ func breakingServer(t *testing.T, file []byte, send int) *httptest.Server {
 	return srv
 }
 
-// A connection that breaks while the decompressor reads its header (gzip and xz read it
-// as they are made) is an *UnreachableError, as it is later in the body: kiln then builds
-// without the cache, where any other error would call the cache untrusted and stop.
-func TestFetchNARBreaksInHeader(t *testing.T) {
-	for _, method := range []string{"gzip", "xz"} {
-		t.Run(method, func(t *testing.T) {
-			_, file, ni := testNAR(t, method)
-			srv := breakingServer(t, file, 4)
-			c, err := New(srv.URL, WithRetryMax(0))
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = c.FetchNAR(context.Background(), ni, io.Discard)
-			var ue *UnreachableError
-			if !errors.As(err, &ue) {
-				t.Errorf("connection broken after 4 bytes: FetchNAR = %v\nwant *UnreachableError (as for a break later in the body)", err)
-			}
-		})
-	}
-}
-
-// A break later in the body is unreachable too, whatever the compression: each
-// decompressor passes the body's error on, and one that stopped doing so would show here.
-func TestFetchNARBreaksMidway(t *testing.T) {
-	for _, method := range []string{"none", "gzip", "xz", "zstd"} {
-		t.Run(method, func(t *testing.T) {
-			_, file, ni := testNAR(t, method)
-			srv := breakingServer(t, file, len(file)/2)
-			c, err := New(srv.URL, WithRetryMax(0))
-			if err != nil {
-				t.Fatal(err)
-			}
-			err = c.FetchNAR(context.Background(), ni, io.Discard)
-			var ue *UnreachableError
-			if !errors.As(err, &ue) {
-				t.Errorf("connection broken midway: FetchNAR = %v, want *UnreachableError", err)
-			}
-		})
+// A connection that breaks off is an *UnreachableError, so kiln builds without the cache
+// (any other error would call the cache untrusted and stop): while the decompressor reads
+// its header (gzip and xz read it as they are made) as later in the body, whatever the
+// compression. Each decompressor passes the body's error on; one that stopped doing so
+// would show here.
+func TestFetchNARBreaks(t *testing.T) {
+	for _, c := range []struct {
+		where   string
+		methods []string
+		send    func(file []byte) int
+	}{
+		{"in the header", []string{"gzip", "xz"}, func([]byte) int { return 4 }},
+		{"midway", []string{"none", "gzip", "xz", "zstd"}, func(file []byte) int { return len(file) / 2 }},
+	} {
+		for _, method := range c.methods {
+			t.Run(c.where+"/"+method, func(t *testing.T) {
+				_, file, ni := testNAR(t, method)
+				srv := breakingServer(t, file, c.send(file))
+				cl, err := New(srv.URL, WithRetryMax(0))
+				if err != nil {
+					t.Fatal(err)
+				}
+				err = cl.FetchNAR(context.Background(), ni, io.Discard)
+				var ue *UnreachableError
+				if !errors.As(err, &ue) {
+					t.Errorf("connection broken %s: FetchNAR = %v, want *UnreachableError", c.where, err)
+				}
+			})
+		}
 	}
 }
 
