@@ -105,7 +105,7 @@ type Plan struct {
 // Plan works out the bump of req.File: the target of each pin, its sha256, the rewritten
 // file, the patches checked. Nothing is written.
 func (b *Bumper) Plan(ctx context.Context, req Request) (*Plan, error) {
-	old, err := readSpec(req.File)
+	old, err := spec.Read(req.File)
 	if err != nil {
 		return nil, err
 	}
@@ -409,20 +409,6 @@ func unusedFiles(old, bumped *spec.Spec, changes []Change) []string {
 		}
 	}
 	return out
-}
-
-// readSpec reads a spec file as spec.Load does: a regular file (never a FIFO or a device)
-// of at most spec.MaxSize bytes.
-func readSpec(path string) ([]byte, error) {
-	data, err := files.ReadFile(path, spec.MaxSize)
-	var tl *files.TooLargeError
-	if errors.As(err, &tl) {
-		return nil, fmt.Errorf("reading spec %s: it is larger than %d bytes; a spec is a short TOML file", path, spec.MaxSize)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("reading spec: %w", err)
-	}
-	return data, nil
 }
 
 // Write replaces the spec file with the bumped one atomically (files.WriteFile: a spec

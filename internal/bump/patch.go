@@ -162,7 +162,7 @@ func (b *Bumper) checkPatches(ctx context.Context, s *spec.Spec, set patchSet, n
 		}
 	}
 	lines := map[string]int{} // for errors only: without them, they name no line
-	if text, err := readSpec(s.File()); err == nil {
+	if text, err := spec.Read(s.File()); err == nil {
 		if d, err := tomlpos.Scan(string(text)); err == nil {
 			lines = d.Keys
 		}

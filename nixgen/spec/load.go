@@ -22,6 +22,20 @@ const DefaultName = "<default spec>"
 // Load reads and strictly decodes the spec file at path, then applies defaults. It checks
 // syntax and types only; call Validate for semantics.
 func Load(path string) (*Spec, error) {
+	data, err := Read(path)
+	if err != nil {
+		return nil, err
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, fmt.Errorf("reading spec: %w", err)
+	}
+	return Parse(path, filepath.Dir(abs), data)
+}
+
+// Read reads a spec file's bytes as Load does: a regular file (never a FIFO or a device)
+// of at most MaxSize bytes.
+func Read(path string) ([]byte, error) {
 	data, err := files.ReadFile(path, MaxSize)
 	var tl *files.TooLargeError
 	if errors.As(err, &tl) {
@@ -30,11 +44,7 @@ func Load(path string) (*Spec, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading spec: %w", err)
 	}
-	abs, err := filepath.Abs(path)
-	if err != nil {
-		return nil, fmt.Errorf("reading spec: %w", err)
-	}
-	return Parse(path, filepath.Dir(abs), data)
+	return data, nil
 }
 
 // MaxSize is the largest spec Load reads (inline file contents included).
