@@ -19,9 +19,9 @@ func recipeSources(t *testing.T) []string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	lines := regexp.MustCompile(`(?m)^kiln_[a-z0-9]+_sources="[^"\n]*"$`).FindAllString(string(script), -1)
-	if len(lines) != 4 {
-		t.Fatalf("haproxy.sh sets %d kiln_*_sources lists, want 4 (o2, inline, loop, pgo): %q", len(lines), lines)
+	lines := regexp.MustCompile(`(?m)^kiln_[a-z0-9_]+_sources="[^"\n]*"$`).FindAllString(string(script), -1)
+	if len(lines) != 6 {
+		t.Fatalf("haproxy.sh sets %d kiln_*_sources lists, want 6 (o2, inline, forceinline, loop, speed_loop, pgo): %q", len(lines), lines)
 	}
 	return lines
 }
@@ -199,6 +199,52 @@ func TestRequestPathWrapper(t *testing.T) {
 		{"balanced", "src/cli.c"}, {"size", "src/mux_h1.c"}, {"speed", "src/cli.c"},
 	} {
 		without(wrap(t, c.optimize, "", c.file), inline, loop, noalign)
+	}
+	// http_htx.c and http_ana.c: no inline budget in balanced (it bought little there for
+	// 1.5 KB), the loops in speed.
+	for _, file := range []string{"src/http_htx.c", "src/http_ana.c"} {
+		without(wrap(t, "balanced", "", file), inline, loop, noalign)
+		after(wrap(t, "speed", "", file), "-O2", loop)
+	}
+}
+
+// TestRequestPathInlineWrapper: the header of helpers to inline (requestPathInline, which
+// haproxy.nix sets for balanced builds of HAProxy 3.0) is force-included in the request
+// path's files, right after -include so that the two stay one option, and nowhere else;
+// size and speed never get it, and balanced without it compiles as before.
+func TestRequestPathInlineWrapper(t *testing.T) {
+	const header = "/nix/store/x-request-path-inline.h"
+	env := "requestPathInline=" + header
+	with := func(optimize, file string) []string {
+		t.Helper()
+		args, err := wrapMarch(t, optimize, "", file, "", env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return args
+	}
+	for _, file := range []string{"src/stream.c", "src/http_ana.c", "src/h1.c", "src/mux_h1.c"} {
+		args := with("balanced", file)
+		if i := slices.Index(args, "-include"); i < 0 || i+1 == len(args) || args[i+1] != header {
+			t.Errorf("balanced, %s: %s not force-included: %q", file, header, args)
+		}
+		plain := wrap(t, "balanced", "", file)
+		if rest := slices.DeleteFunc(slices.Clone(args), func(a string) bool { return a == "-include" || a == header }); !slices.Equal(rest, plain) {
+			t.Errorf("balanced, %s: the header changed more than -include:\n%q\n%q", file, rest, plain)
+		}
+		if slices.Contains(plain, "-include") {
+			t.Errorf("balanced without requestPathInline, %s: got -include: %q", file, plain)
+		}
+	}
+	if _, err := wrapMarch(t, "balanced", "", "src/stream.c", "", "requestPathInline=/nix/store/x-$(touch pwned).h"); err == nil || !strings.Contains(err.Error(), "not a plain absolute path") {
+		t.Errorf("requestPathInline with shell syntax: %v, want the recipe to refuse it", err)
+	}
+	for _, c := range []struct{ optimize, file string }{
+		{"balanced", "src/cli.c"}, {"balanced", "src/http_htx.c"}, {"size", "src/stream.c"}, {"speed", "src/stream.c"},
+	} {
+		if args := with(c.optimize, c.file); slices.Contains(args, "-include") {
+			t.Errorf("%s, %s: got -include: %q", c.optimize, c.file, args)
+		}
 	}
 }
 

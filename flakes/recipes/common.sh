@@ -23,10 +23,17 @@
 #   kiln_inline_sources  balanced: -Oz, but a call may be inlined when that grows the code by
 #                        up to 8 of GCC's size units (--param=max-inline-insns-size=8; at -Oz,
 #                        by none): the measured request path, whose small header helpers -Oz
-#                        keeps as calls. speed: a copy or clear is a plain loop
-#                        (-mstringop-strategy=loop): at -O2 a copy of unknown length, a header
-#                        name or value, is a call to musl's memcpy, which moves the unaligned
-#                        head and tail one movsb at a time
+#                        keeps as calls
+#   kiln_forceinline_sources
+#                        balanced, when the derivation sets requestPathInline (a header of
+#                        always_inline declarations, request-path-inline.h): compiled with it
+#                        force-included (-include), so the helpers it names are inlined at every
+#                        call in those files whatever their size
+#   kiln_speed_loop_sources
+#                        speed: a copy or clear is a plain loop (-mstringop-strategy=loop): at
+#                        -O2 a copy of unknown length, a header name or value, is a call to
+#                        musl's memcpy, which moves the unaligned head and tail one movsb at a
+#                        time
 #   kiln_loop_sources    balanced: a copy or clear of a struct is a plain loop, not a rep
 #                        movs/stos (-mstringop-strategy=loop), with no code to align its
 #                        destination first (-mno-align-stringops): the files that set up a
@@ -76,9 +83,14 @@ mkdir -p "$top/.kiln/bin"
   if [ "$optimize" = balanced ]; then
     per_file -O2 ${kiln_o2_sources:-}
     per_file --param=max-inline-insns-size=8 ${kiln_inline_sources:-}
+    if [ -n "${requestPathInline:-}" ]; then
+      # Written into the wrapper as it is: a store path, never anything a shell would expand.
+      case $requestPathInline in /*[!A-Za-z0-9._+/-]*|[!/]*) die "requestPathInline is not a plain absolute path: $requestPathInline" ;; esac
+      per_file "-include $requestPathInline" ${kiln_forceinline_sources:-}
+    fi
     per_file '-mstringop-strategy=loop -mno-align-stringops' ${kiln_loop_sources:-}
   elif [ "$optimize" = speed ]; then
-    per_file -mstringop-strategy=loop ${kiln_inline_sources:-}
+    per_file -mstringop-strategy=loop ${kiln_speed_loop_sources:-}
   fi
   # balanced and speed: the recipe's kiln_pgo_sources are compiled twice. With KILN_PGO=generate
   # they are instrumented for the recipe's training run; with KILN_PGO=use they are optimised

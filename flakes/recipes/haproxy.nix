@@ -41,7 +41,11 @@ derivation ({
 } // toolchain.env
   # build.profile (kiln profile): only when set, so no other build's derivation changes.
   // (if spec.build ? profile then { pgoProfile = spec.build.profile; } else { })
-  // (if spec.build ? profileRecord then { pgoRecord = "1"; } else { })) // {
+  // (if spec.build ? profileRecord then { pgoRecord = "1"; } else { })
+  # balanced, HAProxy 3.0.x: the request path's helpers to inline (request-path-inline.h names
+  # 3.0's signatures; another version builds without it, as it did before).
+  // (if spec.build.optimize == "balanced" && builtins.substring 0 4 spec.package.version == "3.0."
+      then { requestPathInline = ./request-path-inline.h; } else { })) // {
   # The libraries this build links, for the flake's packages (nix build .#openssl) and for
   # anyone who wants to push them to a binary cache along with haproxy.
   deps = builtins.removeAttrs deps (builtins.filter (n: deps.${n} == null) (builtins.attrNames deps));
