@@ -20,6 +20,10 @@
 #          gzip (a long run of one or two decides what a short run of all four cannot);
 #        AA (1): also measure the reference again as one more column (an A/A test): what the
 #          machine's noise alone does to a ratio; 0 = not.
+#        COMPARE: ";"-separated "NEW vs OLD" pairs of the labels measured ("kiln default
+#          (balanced)", "kiln optimize=speed", "kiln optimize=size", "kiln optimize=speed +
+#          profile", a SPECS label, or "reference"): NEW's runs over OLD's in the same rounds,
+#          each pair a table of its own (is a change to kiln faster than what it replaces?).
 # Pinning: haproxy (nbthread 1) on the first CPU, the load generator (wrk) and the proxied
 # scenarios' backend on the second.
 set -euo pipefail
@@ -77,6 +81,21 @@ for v in ${VARIANTS-default speed speed+profile}; do
 done
 for s in ${SPECS-}; do specs+=("$s"); done
 [ ${#specs[@]} -gt 0 ] || { echo "bench-load: nothing to measure: VARIANTS and SPECS are both empty" >&2; exit 2; }
+# COMPARE: loadbench checks each pair's form; the labels it can check only once it has the
+# binaries, so they are checked here, before the builds.
+IFS=';' read -r -a compares <<<"${COMPARE:-}"
+for c in "${compares[@]}"; do [ -z "$c" ] || args+=(-compare "$c"); done
+"$work/loadbench" -check "${args[@]}" || exit 2
+for c in "${compares[@]}"; do
+  [ -n "$c" ] || continue
+  for l in "${c%% vs *}" "${c#* vs }"; do
+    l=$(echo "$l" | sed 's/^ *//; s/ *$//')
+    known=0
+    [ "$l" = reference ] && known=1
+    for s in "${specs[@]}"; do [ "$l" = "${s%=*}" ] && known=1; done
+    [ $known = 1 ] || { echo "bench-load: COMPARE \"$c\": nothing measured is labelled \"$l\" (labels: reference, the VARIANTS' and the SPECS')" >&2; exit 2; }
+  done
+done
 
 # The glibc reference, built once per tarball, patches and compiler into the cache: the
 # same source as kiln's default, so with the patches its spec applies (HAProxy's security

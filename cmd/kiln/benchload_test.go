@@ -24,7 +24,8 @@ func TestBenchLoadPrintsTable(t *testing.T) {
 	m := mirror(t)
 	testenv.Require(t, "wrk", "taskset", "make", "gcc")
 	cmd := exec.Command("bash", "../../scripts/bench-load.sh", kilnBin, m)
-	cmd.Env = append(os.Environ(), "ROUNDS=1", "DURATION=1s", "INSTRUCTIONS=0", "VARIANTS=default", "RETRIES=0", "AA=1")
+	cmd.Env = append(os.Environ(), "ROUNDS=1", "DURATION=1s", "INSTRUCTIONS=0", "VARIANTS=default", "RETRIES=0", "AA=1",
+		"COMPARE=kiln default (balanced) vs reference")
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	if err := cmd.Run(); err != nil {
@@ -52,7 +53,7 @@ func TestBenchLoadPrintsTable(t *testing.T) {
 	} {
 		var cells []string
 		for _, l := range strings.Split(out, "\n") {
-			if strings.HasPrefix(l, "| "+row+" |") {
+			if strings.HasPrefix(l, "| "+row+" |") && cells == nil { // the main table's row, not a comparison's
 				cells = strings.Split(strings.Trim(strings.TrimPrefix(l, "| "+row+" |"), " |"), " | ")
 			}
 		}
@@ -89,6 +90,19 @@ func TestBenchLoadPrintsTable(t *testing.T) {
 	if strings.Contains(out, "optimize=speed:") {
 		t.Errorf("targets of a variant not measured:\n%s", out)
 	}
+	// COMPARE: the default against the reference run by run, every figure a row; one round
+	// gives no interval.
+	cmpHeader := "| kiln default (balanced) against reference, paired by round | median [95 % interval] | difference |\n"
+	_, compared, ok := strings.Cut(out, cmpHeader)
+	if !ok {
+		t.Fatalf("no comparison %q in:\n%s", cmpHeader, out)
+	}
+	for _, row := range []string{"gzip of a 64 KiB body", "peak RSS (VmHWM) after the direct run", "16-deep pipelining, per haproxy user CPU-second"} {
+		re := regexp.MustCompile(`(?m)^\| ` + regexp.QuoteMeta(row) + ` \| \d+\.\d\d× \| too few rounds for an interval \(1; 6 or more give one\) \|$`)
+		if !re.MatchString(compared) {
+			t.Errorf("no compared row %q in:\n%s", row, compared)
+		}
+	}
 }
 
 // A typo in bench-load's knobs fails at once, with the name it did not know, before the
@@ -101,6 +115,8 @@ func TestBenchLoadRefusesBadKnobsFirst(t *testing.T) {
 		{"SCENARIOS=direct,fast", `"fast"`},
 		{"VARIANTS=default fast", "unknown variant fast"},
 		{"ROUNDS=0", "-rounds 0"},
+		{"COMPARE=kiln default (balanced)/reference", `want "NEW vs OLD"`},
+		{"COMPARE=new vs kiln default (balanced)", `nothing measured is labelled "new"`},
 	} {
 		cache := t.TempDir()
 		cmd := exec.Command("bash", "../../scripts/bench-load.sh", kilnBin, m)

@@ -68,18 +68,20 @@ type bench struct {
 	ref  binary
 	bins []binary
 	// only are the scenarios measured (-scenarios); nil measures them all.
-	only     []scenario
-	tunes    []string
-	targets  []target
-	duration time.Duration
-	warmup   time.Duration
-	conns    int
-	disturb  float64
-	retries  int
-	hcpu     string
-	lcpu     string
-	log      io.Writer
-	dir      string
+	only    []scenario
+	tunes   []string
+	targets []target
+	// comparisons are the -compare pairs, each a table after the targets.
+	comparisons []comparison
+	duration    time.Duration
+	warmup      time.Duration
+	conns       int
+	disturb     float64
+	retries     int
+	hcpu        string
+	lcpu        string
+	log         io.Writer
+	dir         string
 	// instrShort and instrLong are the two loads of the instruction count (0: not counted).
 	instrShort, instrLong time.Duration
 }

@@ -56,10 +56,12 @@ func run(args []string, stdout, stderr io.Writer) error {
 	var bins binFlag
 	var tunes listFlag
 	var targets targetFlag
+	var comparisons compareFlag
 	ref := fs.String("ref", "", "the reference haproxy binary (ratios are against it; it also serves as the backend)")
 	fs.Var(&bins, "bin", "LABEL=PATH of a haproxy binary to measure (repeatable)")
 	fs.Var(&tunes, "tune", "a global line (tune.*) every haproxy runs with (repeatable)")
 	fs.Var(&targets, "target", "FIGURE@LABEL>=RATIO or FIGURE@LABEL<=RATIO: a figure (a scenario, or rss) the binary LABEL should reach, judged by its median's interval after the table (repeatable)")
+	fs.Var(&comparisons, "compare", `"NEW vs OLD": two measured binaries (-bin labels, or "reference"), NEW's runs over OLD's in the same rounds, in a table of their own after the targets (repeatable)`)
 	rounds := fs.Int("rounds", 5, "interleaved rounds")
 	duration := fs.Duration("duration", 10*time.Second, "length of one measured run")
 	warmup := fs.Duration("warmup", time.Second, "unmeasured load before each run")
@@ -123,20 +125,24 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if err := checkTargets(targets, bins); err != nil {
 		return err
 	}
+	if err := checkComparisons(comparisons, bins); err != nil {
+		return err
+	}
 	b := &bench{
-		ref:      binary{"reference", *ref},
-		bins:     bins,
-		only:     picked,
-		tunes:    tunes,
-		targets:  targets,
-		duration: *duration,
-		warmup:   *warmup,
-		conns:    *conns,
-		disturb:  *disturb,
-		retries:  *retries,
-		hcpu:     hcpu,
-		lcpu:     lcpu,
-		log:      stderr,
+		ref:         binary{"reference", *ref},
+		bins:        bins,
+		only:        picked,
+		tunes:       tunes,
+		targets:     targets,
+		comparisons: comparisons,
+		duration:    *duration,
+		warmup:      *warmup,
+		conns:       *conns,
+		disturb:     *disturb,
+		retries:     *retries,
+		hcpu:        hcpu,
+		lcpu:        lcpu,
+		log:         stderr,
 	}
 	if *instr {
 		b.instrShort, b.instrLong = *instrShort, *instrLong

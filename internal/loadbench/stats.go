@@ -331,6 +331,7 @@ func (r *results) table(b *bench) string {
 		fmt.Fprintf(&s, "Every haproxy ran with: %s.\n", strings.Join(b.tunes, "; "))
 	}
 	s.WriteString(r.targetRows(b))
+	s.WriteString(r.compareRows(b))
 	return s.String()
 }
 
