@@ -46,6 +46,8 @@ args=(-rounds "${ROUNDS:-5}" -duration "${DURATION:-10s}"
 [ "${INSTRUCTIONS:-1}" = 0 ] || args+=(-instructions)
 [ "${AA:-1}" = 0 ] || args+=(-aa)
 [ -z "${SCENARIOS:-}" ] || args+=(-scenarios "$SCENARIOS")
+IFS=';' read -r -a compares <<<"${COMPARE:-}"
+for c in "${compares[@]}"; do [ -z "$c" ] || args+=(-compare "$c"); done
 go build -o "$work/loadbench" ./internal/loadbench
 "$work/loadbench" -check "${args[@]}" || exit 2
 # The specs to measure, LABEL=FILE (LABEL may hold "=", FILE not), built after the reference,
@@ -81,11 +83,8 @@ for v in ${VARIANTS-default speed speed+profile}; do
 done
 for s in ${SPECS-}; do specs+=("$s"); done
 [ ${#specs[@]} -gt 0 ] || { echo "bench-load: nothing to measure: VARIANTS and SPECS are both empty" >&2; exit 2; }
-# COMPARE: loadbench checks each pair's form; the labels it can check only once it has the
-# binaries, so they are checked here, before the builds.
-IFS=';' read -r -a compares <<<"${COMPARE:-}"
-for c in "${compares[@]}"; do [ -z "$c" ] || args+=(-compare "$c"); done
-"$work/loadbench" -check "${args[@]}" || exit 2
+# COMPARE: loadbench -check (above) checked each pair's form; the labels it can check only
+# once it has the binaries, so they are checked here, before the builds.
 for c in "${compares[@]}"; do
   [ -n "$c" ] || continue
   for l in "${c%% vs *}" "${c#* vs }"; do

@@ -115,3 +115,12 @@ func TestCompareRows(t *testing.T) {
 		t.Errorf("checkComparisons with an unknown label: %v", err)
 	}
 }
+
+// "reference" names the reference in -compare, so no -bin may take it as its label.
+func TestBinLabelledReferenceRefused(t *testing.T) {
+	var out, errs strings.Builder
+	err := run([]string{"-ref", "/bin/true", "-bin", "reference=/bin/true"}, &out, &errs)
+	if err == nil || !strings.Contains(err.Error(), `"reference" names the reference (-ref) in -compare`) {
+		t.Errorf("run with a -bin labelled reference: %v", err)
+	}
+}

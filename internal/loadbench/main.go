@@ -119,6 +119,11 @@ func run(args []string, stdout, stderr io.Writer) error {
 	if *ref == "" || len(bins) == 0 {
 		return errors.New("need -ref and at least one -bin")
 	}
+	for _, x := range bins {
+		if x.label == refLabel {
+			return fmt.Errorf("-bin %s=%s: %q names the reference (-ref) in -compare; label this binary otherwise", x.label, x.path, refLabel)
+		}
+	}
 	if *aa {
 		bins = append(bins, binary{aaLabel, *ref})
 	}

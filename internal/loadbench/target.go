@@ -124,13 +124,13 @@ func (r *results) targetRows(b *bench) string {
 // targetRatios are the rounds' ratios a target is judged by; measured is false when its
 // scenario was not part of this run.
 func (r *results) targetRatios(b *bench, t target) (ratios []float64, measured bool) {
-	bi := slices.IndexFunc(b.bins, func(x binary) bool { return x.label == t.label })
+	c := column(t.label, b.bins)
 	for si, sc := range b.scenarios() {
 		switch {
 		case t.figure == "rss" && sc.rss:
-			return pairedRatios(r.samples[si][bi+1], r.samples[si][0], hwmOf), true
+			return pairedRatios(r.samples[si][c], r.samples[si][0], hwmOf), true
 		case t.figure == sc.key:
-			return pairedRatios(r.samples[si][bi+1], r.samples[si][0], rateOf), true
+			return pairedRatios(r.samples[si][c], r.samples[si][0], rateOf), true
 		}
 	}
 	return nil, false
@@ -143,7 +143,7 @@ func checkTargets(targets []target, bins []binary) error {
 		labels = append(labels, fmt.Sprintf("%q", x.label))
 	}
 	for _, t := range targets {
-		if !slices.ContainsFunc(bins, func(x binary) bool { return x.label == t.label }) {
+		if column(t.label, bins) < 1 { // a -bin's label: a target of the reference against itself says nothing
 			return fmt.Errorf("-target %s: no -bin is labelled %q (labels: %s)", t, t.label, strings.Join(labels, ", "))
 		}
 	}
