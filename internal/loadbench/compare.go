@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 )
 
@@ -62,16 +63,30 @@ func column(label string, bins []binary) int {
 	return -1
 }
 
+// labelList is the labels a -target or -compare may name, quoted, for an error: the -bin
+// labels, and "reference" first where the reference may be named (in -compare).
+func labelList(bins []binary, withReference bool) string {
+	var labels []string
+	if withReference {
+		labels = append(labels, strconv.Quote(refLabel))
+	}
+	for _, x := range bins {
+		labels = append(labels, strconv.Quote(x.label))
+	}
+	return strings.Join(labels, ", ")
+}
+
+// tooFewRounds says why a run of n rounds has no interval of its median (medianCI).
+func tooFewRounds(n int) string {
+	return fmt.Sprintf("too few rounds for an interval (%d; 6 or more give one)", n)
+}
+
 // checkComparisons refuses a comparison naming a binary no -bin has, before any run.
 func checkComparisons(cs []comparison, bins []binary) error {
-	labels := []string{fmt.Sprintf("%q", refLabel)}
-	for _, x := range bins {
-		labels = append(labels, fmt.Sprintf("%q", x.label))
-	}
 	for _, c := range cs {
 		for _, l := range []string{c.new, c.old} {
 			if column(l, bins) < 0 {
-				return fmt.Errorf("-compare %s: no binary is labelled %q (labels: %s)", c, l, strings.Join(labels, ", "))
+				return fmt.Errorf("-compare %s: no binary is labelled %q (labels: %s)", c, l, labelList(bins, true))
 			}
 		}
 	}
@@ -86,7 +101,7 @@ func compareVerdict(ratios []float64, lowerIsBetter bool) string {
 	case len(ratios) == 0:
 		return "not measured"
 	case !ok:
-		return fmt.Sprintf("too few rounds for an interval (%d; 6 or more give one)", len(ratios))
+		return tooFewRounds(len(ratios))
 	case lo > 1 && lowerIsBetter:
 		return "**larger**"
 	case lo > 1:

@@ -86,7 +86,7 @@ func (t target) verdict(ratios []float64) string {
 	}
 	lo, hi, ok := medianCI(ratios)
 	if !ok {
-		return fmt.Sprintf("not decided: too few rounds for an interval (%d; 6 or more give one)", len(ratios))
+		return "not decided: " + tooFewRounds(len(ratios))
 	}
 	good, bad := lo >= t.value, hi < t.value
 	if t.atMost {
@@ -138,13 +138,9 @@ func (r *results) targetRatios(b *bench, t target) (ratios []float64, measured b
 
 // checkTargets refuses a target whose label names no measured binary, before any run.
 func checkTargets(targets []target, bins []binary) error {
-	var labels []string
-	for _, x := range bins {
-		labels = append(labels, fmt.Sprintf("%q", x.label))
-	}
 	for _, t := range targets {
 		if column(t.label, bins) < 1 { // a -bin's label: a target of the reference against itself says nothing
-			return fmt.Errorf("-target %s: no -bin is labelled %q (labels: %s)", t, t.label, strings.Join(labels, ", "))
+			return fmt.Errorf("-target %s: no -bin is labelled %q (labels: %s)", t, t.label, labelList(bins, false))
 		}
 	}
 	return nil

@@ -110,7 +110,7 @@ func TestTargetRows(t *testing.T) {
 	if out := r.table(b); strings.Contains(out, "| target |") {
 		t.Errorf("a run without targets prints a targets table:\n%s", out)
 	}
-	if err := checkTargets(targets, []binary{{"kiln default", "x"}}); err == nil || !strings.Contains(err.Error(), `no -bin is labelled "default"`) || !strings.Contains(err.Error(), `"kiln default"`) {
+	if err := checkTargets(targets, []binary{{"kiln default", "x"}}); err == nil || !strings.Contains(err.Error(), `no -bin is labelled "default"`) || !strings.Contains(err.Error(), `(labels: "kiln default")`) {
 		t.Errorf("checkTargets with an unknown label: %v", err)
 	}
 	if err := checkTargets(targets, bins); err != nil {
