@@ -20,6 +20,10 @@
 #          gzip (a long run of one or two decides what a short run of all four cannot);
 #        AA (1): also measure the reference again as one more column (an A/A test): what the
 #          machine's noise alone does to a ratio; 0 = not.
+#        SHARED (0): 1 = run each binary at the same time as a run of the reference, both
+#          pinned to the haproxy CPU, each with its own wrk (loadbench -shared): each ratio is
+#          then that of two runs that shared the machine's state, far steadier than that of
+#          two runs seconds apart on a machine whose speed drifts.
 #        COMPARE: ";"-separated "NEW vs OLD" pairs of the labels measured ("kiln default
 #          (balanced)", "kiln optimize=speed", "kiln optimize=size", "kiln optimize=speed +
 #          profile", a SPECS label, or "reference"): NEW's runs over OLD's in the same rounds,
@@ -45,6 +49,7 @@ args=(-rounds "${ROUNDS:-5}" -duration "${DURATION:-10s}"
       -connections "${CONNECTIONS:-100}" -disturb "${DISTURB:-0.05}" -retries "${RETRIES:-2}")
 [ "${INSTRUCTIONS:-1}" = 0 ] || args+=(-instructions)
 [ "${AA:-1}" = 0 ] || args+=(-aa)
+[ "${SHARED:-0}" = 0 ] || args+=(-shared)
 [ -z "${SCENARIOS:-}" ] || args+=(-scenarios "$SCENARIOS")
 IFS=';' read -r -a compares <<<"${COMPARE:-}"
 for c in "${compares[@]}"; do [ -z "$c" ] || args+=(-compare "$c"); done
@@ -91,8 +96,9 @@ for c in "${compares[@]}"; do
     l=$(echo "$l" | sed 's/^ *//; s/ *$//')
     known=0
     [ "$l" = reference ] && known=1
+    [ "${AA:-1}" != 0 ] && [ "$l" = "glibc reference again (A/A)" ] && known=1
     for s in "${specs[@]}"; do [ "$l" = "${s%=*}" ] && known=1; done
-    [ $known = 1 ] || { echo "bench-load: COMPARE \"$c\": nothing measured is labelled \"$l\" (labels: reference, the VARIANTS' and the SPECS')" >&2; exit 2; }
+    [ $known = 1 ] || { echo "bench-load: COMPARE \"$c\": nothing measured is labelled \"$l\" (labels: reference, the A/A's \"glibc reference again (A/A)\" unless AA=0, the VARIANTS' and the SPECS')" >&2; exit 2; }
   done
 done
 

@@ -105,6 +105,43 @@ func TestBenchLoadPrintsTable(t *testing.T) {
 	}
 }
 
+// TestBenchLoadShared: SHARED=1 runs each binary at the same time as a run of the reference
+// on the one haproxy CPU (loadbench -shared), for the direct scenario and for the proxied
+// one, whose two haproxies share the backend too; each cell is a ratio to the reference run
+// beside it. The reference is the one the table test built (the same cache).
+func TestBenchLoadShared(t *testing.T) {
+	m := mirror(t)
+	testenv.Require(t, "wrk", "taskset", "make", "gcc")
+	cmd := exec.Command("bash", "../../scripts/bench-load.sh", kilnBin, m)
+	cmd.Env = append(os.Environ(), "ROUNDS=1", "DURATION=1s", "INSTRUCTIONS=0", "VARIANTS=default", "RETRIES=0", "AA=1",
+		"SHARED=1", "SCENARIOS=direct,proxied", "COMPARE=kiln default (balanced) vs glibc reference again (A/A)")
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Fatalf("bench-load.sh: %v\n%s", err, tailLines(stderr.String(), 30))
+	}
+	out := stdout.String()
+	for _, row := range []string{"direct `http-request return`", "proxied, per haproxy CPU-second", "peak RSS (VmHWM) after the direct run"} {
+		re := regexp.MustCompile(`(?m)^\| ` + regexp.QuoteMeta(row) + ` \| \d+\.\d\d× \| \d+\.\d\d× \| 1\.00 \([\d,]+ [^)]+\) \|$`)
+		if !re.MatchString(out) {
+			t.Errorf("no row %q of two ratios and the reference's figure in:\n%s", row, out)
+		}
+	}
+	for _, want := range []string{
+		"to the reference's run at the same time, on the same core",
+		"4 kept runs", // two binaries beside the reference, two scenarios, one round
+		"| kiln default (balanced) against glibc reference again (A/A), paired by round |",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("the table lacks %q:\n%s", want, out)
+		}
+	}
+	// Every measured run was one of two at once: the log names the reference's run beside it.
+	if n := strings.Count(stderr.String(), "(at the same time as "); n != 4 {
+		t.Errorf("%d reference runs beside another, want 4:\n%s", n, tailLines(stderr.String(), 30))
+	}
+}
+
 // A typo in bench-load's knobs fails at once, with the name it did not know, before the
 // reference or any variant is built (minutes on a fresh machine): the reference's cache
 // directory is never created.

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -82,6 +83,8 @@ type bench struct {
 	lcpu        string
 	log         io.Writer
 	dir         string
+	// shared runs each binary at the same time as the reference, on one core (together).
+	shared bool
 	// instrShort and instrLong are the two loads of the instruction count (0: not counted).
 	instrShort, instrLong time.Duration
 }
@@ -103,7 +106,10 @@ type sample struct {
 
 // results holds every kept sample: [scenario][binary index, 0 = reference].
 type results struct {
-	samples   [][][]sample
+	samples [][][]sample
+	// partner, with -shared: [scenario][binary index] the reference's runs at the same time
+	// as that binary's, which its ratios divide by; nil otherwise.
+	partner   [][][]sample
 	instr     [][]float64 // [scenario][binary]: instructions per request, nil when not counted
 	discarded int
 	rounds    int
@@ -177,13 +183,22 @@ func (b *bench) run(rounds int) (*results, error) {
 	for i := range res.samples {
 		res.samples[i] = make([][]sample, len(bins))
 	}
+	if b.shared {
+		res.partner = make([][][]sample, len(scs))
+		for i := range res.partner {
+			res.partner[i] = make([][]sample, len(bins))
+		}
+	}
 	for r := 0; r < rounds; r++ {
 		for si, sc := range scs {
 			// Every other round runs the binaries in reverse order, so none always runs just
 			// after the reference (or just before a scenario change) while the machine drifts.
-			order := make([]int, len(bins))
-			for i := range order {
-				order[i] = i
+			// With -shared the reference runs beside each of the others instead.
+			order := make([]int, 0, len(bins))
+			for i := range bins {
+				if i > 0 || !b.shared {
+					order = append(order, i)
+				}
 			}
 			if r%2 == 1 {
 				slices.Reverse(order)
@@ -191,25 +206,42 @@ func (b *bench) run(rounds int) (*results, error) {
 			for _, bi := range order {
 				bin := bins[bi]
 				for try := 0; ; try++ {
-					s, err := b.once(sc, bin, bport, backend)
+					var s, ref sample
+					var err error
+					if b.shared {
+						s, ref, err = b.together(sc, bin, bport, backend)
+					} else {
+						s, err = b.once(sc, bin, bport, backend)
+					}
 					if err != nil {
 						return nil, fmt.Errorf("round %d, %s, %s: %w", r+1, sc.name, bin.label, err)
 					}
 					fmt.Fprintf(b.log, "round %d  %-34s %-18s %12.0f  hwm %6d KiB  outside %.2f cores\n",
 						r+1, sc.name, bin.label, s.rate, s.hwmKiB, s.outside)
-					if s.outside <= b.disturb {
-						res.samples[si][bi] = append(res.samples[si][bi], s)
-						break
+					if b.shared {
+						fmt.Fprintf(b.log, "round %d  %-34s %-18s %12.0f  hwm %6d KiB  (at the same time as %s)\n",
+							r+1, sc.name, b.ref.label, ref.rate, ref.hwmKiB, bin.label)
 					}
-					if try >= b.retries {
-						s.disturbed = true
-						res.samples[si][bi] = append(res.samples[si][bi], s)
-						break
+					disturbed := s.outside > b.disturb
+					if disturbed && try < b.retries {
+						res.discarded++
+						fmt.Fprintf(b.log, "  disturbed (%.2f cores outside the benchmark > %.2f): discarded, retrying\n", s.outside, b.disturb)
+						continue
 					}
-					res.discarded++
-					fmt.Fprintf(b.log, "  disturbed (%.2f cores outside the benchmark > %.2f): discarded, retrying\n", s.outside, b.disturb)
+					s.disturbed, ref.disturbed = disturbed, disturbed
+					res.samples[si][bi] = append(res.samples[si][bi], s)
+					if b.shared {
+						res.partner[si][bi] = append(res.partner[si][bi], ref)
+					}
+					break
 				}
 			}
+		}
+	}
+	if b.shared {
+		// The reference's own column: its runs beside the first binary.
+		for si := range scs {
+			res.samples[si][0] = res.partner[si][1]
 		}
 	}
 	if b.instrLong > 0 {
@@ -331,84 +363,156 @@ func (b *bench) config(sc scenario, port, bport int) string {
 
 // once starts bin, warms it up, measures one run and stops it.
 func (b *bench) once(sc scenario, bin binary, bport int, backend *proc) (sample, error) {
-	port, err := loadgen.FreePort()
+	s, err := b.measure(sc, []binary{bin}, bport, backend)
 	if err != nil {
 		return sample{}, err
 	}
-	p, err := b.start(bin.path, b.hcpu, "haproxy.cfg", b.config(sc, port, bport), port)
+	return s[0], nil
+}
+
+// together is a run of bin and the reference at the same time, both pinned to the haproxy
+// CPU, each loaded by a wrk of its own on the load CPU (-shared). The scheduler hands the one
+// core to each in turn, every few milliseconds, so whatever slows the machine during the run
+// slows both alike: each serves requests in proportion to how little CPU a request costs it,
+// and the ratio of the two is that of their costs, free of the drift between runs seconds
+// apart that the ratios of separate runs carry. What it adds is the other's cache footprint:
+// each resumes on a core the other has just used.
+func (b *bench) together(sc scenario, bin binary, bport int, backend *proc) (x, ref sample, err error) {
+	s, err := b.measure(sc, []binary{bin, b.ref}, bport, backend)
 	if err != nil {
-		return sample{}, err
+		return sample{}, sample{}, err
 	}
-	defer p.stop()
-	url := fmt.Sprintf("http://127.0.0.1:%d%s", port, sc.path)
+	return s[0], s[1], nil
+}
+
+// measure starts every binary of bins at once on the haproxy CPU, warms each up, loads each
+// with its own wrk at the same time for one run, and stops them: one sample per binary. The
+// run's outside figure is the machine's CPU time less that of the haproxies, the backend and
+// the wrks, the same for every sample of the run.
+func (b *bench) measure(sc scenario, bins []binary, bport int, backend *proc) ([]sample, error) {
+	var procs []*proc
+	defer func() {
+		for _, p := range procs {
+			p.stop()
+		}
+	}()
+	var urls []string
+	var pids []int
+	for i, bin := range bins {
+		port, err := loadgen.FreePort()
+		if err != nil {
+			return nil, err
+		}
+		p, err := b.start(bin.path, b.hcpu, fmt.Sprintf("haproxy-%d.cfg", i), b.config(sc, port, bport), port)
+		if err != nil {
+			return nil, err
+		}
+		procs = append(procs, p)
+		pids = append(pids, p.cmd.Process.Pid)
+		urls = append(urls, fmt.Sprintf("http://127.0.0.1:%d%s", port, sc.path))
+	}
 	if b.warmup > 0 {
-		if _, _, err := b.wrk(sc, url, b.warmup); err != nil {
-			return sample{}, fmt.Errorf("warm-up: %w", err)
+		if _, err := b.wrkAll(sc, urls, b.warmup); err != nil {
+			return nil, fmt.Errorf("warm-up: %w", err)
 		}
 	}
-	pids := []int{p.cmd.Process.Pid}
+	others := []int{}
 	if sc.backend {
-		pids = append(pids, backend.cmd.Process.Pid)
+		others = append(others, backend.cmd.Process.Pid)
 	}
-	c0, err := readCPU(pids)
+	c0, err := readCPU(pids, others)
 	if err != nil {
-		return sample{}, err
+		return nil, err
 	}
 	t0 := time.Now()
-	w, wrkCPU, err := b.wrk(sc, url, b.duration)
+	runs, err := b.wrkAll(sc, urls, b.duration)
 	if err != nil {
-		return sample{}, err
+		return nil, err
 	}
 	elapsed := time.Since(t0).Seconds()
-	c1, err := readCPU(pids)
+	c1, err := readCPU(pids, others)
 	if err != nil {
-		return sample{}, err
+		return nil, err
 	}
-	haproxyCPU := c1.haproxy - c0.haproxy
-	hwm, err := vmHWM(pids[0])
-	if err != nil {
-		return sample{}, err
+	wrkCPU := 0.0
+	for _, w := range runs {
+		wrkCPU += w.cpu
 	}
-	if w.errors > 0 {
-		return sample{}, fmt.Errorf("wrk saw %d errors or non-2xx responses", w.errors)
+	outside := max(0, (c1.busy-c0.busy)-(c1.own-c0.own)-wrkCPU) / elapsed
+	samples := make([]sample, len(bins))
+	for i, w := range runs {
+		if w.errors > 0 {
+			return nil, fmt.Errorf("%s: wrk saw %d errors or non-2xx responses", bins[i].label, w.errors)
+		}
+		cpu := c1.haproxy[i] - c0.haproxy[i]
+		if cpu <= 0 {
+			return nil, fmt.Errorf("%s: haproxy used no CPU time", bins[i].label)
+		}
+		hwm, err := vmHWM(pids[i])
+		if err != nil {
+			return nil, err
+		}
+		s := sample{rate: w.rate, hwmKiB: hwm, perCPU: float64(w.requests) / cpu, outside: outside}
+		if user := c1.user[i] - c0.user[i]; user > 0 {
+			s.perUser = float64(w.requests) / user
+		}
+		if sc.perCPU {
+			s.rate = s.perCPU
+		}
+		samples[i] = s
 	}
-	if haproxyCPU <= 0 {
-		return sample{}, errors.New("haproxy used no CPU time")
-	}
-	s := sample{rate: w.rate, hwmKiB: hwm, perCPU: float64(w.requests) / haproxyCPU}
-	if user := c1.user - c0.user; user > 0 {
-		s.perUser = float64(w.requests) / user
-	}
-	if sc.perCPU {
-		s.rate = s.perCPU
-	}
-	s.outside = max(0, (c1.busy-c0.busy)-(c1.own-c0.own)-wrkCPU) / elapsed
-	return s, nil
+	return samples, nil
 }
 
 // cpuTimes is one reading of the CPU seconds a run is judged by.
 type cpuTimes struct {
-	busy    float64 // the whole machine (cpuBusy)
-	own     float64 // the benchmark's processes: haproxy and, if any, the backend
-	haproxy float64 // the measured haproxy alone (pids[0])
-	user    float64 // the measured haproxy's user time alone: its code, not the kernel's
+	busy    float64   // the whole machine (cpuBusy)
+	own     float64   // the benchmark's processes: the measured haproxies and, if any, the backend
+	haproxy []float64 // each measured haproxy alone
+	user    []float64 // each measured haproxy's user time alone: its code, not the kernel's
 }
 
-func readCPU(pids []int) (cpuTimes, error) {
+// readCPU reads the machine's CPU time, each measured haproxy's (pids) and that of the
+// benchmark's other processes (others: the backend).
+func readCPU(pids, others []int) (cpuTimes, error) {
 	var c cpuTimes
 	var err error
 	if c.busy, err = cpuBusy(); err != nil {
 		return c, err
 	}
-	// The measured haproxy's stat is read once and counts in own as well.
-	user, sys, err := procTimes(pids[0])
-	if err != nil {
-		return c, err
+	for _, pid := range pids {
+		user, sys, err := procTimes(pid)
+		if err != nil {
+			return c, err
+		}
+		c.haproxy, c.user = append(c.haproxy, user+sys), append(c.user, user)
+		c.own += user + sys
 	}
-	c.haproxy, c.user = user+sys, user
-	others, err := procCPU(pids[1:]...)
-	c.own = c.haproxy + others
+	rest, err := procCPU(others...)
+	c.own += rest
 	return c, err
+}
+
+// wrkRun is one wrk's figures and the CPU time it used.
+type wrkRun struct {
+	wrkResult
+	cpu float64
+}
+
+// wrkAll runs one wrk per URL at the same time, each pinned to the load CPU.
+func (b *bench) wrkAll(sc scenario, urls []string, d time.Duration) ([]wrkRun, error) {
+	runs := make([]wrkRun, len(urls))
+	errs := make([]error, len(urls))
+	var wg sync.WaitGroup
+	for i, url := range urls {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			runs[i].wrkResult, runs[i].cpu, errs[i] = b.wrk(sc, url, d)
+		}()
+	}
+	wg.Wait()
+	return runs, errors.Join(errs...)
 }
 
 // wrk runs wrk pinned to the load CPU and returns its figures and the CPU time it used.

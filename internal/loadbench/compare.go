@@ -121,7 +121,7 @@ func (r *results) compareRows(b *bench) string {
 	for _, c := range b.comparisons {
 		n, o := column(c.new, b.bins), column(c.old, b.bins)
 		row := func(name string, si int, f func(sample) float64, lowerIsBetter bool) {
-			ratios := pairedRatios(r.samples[si][n], r.samples[si][o], f)
+			ratios := r.between(si, n, o, f)
 			fmt.Fprintf(&s, "| %s | %s | %s |\n", name, cell(ratios), compareVerdict(ratios, lowerIsBetter))
 		}
 		fmt.Fprintf(&s, "\n| %s against %s, paired by round | median [95 %% interval] | difference |\n|---|---|---|\n", c.new, c.old)

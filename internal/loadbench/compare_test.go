@@ -124,3 +124,57 @@ func TestBinLabelledReferenceRefused(t *testing.T) {
 		t.Errorf("run with a -bin labelled reference: %v", err)
 	}
 }
+
+// TestSharedRatios: with -shared every binary's ratios divide by the reference run beside it,
+// whose speed is that of the machine during that run, not of the round's other runs: here
+// each run's speed swings independently, yet old is 0.95× and new 0.97× the reference run
+// beside it every time, and the table, the targets and the comparisons say exactly that.
+func TestSharedRatios(t *testing.T) {
+	picked, err := pickScenarios("direct")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bins := []binary{{"old", "x"}, {"new", "y"}}
+	var cs compareFlag
+	var ts targetFlag
+	for _, v := range []string{"new vs old", "reference vs new"} {
+		if err := cs.Set(v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := ts.Set("direct@new>=0.96"); err != nil {
+		t.Fatal(err)
+	}
+	b := &bench{bins: bins, only: picked, comparisons: cs, targets: ts, duration: 4e9, shared: true}
+	r := &results{rounds: 8, samples: [][][]sample{make([][]sample, 3)}, partner: [][][]sample{make([][]sample, 3)}}
+	for k := range 8 {
+		for c, ratio := range map[int]float64{1: 0.95, 2: 0.97} {
+			m := 1 + 0.1*float64((k*c)%5) // the machine's speed during this one run
+			ref := sample{rate: 100 * m, perCPU: 200 * m, perUser: 400 * m, hwmKiB: 8000}
+			r.partner[0][c] = append(r.partner[0][c], ref)
+			r.samples[0][c] = append(r.samples[0][c], sample{rate: ratio * ref.rate, perCPU: ratio * ref.perCPU, perUser: ratio * ref.perUser, hwmKiB: 5000})
+		}
+	}
+	r.samples[0][0] = r.partner[0][1]
+	out := r.table(b)
+	for _, want := range []string{
+		"| direct `http-request return` | 0.95× (0.95–0.95) [0.95–0.95] | 0.97× (0.97–0.97) [0.97–0.97] |",
+		"| direct `http-request return`, per haproxy user CPU-second | 0.95× (0.95–0.95) [0.95–0.95] | 0.97× (0.97–0.97) [0.97–0.97] |",
+		"| new: direct ≥ 0.96× | 0.97× (0.97–0.97) [0.97–0.97] | **met** |",
+		"| new against old, paired by round |",
+		"| direct `http-request return` | 1.02× (1.02–1.02) [1.02–1.02] | **faster** |",
+		"| reference against new, paired by round |",
+		"| direct `http-request return` | 1.03× (1.03–1.03) [1.03–1.03] | **faster** |",
+		"to the reference's run at the same time, on the same core",
+		"16 kept runs",
+	} {
+		if !strings.Contains(out, want) {
+			t.Errorf("table lacks %q:\n%s", want, out)
+		}
+	}
+	// The same runs paired by round, as if they had not shared the core, say something else.
+	r.partner = nil
+	if out := r.table(b); strings.Contains(out, "| direct `http-request return` | 0.95× (0.95–0.95) [0.95–0.95] | 0.97× (0.97–0.97) [0.97–0.97] |") {
+		t.Errorf("without the partner runs the ratios are still exact:\n%s", out)
+	}
+}

@@ -74,6 +74,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 	instrLong := fs.Duration("instructions-long", 6*time.Second, "the long load of the instruction count")
 	only := fs.String("scenarios", "", "comma-separated scenarios to measure (direct, pipelined, proxied, gzip; default all): a long run of one or two can decide what a short run of all four cannot")
 	aa := fs.Bool("aa", false, "also measure the reference as if it were one more binary: its column is what the machine's noise alone does to a ratio")
+	shared := fs.Bool("shared", false, "run each binary at the same time as the reference, both on the haproxy CPU, each with its own wrk: the ratios are those of runs that shared the machine's state, not runs seconds apart (the A/A column shows how much closer to 1.00 that brings them)")
 	check := fs.Bool("check", false, "check the other flags and exit without measuring (-ref and -bin not needed): for a script, before it spends minutes building the binaries")
 	if err := fs.Parse(args); err != nil {
 		return err
@@ -148,6 +149,7 @@ func run(args []string, stdout, stderr io.Writer) error {
 		hcpu:        hcpu,
 		lcpu:        lcpu,
 		log:         stderr,
+		shared:      *shared,
 	}
 	if *instr {
 		b.instrShort, b.instrLong = *instrShort, *instrLong

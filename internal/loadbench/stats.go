@@ -271,7 +271,10 @@ func (r *results) table(b *bench) string {
 		if sc.rss {
 			rssRow = r.ratioRow(b, si, "peak RSS (VmHWM) after the direct run", hwmOf, "KiB")
 		}
-		for _, cell := range r.samples[si] {
+		for c, cell := range r.samples[si] {
+			if c == 0 && r.partner != nil {
+				continue // with -shared, the reference's column repeats runs of the first binary's
+			}
 			for _, x := range cell {
 				outside = append(outside, x.outside)
 				kept++
@@ -311,8 +314,12 @@ func (r *results) table(b *bench) string {
 		}
 		fmt.Fprintf(&s, " 1.00 (%s) |\n", thousands(ref))
 	}
-	fmt.Fprintf(&s, "\n%d rounds × %d s; each cell the median of the rounds' ratios to the reference's run in the same round (in brackets: the lowest and highest); %d kept runs; %d runs discarded as disturbed, %d kept although disturbed (retries exhausted); median CPU used outside the benchmark during a kept run: %.2f cores.\n",
-		r.rounds, int(b.duration.Seconds()), kept, r.discarded, disturbed, median(outside))
+	paired := "to the reference's run in the same round"
+	if r.partner != nil {
+		paired = "to the reference's run at the same time, on the same core (-shared: each binary and a reference, each with its own wrk, shared the haproxy CPU for the whole run; the reference's column gives its runs beside the first binary)"
+	}
+	fmt.Fprintf(&s, "\n%d rounds × %d s; each cell the median of the rounds' ratios %s (in brackets: the lowest and highest); %d kept runs; %d runs discarded as disturbed, %d kept although disturbed (retries exhausted); median CPU used outside the benchmark during a kept run: %.2f cores.\n",
+		r.rounds, int(b.duration.Seconds()), paired, kept, r.discarded, disturbed, median(outside))
 	if j := ciRank(r.rounds); j > 0 {
 		rank := ""
 		if j > 1 {
@@ -340,9 +347,45 @@ func (r *results) table(b *bench) string {
 func (r *results) ratioRow(b *bench, si int, name string, f func(sample) float64, unit string) string {
 	row := fmt.Sprintf("| %s |", name)
 	for bi := range b.bins {
-		row += fmt.Sprintf(" %s |", cell(pairedRatios(r.samples[si][bi+1], r.samples[si][0], f)))
+		row += fmt.Sprintf(" %s |", cell(r.ratios(si, bi+1, f)))
 	}
 	return row + fmt.Sprintf(" 1.00 (%s %s) |\n", thousands(median(values(r.samples[si][0], f))), unit)
+}
+
+// ratios are, round by round, figure f of binary column c over the reference run it is
+// paired with: the reference's run of the same round, or with -shared its run at the same
+// time as that binary's.
+func (r *results) ratios(si, c int, f func(sample) float64) []float64 {
+	ref := r.samples[si][0]
+	if r.partner != nil && c > 0 {
+		ref = r.partner[si][c]
+	}
+	return pairedRatios(r.samples[si][c], ref, f)
+}
+
+// between are, round by round, figure f of column n over that of column o. With -shared the
+// two never ran at the same time, each beside a run of the reference: the ratio is then that
+// of their ratios to those runs (the reference's own, column 0, is 1).
+func (r *results) between(si, n, o int, f func(sample) float64) []float64 {
+	if r.partner == nil {
+		return pairedRatios(r.samples[si][n], r.samples[si][o], f)
+	}
+	rel := func(c, i int) float64 { // 0: the round has no such figure
+		if c == 0 {
+			return 1
+		}
+		if x, ref := f(r.samples[si][c][i]), f(r.partner[si][c][i]); x > 0 && ref > 0 {
+			return x / ref
+		}
+		return 0
+	}
+	var v []float64
+	for i := range len(r.samples[si][max(n, o)]) { // every binary has a run in every round
+		if a, b := rel(n, i), rel(o, i); a > 0 && b > 0 {
+			v = append(v, a/b)
+		}
+	}
+	return v
 }
 
 func thousands(v float64) string {

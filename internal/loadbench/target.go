@@ -128,9 +128,9 @@ func (r *results) targetRatios(b *bench, t target) (ratios []float64, measured b
 	for si, sc := range b.scenarios() {
 		switch {
 		case t.figure == "rss" && sc.rss:
-			return pairedRatios(r.samples[si][c], r.samples[si][0], hwmOf), true
+			return r.ratios(si, c, hwmOf), true
 		case t.figure == sc.key:
-			return pairedRatios(r.samples[si][c], r.samples[si][0], rateOf), true
+			return r.ratios(si, c, rateOf), true
 		}
 	}
 	return nil, false
