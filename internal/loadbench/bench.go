@@ -416,7 +416,7 @@ func (b *bench) measure(sc scenario, bins []binary, bport int, backend *proc) ([
 			return nil, fmt.Errorf("warm-up: %w", err)
 		}
 	}
-	others := []int{}
+	var others []int
 	if sc.backend {
 		others = append(others, backend.cmd.Process.Pid)
 	}
